@@ -1,0 +1,216 @@
+//! The admin commands: `users create`, `organizers create`, `apps create` (contract §1).
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use ticketbooth_domain::model::{normalize_email, NewApplication, NewUser, User};
+use ticketbooth_domain::password::{self, MIN_PASSWORD_LENGTH};
+use ticketbooth_domain::redirect;
+use ticketbooth_domain::scope::ScopeSet;
+use ticketbooth_domain::secret::{generate_client_id, Secret};
+use ticketbooth_store::{Store, StoreError};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsersCommand {
+    /// Create a user.
+    Create(CreateUser),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateUser {
+    #[arg(long)]
+    pub(crate) email: String,
+    #[arg(long)]
+    pub(crate) password: String,
+    #[arg(long, default_value = "")]
+    pub(crate) first_name: String,
+    #[arg(long, default_value = "")]
+    pub(crate) last_name: String,
+    #[arg(long)]
+    pub(crate) phone: Option<String>,
+    /// Make the user an administrator.
+    #[arg(long)]
+    pub(crate) admin: bool,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrganizersCommand {
+    /// Create an organizer.
+    Create(CreateOrganizer),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateOrganizer {
+    #[arg(long)]
+    pub(crate) name: String,
+    /// Email of a user to make a member (repeatable).
+    #[arg(long = "member")]
+    pub(crate) members: Vec<String>,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AppsCommand {
+    /// Register an API application.
+    Create(CreateApp),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateApp {
+    #[arg(long)]
+    pub(crate) name: String,
+    /// A redirect URI, matched exactly (repeatable).
+    #[arg(long = "redirect-uri", required = true)]
+    pub(crate) redirect_uris: Vec<String>,
+    /// The scopes the application may request, space-separated.
+    #[arg(long, default_value = "public")]
+    pub(crate) scopes: String,
+    /// A public client: no secret, PKCE required.
+    #[arg(long)]
+    pub(crate) public: bool,
+    /// The organizer that owns the application.
+    #[arg(long)]
+    pub(crate) organizer: Option<i64>,
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Prints a created object: the JSON object alone with `--json`, else a readable line.
+fn print(json: bool, value: serde_json::Value, human: String) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{human}");
+    }
+}
+
+pub(crate) async fn users(store: &dyn Store, command: UsersCommand) -> anyhow::Result<()> {
+    let UsersCommand::Create(args) = command;
+    let json = args.json;
+    let user = create_user(store, args).await?;
+    print(
+        json,
+        json!({ "id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name }),
+        format!("created user {} <{}>", user.id, user.email),
+    );
+    Ok(())
+}
+
+/// Creates a user after checking the email and password.
+pub(crate) async fn create_user(store: &dyn Store, args: CreateUser) -> anyhow::Result<User> {
+    let email = normalize_email(&args.email);
+    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        bail!("`{email}` is not an email address");
+    }
+    if args.password.chars().count() < MIN_PASSWORD_LENGTH {
+        bail!("the password must be at least {MIN_PASSWORD_LENGTH} characters");
+    }
+    let password_hash = password::hash(&args.password)?;
+    let new = NewUser {
+        email: email.clone(),
+        password_hash,
+        first_name: args.first_name,
+        last_name: args.last_name,
+        phone: args.phone,
+        is_admin: args.admin,
+    };
+    match store.create_user(new).await {
+        Err(StoreError::Conflict(_)) => bail!("a user with email {email} already exists"),
+        other => Ok(other?),
+    }
+}
+
+pub(crate) async fn organizers(
+    store: &dyn Store,
+    command: OrganizersCommand,
+) -> anyhow::Result<()> {
+    let OrganizersCommand::Create(args) = command;
+    let mut member_ids = Vec::with_capacity(args.members.len());
+    for email in &args.members {
+        let user = store
+            .find_user_by_email(&normalize_email(email))
+            .await?
+            .with_context(|| format!("no user with email {email}"))?;
+        member_ids.push(user.id);
+    }
+    let organizer = store.create_organizer(&args.name, &member_ids).await?;
+    print(
+        args.json,
+        json!({ "id": organizer.id, "name": organizer.name }),
+        format!("created organizer {} {}", organizer.id, organizer.name),
+    );
+    Ok(())
+}
+
+pub(crate) async fn apps(store: &dyn Store, command: AppsCommand) -> anyhow::Result<()> {
+    let AppsCommand::Create(args) = command;
+    let json = args.json;
+    let secret = (!args.public).then(Secret::generate);
+    let app = create_app(store, args, generate_client_id(), secret.as_ref()).await?;
+    let mut value = json!({
+        "id": app.id,
+        "client_id": app.client_id,
+        "name": app.name,
+        "redirect_uris": app.redirect_uris,
+        "scopes": app.scopes.to_string(),
+        "confidential": app.is_confidential(),
+    });
+    if let Some(secret) = &secret {
+        value["client_secret"] = secret.expose().into();
+    }
+    let human =
+        match &secret {
+            Some(secret) => format!(
+            "created application {} \"{}\"\nclient_id:     {}\nclient_secret: {} (shown this once)",
+            app.id, app.name, app.client_id, secret.expose()
+        ),
+            None => format!(
+                "created public application {} \"{}\"\nclient_id: {}",
+                app.id, app.name, app.client_id
+            ),
+        };
+    print(json, value, human);
+    Ok(())
+}
+
+/// Registers an application after checking its redirect URIs, scopes and organizer.
+pub(crate) async fn create_app(
+    store: &dyn Store,
+    args: CreateApp,
+    client_id: String,
+    secret: Option<&Secret>,
+) -> anyhow::Result<ticketbooth_domain::model::Application> {
+    let redirect_uris = args
+        .redirect_uris
+        .iter()
+        .map(|uri| {
+            redirect::validate_registration(uri).with_context(|| format!("redirect URI `{uri}`"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let scopes = ScopeSet::parse(&args.scopes).context("--scopes")?;
+    if scopes.is_empty() {
+        bail!("--scopes must name at least one scope");
+    }
+    if let Some(organizer_id) = args.organizer {
+        store
+            .find_organizer(organizer_id)
+            .await?
+            .with_context(|| format!("no organizer with id {organizer_id}"))?;
+    }
+    let new = NewApplication {
+        client_id,
+        name: args.name,
+        secret_hash: secret.map(Secret::hash),
+        redirect_uris,
+        scopes,
+        organizer_id: args.organizer,
+    };
+    match store.create_application(new).await {
+        Err(StoreError::Conflict(_)) => bail!("an application with that client_id already exists"),
+        other => Ok(other?),
+    }
+}

@@ -1,0 +1,98 @@
+//! `ticketbooth`: parses the command line, sets up logging, opens the store and dispatches.
+
+mod admin;
+mod demo;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+/// Ticketbooth: an OAuth 2 authorization server and ticketing API, wire-compatible with Eventpop.
+#[derive(Debug, Parser)]
+#[command(name = "ticketbooth", version, about)]
+struct Cli {
+    /// Database URL: a SQLite file path or `sqlite:` URL (created and migrated on first use), or a
+    /// `postgres://` URL.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "ticketbooth.db"
+    )]
+    database_url: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve(serve::ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    Users(admin::UsersCommand),
+    /// Manage organizers.
+    #[command(subcommand)]
+    Organizers(admin::OrganizersCommand),
+    /// Manage API applications (OAuth clients).
+    #[command(subcommand)]
+    Apps(admin::AppsCommand),
+    /// Seed the demo data set (idempotent).
+    Demo(demo::DemoArgs),
+}
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("TICKETBOOTH_LOG_FORMAT").is_ok_and(|format| format == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", format!("{err:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let store = ticketbooth_store::connect(&cli.database_url).await?;
+    store.migrate().await?;
+    match cli.command {
+        Command::Serve(args) => serve::run(store, args).await,
+        Command::Migrate => {
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Users(command) => admin::users(store.as_ref(), command).await,
+        Command::Organizers(command) => admin::organizers(store.as_ref(), command).await,
+        Command::Apps(command) => admin::apps(store.as_ref(), command).await,
+        Command::Demo(args) => demo::run(store.as_ref(), args).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,64 @@
+//! `ticketbooth serve`: binds, optionally seeds the demo, and serves until SIGINT or SIGTERM.
+
+use crate::demo;
+use anyhow::Context;
+use clap::Args;
+use ticketbooth_server::{AppState, ServerConfig};
+use ticketbooth_store::DynStore;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TICKETBOOTH_ADDR", default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// Public base URL of this server (default: http://<addr>).
+    #[arg(long, env = "TICKETBOOTH_ISSUER")]
+    issuer: Option<String>,
+    /// Seed the demo data set into an empty database and print how to try it.
+    #[arg(long)]
+    demo: bool,
+}
+
+pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(&args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let local = listener.local_addr()?;
+    let issuer = args.issuer.unwrap_or_else(|| format!("http://{local}"));
+    let mut config = ServerConfig::new(&issuer);
+    if args.demo {
+        let seeded = demo::seed(store.as_ref(), &config.issuer).await?;
+        eprintln!("{}", demo::instructions(&seeded, &config.issuer));
+        config.demo = Some(seeded.credentials());
+    }
+    tracing::info!(%local, %issuer, "ticketbooth listening");
+    ticketbooth_server::serve(listener, AppState::new(store, config), shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

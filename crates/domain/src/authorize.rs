@@ -1,0 +1,396 @@
+//! The authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3) and its validation rules.
+//!
+//! Validation runs in the RFC's order: first the client and its redirect URI, whose failures must
+//! never redirect (§4.1.2.1: an attacker could otherwise bounce users to any address); then every
+//! other parameter, whose failures are redirected back to the client with `error` and `state`.
+
+use crate::model::Application;
+use crate::oauth_error::OAuthErrorCode;
+use crate::pkce;
+use crate::redirect::{self, RedirectUriError};
+use crate::scope::{ScopeError, ScopeSet};
+
+/// The raw parameters of an authorization request, as sent (query string or consent form).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorizationParams {
+    pub response_type: Option<String>,
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub nonce: Option<String>,
+    /// The first parameter that was sent more than once (RFC 6749 §3.1 forbids repeats).
+    pub repeated: Option<String>,
+}
+
+impl AuthorizationParams {
+    /// Collects the known parameters from decoded name/value pairs, ignoring unknown names
+    /// (RFC 6749 §3.1) and remembering the first repeated one. Empty values count as absent.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut params = AuthorizationParams::default();
+        for (name, value) in pairs {
+            let slot = match name {
+                "response_type" => &mut params.response_type,
+                "client_id" => &mut params.client_id,
+                "redirect_uri" => &mut params.redirect_uri,
+                "scope" => &mut params.scope,
+                "state" => &mut params.state,
+                "code_challenge" => &mut params.code_challenge,
+                "code_challenge_method" => &mut params.code_challenge_method,
+                "nonce" => &mut params.nonce,
+                _ => continue,
+            };
+            if slot.is_some() {
+                params.repeated.get_or_insert_with(|| name.to_owned());
+            } else if !value.is_empty() {
+                *slot = Some(value.to_owned());
+            }
+        }
+        params
+    }
+
+    /// The parameters as name/value pairs, to carry them through the sign-in and consent forms.
+    pub fn to_pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("response_type", &self.response_type),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("scope", &self.scope),
+            ("state", &self.state),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+            ("nonce", &self.nonce),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
+        .collect()
+    }
+}
+
+/// An authorization request that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidAuthorization {
+    pub redirect_uri: String,
+    pub redirect_uri_was_sent: bool,
+    pub scopes: ScopeSet,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    pub nonce: Option<String>,
+}
+
+/// Failures that must be shown to the user on our own page, never redirected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnsafeToRedirect {
+    #[error("The request does not name an application (client_id is missing).")]
+    MissingClientId,
+    #[error("No application is registered with this client_id.")]
+    UnknownClient,
+    #[error("The request repeats the {0} parameter.")]
+    Repeated(String),
+    #[error("{0}.")]
+    RedirectUri(RedirectUriError),
+}
+
+/// A failure to report to the client on its redirect URI (RFC 6749 §4.1.2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectedError {
+    pub redirect_uri: String,
+    pub code: OAuthErrorCode,
+    pub description: String,
+    pub state: Option<String>,
+}
+
+impl RedirectedError {
+    /// The `Location` to send the browser to.
+    pub fn location(&self) -> String {
+        let mut params = vec![
+            ("error", self.code.as_str()),
+            ("error_description", self.description.as_str()),
+        ];
+        if let Some(state) = &self.state {
+            params.push(("state", state));
+        }
+        redirect::with_query(&self.redirect_uri, &params)
+    }
+}
+
+/// Why an authorization request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeError {
+    /// Show an error page.
+    UnsafeToRedirect(UnsafeToRedirect),
+    /// Redirect the error to the client.
+    Redirect(RedirectedError),
+}
+
+/// Checks that the request names a client before the client is looked up.
+pub fn require_client_id(params: &AuthorizationParams) -> Result<&str, UnsafeToRedirect> {
+    match &params.repeated {
+        Some(name) if name == "client_id" || name == "redirect_uri" => {
+            return Err(UnsafeToRedirect::Repeated(name.clone()))
+        }
+        _ => {}
+    }
+    params
+        .client_id
+        .as_deref()
+        .ok_or(UnsafeToRedirect::MissingClientId)
+}
+
+/// Validates an authorization request against the registered application it names.
+pub fn validate(
+    params: &AuthorizationParams,
+    app: &Application,
+) -> Result<ValidAuthorization, AuthorizeError> {
+    require_client_id(params).map_err(AuthorizeError::UnsafeToRedirect)?;
+    let redirect_uri = redirect::resolve(params.redirect_uri.as_deref(), &app.redirect_uris)
+        .map_err(|err| AuthorizeError::UnsafeToRedirect(UnsafeToRedirect::RedirectUri(err)))?
+        .to_owned();
+
+    // From here on the redirect URI is trusted: errors go back to the client.
+    let fail = |code: OAuthErrorCode, description: &str| {
+        AuthorizeError::Redirect(RedirectedError {
+            redirect_uri: redirect_uri.clone(),
+            code,
+            description: description.to_owned(),
+            state: params.state.clone(),
+        })
+    };
+
+    if let Some(name) = &params.repeated {
+        return Err(fail(
+            OAuthErrorCode::InvalidRequest,
+            &format!("The {name} parameter is repeated."),
+        ));
+    }
+    match params.response_type.as_deref() {
+        Some("code") => {}
+        None => {
+            return Err(fail(
+                OAuthErrorCode::InvalidRequest,
+                "response_type is required.",
+            ))
+        }
+        Some(_) => {
+            return Err(fail(
+                OAuthErrorCode::UnsupportedResponseType,
+                "Only response_type=code is supported.",
+            ))
+        }
+    }
+    let scopes = ScopeSet::parse_requested(params.scope.as_deref()).map_err(|err| match err {
+        ScopeError::Unknown(name) => fail(
+            OAuthErrorCode::InvalidScope,
+            &format!("The scope `{name}` is unknown."),
+        ),
+        ScopeError::Malformed => fail(OAuthErrorCode::InvalidScope, "The scope is malformed."),
+    })?;
+    if !scopes.is_subset_of(app.scopes) {
+        return Err(fail(
+            OAuthErrorCode::InvalidScope,
+            "The application is not registered for the requested scope.",
+        ));
+    }
+    match (&params.code_challenge, &params.code_challenge_method) {
+        (Some(challenge), method) => pkce::validate_challenge(challenge, method.as_deref())
+            .map_err(|err| fail(OAuthErrorCode::InvalidRequest, &format!("{err}.")))?,
+        (None, Some(_)) => {
+            return Err(fail(
+                OAuthErrorCode::InvalidRequest,
+                "code_challenge_method was sent without code_challenge.",
+            ))
+        }
+        (None, None) if !app.is_confidential() => {
+            return Err(fail(
+                OAuthErrorCode::InvalidRequest,
+                "Public clients must use PKCE (code_challenge with S256).",
+            ))
+        }
+        (None, None) => {}
+    }
+
+    Ok(ValidAuthorization {
+        redirect_uri,
+        redirect_uri_was_sent: params.redirect_uri.is_some(),
+        scopes,
+        state: params.state.clone(),
+        code_challenge: params.code_challenge.clone(),
+        nonce: params.nonce.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::Scope;
+    use crate::secret::SecretHash;
+    use chrono::Utc;
+    use proptest::prelude::*;
+
+    fn app(confidential: bool) -> Application {
+        Application {
+            id: 1,
+            client_id: "client".into(),
+            name: "App".into(),
+            secret_hash: confidential.then(|| SecretHash::of("secret")),
+            redirect_uris: vec!["https://app.example/cb".into()],
+            scopes: ScopeSet::only(Scope::Public).with(Scope::Organizer),
+            organizer_id: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    fn params(query: &[(&str, &str)]) -> AuthorizationParams {
+        AuthorizationParams::from_pairs(query.iter().copied())
+    }
+
+    fn redirected(result: Result<ValidAuthorization, AuthorizeError>) -> RedirectedError {
+        match result {
+            Err(AuthorizeError::Redirect(err)) => err,
+            other => panic!("expected a redirected error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn minimal_request_defaults_to_public_and_the_single_redirect_uri() {
+        let valid = validate(
+            &params(&[("client_id", "client"), ("response_type", "code")]),
+            &app(true),
+        )
+        .unwrap();
+        assert_eq!(valid.redirect_uri, "https://app.example/cb");
+        assert!(!valid.redirect_uri_was_sent);
+        assert_eq!(valid.scopes.to_string(), "public");
+    }
+
+    #[test]
+    fn a_foreign_redirect_uri_is_never_redirected_to() {
+        let result = validate(
+            &params(&[
+                ("client_id", "client"),
+                ("response_type", "token"),
+                ("redirect_uri", "https://evil.example/cb"),
+            ]),
+            &app(true),
+        );
+        assert_eq!(
+            result,
+            Err(AuthorizeError::UnsafeToRedirect(
+                UnsafeToRedirect::RedirectUri(RedirectUriError::NotRegistered)
+            ))
+        );
+    }
+
+    #[test]
+    fn wrong_response_type_is_redirected_with_state() {
+        let err = redirected(validate(
+            &params(&[
+                ("client_id", "client"),
+                ("response_type", "token"),
+                ("state", "s 1"),
+            ]),
+            &app(true),
+        ));
+        assert_eq!(err.code, OAuthErrorCode::UnsupportedResponseType);
+        assert!(err.location().starts_with(
+            "https://app.example/cb?error=unsupported_response_type&error_description="
+        ));
+        assert!(err.location().ends_with("&state=s+1"));
+    }
+
+    #[test]
+    fn scopes_beyond_the_registration_are_invalid_scope() {
+        let err = redirected(validate(
+            &params(&[
+                ("client_id", "client"),
+                ("response_type", "code"),
+                ("scope", "public openid"),
+            ]),
+            &app(true),
+        ));
+        assert_eq!(err.code, OAuthErrorCode::InvalidScope);
+        let err = redirected(validate(
+            &params(&[
+                ("client_id", "client"),
+                ("response_type", "code"),
+                ("scope", "everything"),
+            ]),
+            &app(true),
+        ));
+        assert_eq!(err.code, OAuthErrorCode::InvalidScope);
+    }
+
+    #[test]
+    fn public_clients_must_send_an_s256_challenge() {
+        let err = redirected(validate(
+            &params(&[("client_id", "client"), ("response_type", "code")]),
+            &app(false),
+        ));
+        assert_eq!(err.code, OAuthErrorCode::InvalidRequest);
+        let ok = validate(
+            &params(&[
+                ("client_id", "client"),
+                ("response_type", "code"),
+                (
+                    "code_challenge",
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                ),
+                ("code_challenge_method", "S256"),
+            ]),
+            &app(false),
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused() {
+        let err = redirected(validate(
+            &params(&[
+                ("client_id", "client"),
+                ("response_type", "code"),
+                ("state", "a"),
+                ("state", "b"),
+            ]),
+            &app(true),
+        ));
+        assert_eq!(err.code, OAuthErrorCode::InvalidRequest);
+        assert_eq!(
+            require_client_id(&params(&[("client_id", "a"), ("client_id", "b")])),
+            Err(UnsafeToRedirect::Repeated("client_id".into()))
+        );
+    }
+
+    #[test]
+    fn pairs_round_trip() {
+        let original = params(&[
+            ("client_id", "c"),
+            ("scope", "public"),
+            ("state", "x"),
+            ("other", "y"),
+        ]);
+        let again = AuthorizationParams::from_pairs(original.to_pairs());
+        assert_eq!(original, again);
+    }
+
+    proptest! {
+        #[test]
+        fn validation_never_panics_and_only_redirects_to_registered_uris(
+            pairs in proptest::collection::vec(
+                (prop_oneof![
+                    Just("client_id"), Just("redirect_uri"), Just("response_type"), Just("scope"),
+                    Just("state"), Just("code_challenge"), Just("code_challenge_method"), Just("x"),
+                ], ".{0,50}"),
+                0..10,
+            )
+        ) {
+            let parsed = AuthorizationParams::from_pairs(pairs.iter().map(|(n, v)| (*n, v.as_str())));
+            match validate(&parsed, &app(false)) {
+                Ok(valid) => prop_assert_eq!(valid.redirect_uri, "https://app.example/cb"),
+                Err(AuthorizeError::Redirect(err)) => prop_assert_eq!(err.redirect_uri, "https://app.example/cb"),
+                Err(AuthorizeError::UnsafeToRedirect(_)) => {}
+            }
+        }
+    }
+}

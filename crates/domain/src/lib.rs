@@ -1,0 +1,18 @@
+//! Ticketbooth's domain: plain types and protocol rules with no I/O.
+//!
+//! Everything here is a pure function of its inputs (plus the OS random source for new secrets),
+//! so the OAuth rules can be unit- and property-tested without a server or a database.
+
+pub mod authorize;
+pub mod grant;
+pub mod model;
+pub mod oauth_error;
+pub mod password;
+pub mod pkce;
+pub mod redirect;
+pub mod scope;
+pub mod secret;
+pub mod token;
+
+pub use oauth_error::OAuthErrorCode;
+pub use scope::{Scope, ScopeSet};

@@ -1,0 +1,176 @@
+//! The records Ticketbooth keeps, in domain terms. Ids are `i64`, times are UTC.
+
+use crate::scope::ScopeSet;
+use crate::secret::SecretHash;
+use chrono::{DateTime, Utc};
+
+/// A person who signs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    /// Stored lower-cased, so sign-in is case-insensitive.
+    pub email: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birthday: Option<String>,
+    pub gender: Option<String>,
+    pub is_admin: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// First and last name joined, as Eventpop's `full_name`.
+    pub fn full_name(&self) -> String {
+        match (self.first_name.trim(), self.last_name.trim()) {
+            ("", last) => last.to_owned(),
+            (first, "") => first.to_owned(),
+            (first, last) => format!("{first} {last}"),
+        }
+    }
+}
+
+/// What is needed to create a user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub password_hash: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub is_admin: bool,
+}
+
+/// Normalises an email address for storage and lookup.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// An event organizer (a company or a team) that owns events and, optionally, applications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organizer {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A registered OAuth client ("API application").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    /// `None` for public clients (PKCE only, no secret).
+    pub secret_hash: Option<SecretHash>,
+    pub redirect_uris: Vec<String>,
+    /// The most an authorization or token request of this client may ask for.
+    pub scopes: ScopeSet,
+    /// The organizer that owns the application, if any.
+    pub organizer_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Application {
+    /// Whether the client holds a secret (RFC 6749 §2.1 "confidential").
+    pub fn is_confidential(&self) -> bool {
+        self.secret_hash.is_some()
+    }
+}
+
+/// What is needed to register an application.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: Option<SecretHash>,
+    pub redirect_uris: Vec<String>,
+    pub scopes: ScopeSet,
+    pub organizer_id: Option<i64>,
+}
+
+/// A browser session on our own pages. Anonymous until sign-in; every form carries its CSRF token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserSession {
+    pub id_hash: SecretHash,
+    pub user_id: Option<i64>,
+    /// Synchronizer token for the session's forms (OWASP CSRF cheat sheet).
+    pub csrf_token: String,
+    pub authenticated_at: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored authorization code (its hash) and what it was issued for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationCode {
+    pub id: i64,
+    pub code_hash: SecretHash,
+    pub application_id: i64,
+    pub user_id: i64,
+    pub redirect_uri: String,
+    /// Whether the authorization request carried `redirect_uri` (RFC 6749 §4.1.3 then requires it
+    /// at the token endpoint).
+    pub redirect_uri_was_sent: bool,
+    pub scopes: ScopeSet,
+    pub code_challenge: Option<String>,
+    pub nonce: Option<String>,
+    pub auth_time: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub redeemed_at: Option<DateTime<Utc>>,
+}
+
+/// A new authorization code to store.
+#[derive(Debug, Clone)]
+pub struct NewAuthorizationCode {
+    pub code_hash: SecretHash,
+    pub application_id: i64,
+    pub user_id: i64,
+    pub redirect_uri: String,
+    pub redirect_uri_was_sent: bool,
+    pub scopes: ScopeSet,
+    pub code_challenge: Option<String>,
+    pub nonce: Option<String>,
+    pub auth_time: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An issued access token (and its refresh token, if any), by hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    pub id: i64,
+    pub application_id: i64,
+    /// `None` for application (client-credentials) tokens.
+    pub user_id: Option<i64>,
+    pub scopes: ScopeSet,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub has_refresh_token: bool,
+}
+
+impl AccessToken {
+    /// Whether the token may still be used at `now`.
+    pub fn is_active(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// A token pair to store.
+#[derive(Debug, Clone)]
+pub struct NewAccessToken {
+    pub access_token_hash: SecretHash,
+    pub refresh_token_hash: Option<SecretHash>,
+    pub application_id: i64,
+    pub user_id: Option<i64>,
+    pub scopes: ScopeSet,
+    /// The authorization code the token descends from, so a replayed code can revoke it.
+    pub authorization_code_id: Option<i64>,
+    /// The token pair this one replaced by refresh-token rotation.
+    pub previous_token_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+}

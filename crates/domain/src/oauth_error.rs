@@ -1,0 +1,50 @@
+//! The error codes of RFC 6749 §4.1.2.1 and §5.2.
+
+use std::fmt;
+
+/// An OAuth 2 error code as it appears in `error=` and in JSON error bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthErrorCode {
+    /// The request is missing a parameter, repeats one, or is otherwise malformed.
+    InvalidRequest,
+    /// Client authentication failed.
+    InvalidClient,
+    /// The code, refresh token or PKCE verifier is invalid, expired, revoked or was issued to
+    /// another client.
+    InvalidGrant,
+    /// The client may not use this grant or response type.
+    UnauthorizedClient,
+    /// The grant type is not supported.
+    UnsupportedGrantType,
+    /// The response type is not supported.
+    UnsupportedResponseType,
+    /// The scope is unknown, malformed or beyond what the client was registered with.
+    InvalidScope,
+    /// The resource owner denied the request.
+    AccessDenied,
+    /// Unexpected condition on our side.
+    ServerError,
+}
+
+impl OAuthErrorCode {
+    /// The code's wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OAuthErrorCode::InvalidRequest => "invalid_request",
+            OAuthErrorCode::InvalidClient => "invalid_client",
+            OAuthErrorCode::InvalidGrant => "invalid_grant",
+            OAuthErrorCode::UnauthorizedClient => "unauthorized_client",
+            OAuthErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthErrorCode::UnsupportedResponseType => "unsupported_response_type",
+            OAuthErrorCode::InvalidScope => "invalid_scope",
+            OAuthErrorCode::AccessDenied => "access_denied",
+            OAuthErrorCode::ServerError => "server_error",
+        }
+    }
+}
+
+impl fmt::Display for OAuthErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,79 @@
+//! Token lifetimes and the token endpoint's success body (contract §2).
+
+use crate::scope::ScopeSet;
+use crate::secret::Secret;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+/// Access tokens live two hours, as Eventpop's do.
+pub const ACCESS_TOKEN_TTL: Duration = Duration::seconds(7200);
+/// Authorization codes live ten minutes (RFC 6749 §4.1.2 recommends at most ten).
+pub const AUTHORIZATION_CODE_TTL: Duration = Duration::minutes(10);
+/// Refresh tokens live 30 days from their issue; each rotation starts a new 30 days.
+pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
+/// A signed-in browser session lasts 12 hours.
+pub const SESSION_TTL: Duration = Duration::hours(12);
+/// A session that never signed in (it only carries the sign-in form's CSRF token) lasts one hour.
+pub const ANONYMOUS_SESSION_TTL: Duration = Duration::hours(1);
+
+/// The successful token response, field for field and in Eventpop's order.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub scope: String,
+    pub created_at: i64,
+}
+
+impl TokenResponse {
+    /// Builds the body for a freshly minted token pair.
+    pub fn new(
+        access_token: &Secret,
+        refresh_token: Option<&Secret>,
+        scopes: ScopeSet,
+        created_at: DateTime<Utc>,
+    ) -> TokenResponse {
+        TokenResponse {
+            access_token: access_token.expose().to_owned(),
+            token_type: "Bearer",
+            expires_in: ACCESS_TOKEN_TTL.num_seconds(),
+            refresh_token: refresh_token.map(|secret| secret.expose().to_owned()),
+            scope: scopes.to_string(),
+            created_at: created_at.timestamp(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::Scope;
+
+    #[test]
+    fn token_response_has_eventpops_exact_shape() {
+        let access = Secret::from_known("a".repeat(64));
+        let refresh = Secret::from_known("b".repeat(64));
+        let created = DateTime::from_timestamp(1_552_036_500, 0).unwrap();
+        let body = TokenResponse::new(
+            &access,
+            Some(&refresh),
+            ScopeSet::only(Scope::Public),
+            created,
+        );
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            format!(
+                "{{\"access_token\":\"{}\",\"token_type\":\"Bearer\",\"expires_in\":7200,\"refresh_token\":\"{}\",\"scope\":\"public\",\"created_at\":1552036500}}",
+                "a".repeat(64),
+                "b".repeat(64)
+            )
+        );
+        let app_token = TokenResponse::new(&access, None, ScopeSet::only(Scope::Public), created);
+        assert!(!serde_json::to_string(&app_token)
+            .unwrap()
+            .contains("refresh_token"));
+    }
+}

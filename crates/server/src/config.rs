@@ -1,0 +1,46 @@
+//! The server's configuration, built once by the CLI.
+
+/// Settings the handlers read.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The public base URL, without a trailing slash (`TICKETBOOTH_ISSUER`).
+    pub issuer: String,
+    /// Set by `serve --demo`: mounts `/demo/callback`, which shows a received code and the curl
+    /// command that trades it with these credentials.
+    pub demo: Option<DemoCredentials>,
+}
+
+/// The demo application's credentials, as printed by `serve --demo`.
+#[derive(Clone)]
+pub struct DemoCredentials {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for DemoCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoCredentials")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerConfig {
+    /// A configuration for the given issuer URL.
+    pub fn new(issuer: &str) -> ServerConfig {
+        ServerConfig {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            demo: None,
+        }
+    }
+
+    /// Cookies get `Secure` when the issuer is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.issuer.starts_with("https://")
+    }
+
+    /// An absolute URL on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path)
+    }
+}

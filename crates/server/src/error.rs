@@ -1,0 +1,264 @@
+//! The server's error types, each rendered once in the format its audience expects:
+//! [`OAuthError`] as RFC 6749 §5.2 JSON (token endpoint), [`ApiError`] as the API's JSON with
+//! RFC 6750 `WWW-Authenticate` (resource API), [`PageError`] as an HTML page (browser pages).
+//! Internal causes are logged here and never reach a response body.
+
+use crate::pages::templates::ErrorPage;
+use askama::Template;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use std::borrow::Cow;
+use ticketbooth_domain::grant::GrantError;
+use ticketbooth_domain::OAuthErrorCode;
+use ticketbooth_store::StoreError;
+
+/// Realm named in every `WWW-Authenticate` challenge.
+const REALM: &str = "ticketbooth";
+
+fn log_internal(err: &dyn std::error::Error) {
+    tracing::error!(error = %err, "internal error");
+}
+
+/// An error of the token endpoint.
+#[derive(Debug)]
+pub(crate) struct OAuthError {
+    code: OAuthErrorCode,
+    description: Cow<'static, str>,
+}
+
+impl OAuthError {
+    pub(crate) fn new(code: OAuthErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
+        OAuthError {
+            code,
+            description: description.into(),
+        }
+    }
+
+    pub(crate) fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(OAuthErrorCode::InvalidRequest, description)
+    }
+
+    pub(crate) fn invalid_client() -> Self {
+        Self::new(
+            OAuthErrorCode::InvalidClient,
+            "Client authentication failed.",
+        )
+    }
+}
+
+impl From<GrantError> for OAuthError {
+    fn from(err: GrantError) -> Self {
+        OAuthError::new(err.code(), err.to_string())
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(err: StoreError) -> Self {
+        log_internal(&err);
+        OAuthError::new(
+            OAuthErrorCode::ServerError,
+            "The server could not complete the request.",
+        )
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let status = match self.code {
+            OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+            OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let body =
+            Json(json!({ "error": self.code.as_str(), "error_description": self.description }));
+        let mut response = (status, no_store_headers(), body).into_response();
+        if self.code == OAuthErrorCode::InvalidClient {
+            // RFC 6749 §5.2: a 401 carries the scheme the client should authenticate with.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"ticketbooth\""),
+            );
+        }
+        response
+    }
+}
+
+/// `Cache-Control: no-store` and `Pragma: no-cache`, required on token responses (RFC 6749 §5.1).
+pub(crate) fn no_store_headers() -> [(header::HeaderName, HeaderValue); 2] {
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
+}
+
+/// An error of the resource API: `{"success": false, "error", "error_description"}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    description: Cow<'static, str>,
+    /// Extra `WWW-Authenticate` attribute (`scope="…"`) for insufficient-scope errors.
+    challenge_scope: Option<&'static str>,
+}
+
+impl ApiError {
+    pub(crate) fn new(
+        status: StatusCode,
+        code: &'static str,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError {
+            status,
+            code,
+            description: description.into(),
+            challenge_scope: None,
+        }
+    }
+
+    /// 401: the token is missing, unknown, expired or revoked (RFC 6750 §3.1).
+    pub(crate) fn invalid_token(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_token", description)
+    }
+
+    /// 403: the token lacks a scope the operation needs (RFC 6750 §3.1).
+    pub(crate) fn insufficient_scope(
+        scope: &'static str,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError {
+            challenge_scope: Some(scope),
+            ..Self::new(StatusCode::FORBIDDEN, "insufficient_scope", description)
+        }
+    }
+
+    /// 400: the request is malformed.
+    pub(crate) fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    fn www_authenticate(&self) -> Option<HeaderValue> {
+        let is_bearer_error = matches!(
+            self.code,
+            "invalid_token" | "insufficient_scope" | "invalid_request"
+        );
+        if !is_bearer_error || self.status == StatusCode::INTERNAL_SERVER_ERROR {
+            return None;
+        }
+        // Descriptions are our own ASCII sentences without quotes, so they are safe in a quoted-string.
+        let mut value = format!(
+            "Bearer realm=\"{REALM}\", error=\"{}\", error_description=\"{}\"",
+            self.code, self.description
+        );
+        if let Some(scope) = self.challenge_scope {
+            value.push_str(&format!(", scope=\"{scope}\""));
+        }
+        HeaderValue::from_str(&value).ok()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        log_internal(&err);
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "The server could not complete the request.",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let challenge = self.www_authenticate();
+        let body = Json(json!({
+            "success": false,
+            "error": self.code,
+            "error_description": self.description,
+        }));
+        let mut response = (self.status, body).into_response();
+        if let Some(challenge) = challenge {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+/// A failure shown to a person as an HTML page.
+#[derive(Debug)]
+pub(crate) struct PageError {
+    status: StatusCode,
+    title: &'static str,
+    message: Cow<'static, str>,
+}
+
+impl PageError {
+    pub(crate) fn new(
+        status: StatusCode,
+        title: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        PageError {
+            status,
+            title,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "This request cannot be completed",
+            message,
+        )
+    }
+
+    pub(crate) fn forbidden_csrf() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "The form was not sent from this site or has expired. Go back, reload the page and try again.",
+        )
+    }
+}
+
+impl From<StoreError> for PageError {
+    fn from(err: StoreError) -> Self {
+        log_internal(&err);
+        PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The server could not complete the request. Please try again.",
+        )
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(err: askama::Error) -> Self {
+        log_internal(&err);
+        PageError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The page could not be shown.",
+        )
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage {
+            title: self.title,
+            message: &self.message,
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(err) => {
+                log_internal(&err);
+                (self.status, self.message.into_owned()).into_response()
+            }
+        }
+    }
+}

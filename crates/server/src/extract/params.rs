@@ -1,0 +1,143 @@
+//! Decoded request parameters as name/value pairs, so handlers can detect repeated parameters
+//! (RFC 6749 §3.1) that a struct deserialiser would silently merge or reject without saying which.
+
+use axum::http::{header, HeaderMap};
+
+/// Parameters from a query string or a request body, in the order sent.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Params(Vec<(String, String)>);
+
+/// Why a body could not be read as parameters.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ParamsError {
+    #[error("The request body is not valid application/x-www-form-urlencoded.")]
+    MalformedForm,
+    #[error("The request body is not a JSON object of strings.")]
+    MalformedJson,
+    #[error("The request body must be application/x-www-form-urlencoded or application/json.")]
+    UnsupportedMediaType,
+}
+
+impl Params {
+    /// Parses `application/x-www-form-urlencoded` text (a query string or a form body).
+    pub(crate) fn from_urlencoded(input: &str) -> Result<Params, ParamsError> {
+        serde_urlencoded::from_str(input)
+            .map(Params)
+            .map_err(|_| ParamsError::MalformedForm)
+    }
+
+    /// Parses a body by its content type: a form, or a JSON object of string (or number) values.
+    pub(crate) fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<Params, ParamsError> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| {
+                value
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        match content_type.as_deref() {
+            Some("application/x-www-form-urlencoded") => {
+                let text = std::str::from_utf8(body).map_err(|_| ParamsError::MalformedForm)?;
+                Params::from_urlencoded(text)
+            }
+            Some("application/json") => Params::from_json(body),
+            // An empty body without a type is an empty form (e.g. a POST carrying only a header).
+            None if body.is_empty() => Ok(Params::default()),
+            _ => Err(ParamsError::UnsupportedMediaType),
+        }
+    }
+
+    fn from_json(body: &[u8]) -> Result<Params, ParamsError> {
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(body).map_err(|_| ParamsError::MalformedJson)?;
+        object
+            .into_iter()
+            .map(|(name, value)| match value {
+                serde_json::Value::String(text) => Ok((name, text)),
+                serde_json::Value::Number(number) => Ok((name, number.to_string())),
+                serde_json::Value::Bool(flag) => Ok((name, flag.to_string())),
+                _ => Err(ParamsError::MalformedJson),
+            })
+            .collect::<Result<_, _>>()
+            .map(Params)
+    }
+
+    /// The pairs, borrowed.
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    /// The value of a parameter sent exactly once (an empty value counts as absent).
+    /// `Err(name)` when it was sent more than once.
+    pub(crate) fn single(&self, name: &'static str) -> Result<Option<&str>, &'static str> {
+        let mut values = self
+            .0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str());
+        match (values.next(), values.next()) {
+            (Some(_), Some(_)) => Err(name),
+            (Some(""), None) | (None, _) => Ok(None),
+            (Some(value), None) => Ok(Some(value)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(content_type: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(content_type).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn form_and_json_bodies_yield_the_same_parameters() {
+        let form = Params::from_body(
+            &headers("application/x-www-form-urlencoded; charset=utf-8"),
+            b"a=1&b=x+y",
+        )
+        .unwrap();
+        let json =
+            Params::from_body(&headers("application/json"), br#"{"a": 1, "b": "x y"}"#).unwrap();
+        for params in [form, json] {
+            assert_eq!(params.single("a"), Ok(Some("1")));
+            assert_eq!(params.single("b"), Ok(Some("x y")));
+            assert_eq!(params.single("c"), Ok(None));
+        }
+    }
+
+    #[test]
+    fn repeated_parameters_are_reported() {
+        let params = Params::from_urlencoded("a=1&a=2").unwrap();
+        assert_eq!(params.single("a"), Err("a"));
+    }
+
+    #[test]
+    fn other_media_types_and_nested_json_are_refused() {
+        assert!(matches!(
+            Params::from_body(&headers("text/plain"), b"a=1"),
+            Err(ParamsError::UnsupportedMediaType)
+        ));
+        assert!(matches!(
+            Params::from_body(&headers("application/json"), br#"{"a": {}}"#),
+            Err(ParamsError::MalformedJson)
+        ));
+        assert!(matches!(
+            Params::from_body(&headers("application/json"), b"[1]"),
+            Err(ParamsError::MalformedJson)
+        ));
+    }
+}

@@ -1,0 +1,66 @@
+//! Ticketbooth's HTTP edge: the OAuth 2 endpoints, the sign-in and consent pages, and the public
+//! API. Handlers stay thin: they parse, call a domain rule, call the store, and render.
+
+pub mod api;
+mod config;
+mod error;
+mod extract;
+pub mod oauth;
+pub mod pages;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use std::future::Future;
+use std::sync::Arc;
+use ticketbooth_store::DynStore;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use config::{DemoCredentials, ServerConfig};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+    pub config: Arc<ServerConfig>,
+}
+
+impl AppState {
+    /// Bundles a store and a configuration.
+    pub fn new(store: DynStore, config: ServerConfig) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Request bodies above this size are refused with 413: no form or token request comes close.
+const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The whole application's router.
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(oauth::router())
+        .merge(pages::router(state.config.demo.is_some()))
+        .merge(api::router());
+    pages::security_headers(routes)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            // The path only: query strings can carry tokens, codes and personal data.
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then finishes in-flight
+/// requests before returning.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,194 @@
+//! `GET /oauth/authorize` shows the consent page (after sign-in); `POST /oauth/authorize` takes
+//! the user's decision and redirects to the client with a code or `access_denied`
+//! (RFC 6749 §4.1.1–§4.1.2.1, contract §3).
+
+use crate::error::PageError;
+use crate::extract::params::Params;
+use crate::extract::session;
+use crate::pages::templates::ConsentPage;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use ticketbooth_domain::authorize::{
+    self, AuthorizationParams, AuthorizeError, RedirectedError, UnsafeToRedirect,
+    ValidAuthorization,
+};
+use ticketbooth_domain::model::{Application, NewAuthorizationCode, User};
+use ticketbooth_domain::redirect;
+use ticketbooth_domain::secret::Secret;
+use ticketbooth_domain::token::AUTHORIZATION_CODE_TTL;
+use ticketbooth_domain::OAuthErrorCode;
+
+/// Shows the consent page, or sends the browser to sign in first. Public.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let query = query.unwrap_or_default();
+    let params = Params::from_urlencoded(&query)
+        .map_err(|_| PageError::bad_request("The authorization request is malformed."))?;
+    let request = AuthorizationParams::from_pairs(params.pairs());
+    let (app, valid) = match validate(&state, &request).await? {
+        Ok(validated) => validated,
+        Err(response) => return Ok(response),
+    };
+    let Some((session, user)) = signed_in(&state, &headers).await? else {
+        let return_to = format!("/oauth/authorize?{query}");
+        let location = format!(
+            "/session/new?{}",
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("return_to", &return_to)
+                .finish()
+        );
+        return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response());
+    };
+    let scopes: Vec<&str> = valid
+        .scopes
+        .iter()
+        .map(|scope| scope.description())
+        .collect();
+    let page = ConsentPage {
+        app_name: &app.name,
+        user_email: &user.email,
+        scopes,
+        hidden: request.to_pairs(),
+        csrf_token: &session.csrf_token,
+        redirect_host: redirect_host(&valid.redirect_uri),
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Takes the consent form's decision. Needs a signed-in session and its CSRF token.
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, PageError> {
+    let params = Params::from_urlencoded(&body)
+        .map_err(|_| PageError::bad_request("The form is malformed."))?;
+    let Some((session, user)) = signed_in(&state, &headers).await? else {
+        return Err(PageError::forbidden_csrf());
+    };
+    if !session::csrf_matches(&session, params.single("csrf_token").ok().flatten()) {
+        return Err(PageError::forbidden_csrf());
+    }
+    // The hidden fields are re-validated: nothing the browser sends back is trusted.
+    let request =
+        AuthorizationParams::from_pairs(params.pairs().filter(|(name, _)| *name != "csrf_token"));
+    let (app, valid) = match validate(&state, &request).await? {
+        Ok(validated) => validated,
+        Err(response) => return Ok(response),
+    };
+    match params.single("decision") {
+        Ok(Some("approve")) => {
+            let code = issue_code(&state, &app, &user, &valid, session.authenticated_at).await?;
+            let mut query = vec![("code", code.expose())];
+            if let Some(state_param) = &valid.state {
+                query.push(("state", state_param));
+            }
+            Ok(found(redirect::with_query(&valid.redirect_uri, &query)))
+        }
+        Ok(Some("deny")) => Ok(found(
+            RedirectedError {
+                redirect_uri: valid.redirect_uri,
+                code: OAuthErrorCode::AccessDenied,
+                description: "The user denied the request.".into(),
+                state: valid.state,
+            }
+            .location(),
+        )),
+        _ => Err(PageError::bad_request(
+            "The form must be sent with Approve or Deny.",
+        )),
+    }
+}
+
+/// Looks up the client and validates the request. The outer error is a page; the inner `Err` is
+/// a ready response (an error page or an error redirected to the client).
+async fn validate(
+    state: &AppState,
+    request: &AuthorizationParams,
+) -> Result<Result<(Application, ValidAuthorization), Response>, PageError> {
+    let client_id = match authorize::require_client_id(request) {
+        Ok(client_id) => client_id,
+        Err(err) => return Ok(Err(unsafe_to_redirect(err))),
+    };
+    let Some(app) = state.store.find_application_by_client_id(client_id).await? else {
+        return Ok(Err(unsafe_to_redirect(UnsafeToRedirect::UnknownClient)));
+    };
+    Ok(match authorize::validate(request, &app) {
+        Ok(valid) => Ok((app, valid)),
+        Err(AuthorizeError::UnsafeToRedirect(err)) => Err(unsafe_to_redirect(err)),
+        Err(AuthorizeError::Redirect(err)) => Err(found(err.location())),
+    })
+}
+
+fn unsafe_to_redirect(err: UnsafeToRedirect) -> Response {
+    PageError::bad_request(err.to_string()).into_response()
+}
+
+async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(ticketbooth_domain::model::BrowserSession, User)>, PageError> {
+    let Some(session) = session::current(state, headers).await? else {
+        return Ok(None);
+    };
+    let Some(user_id) = session.user_id else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .find_user(user_id)
+        .await?
+        .map(|user| (session, user)))
+}
+
+async fn issue_code(
+    state: &AppState,
+    app: &Application,
+    user: &User,
+    valid: &ValidAuthorization,
+    authenticated_at: Option<chrono::DateTime<Utc>>,
+) -> Result<Secret, PageError> {
+    let code = Secret::generate();
+    let now = Utc::now();
+    state
+        .store
+        .create_authorization_code(NewAuthorizationCode {
+            code_hash: code.hash(),
+            application_id: app.id,
+            user_id: user.id,
+            redirect_uri: valid.redirect_uri.clone(),
+            redirect_uri_was_sent: valid.redirect_uri_was_sent,
+            scopes: valid.scopes,
+            code_challenge: valid.code_challenge.clone(),
+            nonce: valid.nonce.clone(),
+            auth_time: authenticated_at.unwrap_or(now),
+            created_at: now,
+            expires_at: now + AUTHORIZATION_CODE_TTL,
+        })
+        .await?;
+    Ok(code)
+}
+
+/// `302 Found`, the status RFC 6749 §4.1.2's examples use.
+fn found(location: String) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location)]).into_response()
+}
+
+/// The host the user will be sent to, shown on the consent page so they know where they go.
+fn redirect_host(redirect_uri: &str) -> String {
+    url::Url::parse(redirect_uri)
+        .ok()
+        .and_then(|url| {
+            url.host_str()
+                .map(str::to_owned)
+                .or_else(|| Some(url.scheme().to_owned()))
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,215 @@
+//! `POST /oauth/token` (RFC 6749 §3.2): the `authorization_code`, `refresh_token` and
+//! `client_credentials` grants.
+
+use crate::error::{no_store_headers, OAuthError};
+use crate::extract::client_auth::{self, AuthenticatedClient};
+use crate::extract::params::Params;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use ticketbooth_domain::grant::{self, CodeRedemption, GrantError};
+use ticketbooth_domain::model::NewAccessToken;
+use ticketbooth_domain::scope::ScopeSet;
+use ticketbooth_domain::secret::{Secret, SecretHash};
+use ticketbooth_domain::token::{TokenResponse, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL};
+use ticketbooth_domain::OAuthErrorCode;
+
+/// Issues tokens. Public: the client authenticates itself (or, if public, names itself).
+pub(super) async fn issue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
+    let params = Params::from_body(&headers, &body)
+        .map_err(|err| OAuthError::invalid_request(err.to_string()))?;
+    let grant_type = single(&params, "grant_type")?;
+    let client = client_auth::authenticate(&state, &headers, &params).await?;
+    let response = match grant_type {
+        Some("authorization_code") => authorization_code(&state, &client, &params).await?,
+        Some("refresh_token") => refresh_token(&state, &client, &params).await?,
+        Some("client_credentials") => client_credentials(&state, &client, &params).await?,
+        Some(_) => {
+            return Err(OAuthError::new(
+                OAuthErrorCode::UnsupportedGrantType,
+                "Supported grant types: authorization_code, refresh_token, client_credentials.",
+            ))
+        }
+        None => return Err(OAuthError::invalid_request("grant_type is required.")),
+    };
+    Ok((no_store_headers(), Json(response)).into_response())
+}
+
+fn single<'a>(params: &'a Params, name: &'static str) -> Result<Option<&'a str>, OAuthError> {
+    params
+        .single(name)
+        .map_err(|name| OAuthError::invalid_request(format!("The {name} parameter is repeated.")))
+}
+
+fn required<'a>(params: &'a Params, name: &'static str) -> Result<&'a str, OAuthError> {
+    single(params, name)?.ok_or_else(|| OAuthError::invalid_request(format!("{name} is required.")))
+}
+
+/// A fresh token pair for the given owner and scopes, and the row that stores its hashes.
+struct Minted {
+    access: Secret,
+    refresh: Option<Secret>,
+    record: NewAccessToken,
+}
+
+fn mint(
+    client: &AuthenticatedClient,
+    user_id: Option<i64>,
+    scopes: ScopeSet,
+    now: DateTime<Utc>,
+) -> Minted {
+    let access = Secret::generate();
+    let refresh = user_id.map(|_| Secret::generate());
+    let record = NewAccessToken {
+        access_token_hash: access.hash(),
+        refresh_token_hash: refresh.as_ref().map(Secret::hash),
+        application_id: client.app.id,
+        user_id,
+        scopes,
+        authorization_code_id: None,
+        previous_token_id: None,
+        created_at: now,
+        expires_at: now + ACCESS_TOKEN_TTL,
+        refresh_expires_at: refresh.as_ref().map(|_| now + REFRESH_TOKEN_TTL),
+    };
+    Minted {
+        access,
+        refresh,
+        record,
+    }
+}
+
+impl Minted {
+    fn response(&self) -> TokenResponse {
+        TokenResponse::new(
+            &self.access,
+            self.refresh.as_ref(),
+            self.record.scopes,
+            self.record.created_at,
+        )
+    }
+}
+
+async fn authorization_code(
+    state: &AppState,
+    client: &AuthenticatedClient,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    let presented = required(params, "code")?;
+    let redemption = CodeRedemption {
+        redirect_uri: single(params, "redirect_uri")?,
+        code_verifier: single(params, "code_verifier")?,
+    };
+    let now = Utc::now();
+    let Some(code) = state
+        .store
+        .find_authorization_code(&SecretHash::of(presented))
+        .await?
+    else {
+        return Err(GrantError::UnknownCode.into());
+    };
+    match grant::check_code_redemption(&code, client.app.id, redemption, now) {
+        Ok(()) => {}
+        Err(GrantError::CodeReused) => return Err(replayed(state, code.id, now).await),
+        Err(err) => return Err(err.into()),
+    }
+    let mut minted = mint(client, Some(code.user_id), code.scopes, now);
+    minted.record.authorization_code_id = Some(code.id);
+    match state
+        .store
+        .redeem_authorization_code(code.id, minted.record.clone())
+        .await?
+    {
+        Some(_) => Ok(minted.response()),
+        // A concurrent redemption won: this request is a replay like any other.
+        None => Err(replayed(state, code.id, now).await),
+    }
+}
+
+/// RFC 6749 §4.1.2: a code used twice is refused, and the tokens issued from it are revoked.
+async fn replayed(state: &AppState, code_id: i64, now: DateTime<Utc>) -> OAuthError {
+    match state.store.revoke_tokens_from_code(code_id, now).await {
+        Ok(revoked) => {
+            tracing::warn!(
+                code_id,
+                revoked,
+                "authorization code replayed; its tokens were revoked"
+            );
+            GrantError::CodeReused.into()
+        }
+        Err(err) => err.into(),
+    }
+}
+
+async fn refresh_token(
+    state: &AppState,
+    client: &AuthenticatedClient,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    let presented = required(params, "refresh_token")?;
+    let requested_scope = single(params, "scope")?;
+    let now = Utc::now();
+    let Some((old, refresh_expires_at)) = state
+        .store
+        .find_by_refresh_token(&SecretHash::of(presented))
+        .await?
+    else {
+        return Err(GrantError::UnknownRefreshToken.into());
+    };
+    let scopes = grant::check_refresh(
+        &old,
+        refresh_expires_at,
+        client.app.id,
+        requested_scope,
+        now,
+    )?;
+    let mut minted = mint(client, old.user_id, scopes, now);
+    minted.record.previous_token_id = Some(old.id);
+    match state
+        .store
+        .rotate_refresh_token(old.id, minted.record.clone())
+        .await?
+    {
+        Some(_) => Ok(minted.response()),
+        None => Err(GrantError::UnknownRefreshToken.into()),
+    }
+}
+
+async fn client_credentials(
+    state: &AppState,
+    client: &AuthenticatedClient,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    if !client.with_secret {
+        return Err(OAuthError::new(
+            OAuthErrorCode::UnauthorizedClient,
+            "Public clients cannot use the client_credentials grant.",
+        ));
+    }
+    let scopes = ScopeSet::parse_requested(single(params, "scope")?).map_err(|err| {
+        OAuthError::new(
+            OAuthErrorCode::InvalidScope,
+            format!("The scope is invalid: {err}."),
+        )
+    })?;
+    if !scopes.is_subset_of(client.app.scopes) {
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidScope,
+            "The application is not registered for the requested scope.",
+        ));
+    }
+    let minted = mint(client, None, scopes, Utc::now());
+    state
+        .store
+        .create_access_token(minted.record.clone())
+        .await?;
+    Ok(minted.response())
+}
