@@ -1,0 +1,321 @@
+//! Test harness: a real server on 127.0.0.1:0 over a fresh database, and a client that behaves
+//! like a browser (cookie jar, redirects not followed, so each 302/303 can be asserted).
+
+#![allow(dead_code, unreachable_pub)]
+
+use reqwest::header::LOCATION;
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response, StatusCode};
+use std::collections::HashMap;
+use tempfile::TempDir;
+use ticketbooth_domain::model::{Application, NewApplication, NewUser, User};
+use ticketbooth_domain::password;
+use ticketbooth_domain::scope::ScopeSet;
+use ticketbooth_domain::secret::{generate_client_id, Secret};
+use ticketbooth_server::{AppState, ServerConfig};
+use ticketbooth_store::sqlite::SqliteStore;
+use ticketbooth_store::DynStore;
+use url::Url;
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const CALLBACK: &str = "https://client.example/callback";
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: DynStore,
+    /// A browser: keeps cookies, does not follow redirects.
+    pub browser: Browser,
+    /// A client application's HTTP client: no cookies.
+    pub http: Client,
+    pub dir: TempDir,
+}
+
+/// A registered client and its secret (None for public clients).
+pub struct TestClient {
+    pub app: Application,
+    pub secret: Option<String>,
+}
+
+impl TestClient {
+    pub fn id(&self) -> &str {
+        &self.app.client_id
+    }
+    pub fn secret(&self) -> &str {
+        self.secret.as_deref().expect("confidential client")
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        let store: DynStore = std::sync::Arc::new(
+            SqliteStore::open(path.to_str().unwrap())
+                .await
+                .expect("open sqlite"),
+        );
+        store.migrate().await.expect("migrate");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(store.clone(), ServerConfig::new(&base));
+        tokio::spawn(ticketbooth_server::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        let browser = Browser::new(&base);
+        let http = Client::builder().redirect(Policy::none()).build().unwrap();
+        TestApp {
+            base,
+            store,
+            browser,
+            http,
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn create_user(&self, email: &str) -> User {
+        self.store
+            .create_user(NewUser {
+                email: email.into(),
+                password_hash: password::hash(PASSWORD).unwrap(),
+                first_name: "Malee".into(),
+                last_name: "Suksan".into(),
+                phone: Some("0899999999".into()),
+                is_admin: false,
+            })
+            .await
+            .unwrap()
+    }
+
+    pub async fn create_client(
+        &self,
+        confidential: bool,
+        redirect_uris: &[&str],
+        scopes: &str,
+    ) -> TestClient {
+        let secret = confidential.then(Secret::generate);
+        let app = self
+            .store
+            .create_application(NewApplication {
+                client_id: generate_client_id(),
+                name: "Concert Companion".into(),
+                secret_hash: secret.as_ref().map(Secret::hash),
+                redirect_uris: redirect_uris.iter().map(|u| u.to_string()).collect(),
+                scopes: ScopeSet::parse(scopes).unwrap(),
+                organizer_id: None,
+            })
+            .await
+            .unwrap();
+        TestClient {
+            app,
+            secret: secret.map(|s| s.expose().to_owned()),
+        }
+    }
+
+    /// Another browser, with its own cookie jar (another person, or an attacker).
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    pub async fn authorize(&self, params: &[(&str, &str)]) -> Response {
+        self.browser.authorize(params).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.browser.sign_in(email, password).await
+    }
+
+    pub async fn consent(&self, params: &[(&str, &str)], decision: &str) -> Response {
+        self.browser.consent(params, decision).await
+    }
+
+    pub async fn obtain_code(&self, email: &str, params: &[(&str, &str)]) -> String {
+        self.browser.obtain_code(email, params).await
+    }
+
+    /// `POST /oauth/token` with a form body, from the client application.
+    pub async fn token(&self, form: &[(&str, &str)]) -> Response {
+        self.http
+            .post(self.url("/oauth/token"))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Exchanges a code with body credentials and returns the JSON body (asserting 200).
+    pub async fn exchange(&self, client: &TestClient, code: &str) -> serde_json::Value {
+        let response = self
+            .token(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", client.id()),
+                ("client_secret", client.secret()),
+                ("redirect_uri", CALLBACK),
+                ("code", code),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// `GET /api/public/me` with a bearer header.
+    pub async fn me(&self, token: &str) -> Response {
+        self.http
+            .get(self.url("/api/public/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A person's browser on the test server.
+pub struct Browser {
+    pub base: String,
+    pub client: Client,
+}
+
+impl Browser {
+    fn new(base: &str) -> Browser {
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        Browser {
+            base: base.to_owned(),
+            client,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_form<T: serde::Serialize + ?Sized>(&self, path: &str, form: &T) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET /oauth/authorize` with the given parameters, in the browser.
+    pub async fn authorize(&self, params: &[(&str, &str)]) -> Response {
+        let url = Url::parse_with_params(&self.url("/oauth/authorize"), params).unwrap();
+        self.client.get(url).send().await.unwrap()
+    }
+
+    /// Signs the browser in through the sign-in page, as a person would.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        let page = self
+            .client
+            .get(self.url("/session/new"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let mut form = hidden_inputs(&page.text().await.unwrap());
+        form.insert("email".into(), email.into());
+        form.insert("password".into(), password.into());
+        self.client
+            .post(self.url("/session/new"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Loads the consent page for `params` (the browser must be signed in) and submits `decision`.
+    pub async fn consent(&self, params: &[(&str, &str)], decision: &str) -> Response {
+        let page = self.authorize(params).await;
+        assert_eq!(page.status(), StatusCode::OK, "consent page expected");
+        let mut form = hidden_inputs(&page.text().await.unwrap());
+        form.insert("decision".into(), decision.into());
+        self.client
+            .post(self.url("/oauth/authorize"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The whole browser side of the code flow: sign in, approve, read the code off the callback.
+    pub async fn obtain_code(&self, email: &str, params: &[(&str, &str)]) -> String {
+        let signed_in = self.sign_in(email, PASSWORD).await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+        let approved = self.consent(params, "approve").await;
+        assert_eq!(approved.status(), StatusCode::FOUND);
+        let query = location_query(&approved);
+        query.get("code").expect("code on the callback").clone()
+    }
+}
+
+/// The standard authorization request of a confidential client.
+pub fn code_request(client: &TestClient) -> Vec<(&str, &str)> {
+    vec![
+        ("response_type", "code"),
+        ("client_id", client.id()),
+        ("redirect_uri", CALLBACK),
+        ("state", "xyz-123"),
+    ]
+}
+
+/// Every `<input type="hidden">` of a page of ours, decoded.
+pub fn hidden_inputs(html: &str) -> HashMap<String, String> {
+    html.split("<input type=\"hidden\" ")
+        .skip(1)
+        .filter_map(|rest| {
+            let name = rest.strip_prefix("name=\"")?.split('"').next()?;
+            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
+            Some((
+                html_escape::decode_html_entities(name).into_owned(),
+                html_escape::decode_html_entities(value).into_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// The `Location` header of a redirect.
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get(LOCATION)
+        .expect("Location header")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The decoded query of a redirect's `Location`.
+pub fn location_query(response: &Response) -> HashMap<String, String> {
+    let location = location(response);
+    let url = Url::parse(&location)
+        .unwrap_or_else(|_| Url::parse("http://local").unwrap().join(&location).unwrap());
+    url.query_pairs().into_owned().collect()
+}
+
+/// The parts of a token error body.
+pub async fn oauth_error(response: Response) -> (StatusCode, String, serde_json::Value) {
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap();
+    (
+        status,
+        body["error"].as_str().unwrap_or_default().to_owned(),
+        body,
+    )
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests over real HTTP: one binary, one module per area.
+
+mod harness;
+
+mod authorize_errors;
+mod bearer;
+mod client_credentials;
+mod code_flow;
+mod token_errors;
