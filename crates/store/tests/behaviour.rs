@@ -1,0 +1,318 @@
+//! The store's behaviour suite: every test runs on each backend available (SQLite always).
+
+use chrono::{Duration, Utc};
+use std::sync::Arc;
+use ticketbooth_domain::model::{
+    BrowserSession, NewAccessToken, NewApplication, NewAuthorizationCode, NewUser,
+};
+use ticketbooth_domain::scope::ScopeSet;
+use ticketbooth_domain::secret::{Secret, SecretHash};
+use ticketbooth_store::{DynStore, StoreError};
+
+struct Backend {
+    name: &'static str,
+    store: DynStore,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("behaviour.db");
+    let sqlite = ticketbooth_store::connect(path.to_str().unwrap())
+        .await
+        .unwrap();
+    sqlite.migrate().await.unwrap();
+    vec![Backend {
+        name: "sqlite",
+        store: sqlite,
+        _dir: Some(dir),
+    }]
+}
+
+fn new_user(email: &str) -> NewUser {
+    NewUser {
+        email: email.into(),
+        password_hash: "$argon2id$stub-not-verified-here".into(),
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        phone: None,
+        is_admin: false,
+    }
+}
+
+fn new_app(client_id: &str) -> NewApplication {
+    NewApplication {
+        client_id: client_id.into(),
+        name: "App".into(),
+        secret_hash: Some(SecretHash::of("secret")),
+        redirect_uris: vec!["https://a.example/cb".into(), "com.example.app:/cb".into()],
+        scopes: ScopeSet::parse("public organizer").unwrap(),
+        organizer_id: None,
+    }
+}
+
+fn token(application_id: i64, user_id: Option<i64>, code_id: Option<i64>) -> NewAccessToken {
+    let now = Utc::now();
+    NewAccessToken {
+        access_token_hash: Secret::generate().hash(),
+        refresh_token_hash: user_id.map(|_| Secret::generate().hash()),
+        application_id,
+        user_id,
+        scopes: ScopeSet::parse("public").unwrap(),
+        authorization_code_id: code_id,
+        previous_token_id: None,
+        created_at: now,
+        expires_at: now + Duration::hours(2),
+        refresh_expires_at: user_id.map(|_| now + Duration::days(30)),
+    }
+}
+
+#[tokio::test]
+async fn users_are_unique_by_email_and_found_by_email_and_id() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store
+            .create_user(new_user("ann@example.com"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                store.create_user(new_user("ann@example.com")).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            store
+                .find_user_by_email("ann@example.com")
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(&user),
+            "{name}"
+        );
+        assert_eq!(
+            store.find_user(user.id).await.unwrap().as_ref(),
+            Some(&user),
+            "{name}"
+        );
+        assert_eq!(
+            store.find_user(user.id + 1000).await.unwrap(),
+            None,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn applications_round_trip_and_client_ids_are_unique() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store
+            .create_user(new_user("owner@example.com"))
+            .await
+            .unwrap();
+        let organizer = store.create_organizer("Org", &[user.id]).await.unwrap();
+        let mut new = new_app("client-1");
+        new.organizer_id = Some(organizer.id);
+        let app = store.create_application(new.clone()).await.unwrap();
+        let found = store
+            .find_application_by_client_id("client-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found, app, "{name}");
+        assert_eq!(found.redirect_uris, new.redirect_uris, "{name}");
+        assert_eq!(found.scopes.to_string(), "public organizer", "{name}");
+        assert_eq!(found.organizer_id, Some(organizer.id), "{name}");
+        assert!(
+            found
+                .secret_hash
+                .unwrap()
+                .constant_time_eq(&SecretHash::of("secret")),
+            "{name}"
+        );
+        assert!(
+            matches!(
+                store.create_application(new).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            store.find_application_by_client_id("nope").await.unwrap(),
+            None,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_expire_and_can_be_deleted() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store.create_user(new_user("s@example.com")).await.unwrap();
+        let now = Utc::now();
+        let session = BrowserSession {
+            id_hash: Secret::generate().hash(),
+            user_id: Some(user.id),
+            csrf_token: "csrf".into(),
+            authenticated_at: Some(now),
+            expires_at: now + Duration::hours(1),
+        };
+        store.create_session(&session).await.unwrap();
+        let found = store
+            .find_session(&session.id_hash, now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.user_id, Some(user.id), "{name}");
+        assert_eq!(found.csrf_token, "csrf", "{name}");
+        assert_eq!(
+            store
+                .find_session(&session.id_hash, now + Duration::hours(2))
+                .await
+                .unwrap(),
+            None,
+            "{name}"
+        );
+        store.delete_session(&session.id_hash).await.unwrap();
+        assert_eq!(
+            store.find_session(&session.id_hash, now).await.unwrap(),
+            None,
+            "{name}"
+        );
+    }
+}
+
+async fn stored_code(store: &DynStore, app_id: i64, user_id: i64) -> (i64, SecretHash) {
+    let now = Utc::now();
+    let hash = Secret::generate().hash();
+    store
+        .create_authorization_code(NewAuthorizationCode {
+            code_hash: hash,
+            application_id: app_id,
+            user_id,
+            redirect_uri: "https://a.example/cb".into(),
+            redirect_uri_was_sent: true,
+            scopes: ScopeSet::parse("public").unwrap(),
+            code_challenge: None,
+            nonce: Some("n".into()),
+            auth_time: now,
+            created_at: now,
+            expires_at: now + Duration::minutes(10),
+        })
+        .await
+        .unwrap();
+    let code = store.find_authorization_code(&hash).await.unwrap().unwrap();
+    assert_eq!(code.redeemed_at, None);
+    assert_eq!(code.nonce.as_deref(), Some("n"));
+    (code.id, hash)
+}
+
+#[tokio::test]
+async fn fifty_concurrent_redemptions_of_one_code_store_exactly_one_token() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store
+            .create_user(new_user("race@example.com"))
+            .await
+            .unwrap();
+        let app = store.create_application(new_app("race")).await.unwrap();
+        let (code_id, code_hash) = stored_code(&store, app.id, user.id).await;
+
+        let attempts = (0..50).map(|_| {
+            let store = Arc::clone(&store);
+            let token = token(app.id, Some(user.id), Some(code_id));
+            tokio::spawn(async move { store.redeem_authorization_code(code_id, token).await })
+        });
+        let mut winners = Vec::new();
+        for attempt in attempts {
+            if let Some(token) = attempt.await.unwrap().unwrap() {
+                winners.push(token);
+            }
+        }
+        assert_eq!(winners.len(), 1, "{name}: exactly one redemption wins");
+
+        assert!(winners[0].revoked_at.is_none(), "{name}");
+        let code = store
+            .find_authorization_code(&code_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            code.redeemed_at.is_some(),
+            "{name}: the code is marked redeemed"
+        );
+        assert_eq!(
+            store
+                .revoke_tokens_from_code(code_id, Utc::now())
+                .await
+                .unwrap(),
+            1,
+            "{name}: one token descends from the code"
+        );
+        assert_eq!(
+            store
+                .revoke_tokens_from_code(code_id, Utc::now())
+                .await
+                .unwrap(),
+            0,
+            "{name}: already revoked"
+        );
+    }
+}
+
+#[tokio::test]
+async fn fifty_concurrent_rotations_of_one_refresh_token_yield_exactly_one_successor() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store
+            .create_user(new_user("rotate@example.com"))
+            .await
+            .unwrap();
+        let app = store.create_application(new_app("rotate")).await.unwrap();
+        let first = token(app.id, Some(user.id), None);
+        let refresh_hash = first.refresh_token_hash.unwrap();
+        let access_hash = first.access_token_hash;
+        let stored = store.create_access_token(first).await.unwrap();
+        let (found, _) = store
+            .find_by_refresh_token(&refresh_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.id, stored.id, "{name}");
+
+        let attempts = (0..50).map(|_| {
+            let store = Arc::clone(&store);
+            let mut successor = token(app.id, Some(user.id), None);
+            successor.previous_token_id = Some(stored.id);
+            tokio::spawn(async move { store.rotate_refresh_token(stored.id, successor).await })
+        });
+        let mut successors = 0;
+        for attempt in attempts {
+            successors += usize::from(attempt.await.unwrap().unwrap().is_some());
+        }
+        assert_eq!(successors, 1, "{name}: exactly one rotation wins");
+        let old = store
+            .find_access_token(&access_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            old.revoked_at.is_some(),
+            "{name}: the rotated pair is revoked"
+        );
+    }
+}
+
+#[tokio::test]
+async fn application_tokens_have_no_user_and_no_refresh_token() {
+    for Backend { name, store, .. } in backends().await {
+        let app = store.create_application(new_app("cc")).await.unwrap();
+        let new = token(app.id, None, None);
+        let hash = new.access_token_hash;
+        let stored = store.create_access_token(new).await.unwrap();
+        let found = store.find_access_token(&hash).await.unwrap().unwrap();
+        assert_eq!(found, stored, "{name}");
+        assert_eq!(found.user_id, None, "{name}");
+        assert!(!found.has_refresh_token, "{name}");
+        assert!(found.is_active(Utc::now()), "{name}");
+        assert!(!found.is_active(Utc::now() + Duration::hours(3)), "{name}");
+    }
+}
