@@ -6,6 +6,8 @@ mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+use std::time::Duration;
+use ticketbooth_store::PoolSettings;
 use tracing_subscriber::EnvFilter;
 
 /// Ticketbooth: an OAuth 2 authorization server and ticketing API, wire-compatible with Eventpop.
@@ -21,6 +23,24 @@ struct Cli {
         default_value = "ticketbooth.db"
     )]
     database_url: String,
+
+    /// Most database connections this process opens (PostgreSQL).
+    #[arg(
+        long,
+        global = true,
+        env = "TICKETBOOTH_DB_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
+    db_max_connections: u32,
+
+    /// Seconds a request waits for a free database connection before failing (PostgreSQL).
+    #[arg(
+        long,
+        global = true,
+        env = "TICKETBOOTH_DB_ACQUIRE_TIMEOUT",
+        default_value_t = 5
+    )]
+    db_acquire_timeout: u64,
 
     #[command(subcommand)]
     command: Command,
@@ -71,7 +91,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let store = ticketbooth_store::connect(&cli.database_url).await?;
+    let pool = PoolSettings {
+        max_connections: cli.db_max_connections.max(1),
+        acquire_timeout: Duration::from_secs(cli.db_acquire_timeout),
+    };
+    let store = ticketbooth_store::connect(&cli.database_url, pool).await?;
     store.migrate().await?;
     match cli.command {
         Command::Serve(args) => serve::run(store, args).await,

@@ -12,9 +12,6 @@ pub enum StoreError {
     /// A stored value could not be read back into its domain type.
     #[error("corrupt row: {0}")]
     Corrupt(String),
-    /// The database URL names a backend this build cannot use.
-    #[error("{0}")]
-    Unsupported(String),
     /// The database failed.
     #[error(transparent)]
     Database(sqlx::Error),

@@ -5,6 +5,9 @@
 //! store only guarantees that state changes are atomic (single-use codes, refresh rotation).
 
 mod error;
+pub mod postgres;
+mod rows;
+mod sql;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -17,6 +20,7 @@ use ticketbooth_domain::model::{
 use ticketbooth_domain::secret::SecretHash;
 
 pub use error::{StoreError, StoreResult};
+pub use postgres::PoolSettings;
 
 /// Everything the service needs from persistence.
 #[async_trait]
@@ -105,12 +109,12 @@ pub trait Store: Send + Sync + 'static {
 /// A shared handle to whichever backend the URL selected.
 pub type DynStore = Arc<dyn Store>;
 
-/// Opens the store a database URL names (`sqlite:` or a file path for SQLite).
-pub async fn connect(database_url: &str) -> StoreResult<DynStore> {
+/// Opens the store a database URL names: `postgres://` or `postgresql://` for PostgreSQL,
+/// anything else (a file path or a `sqlite:` URL) for SQLite.
+pub async fn connect(database_url: &str, pool: PoolSettings) -> StoreResult<DynStore> {
     if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        return Err(StoreError::Unsupported(
-            "the PostgreSQL backend is not built yet; use a SQLite URL".into(),
-        ));
+        Ok(Arc::new(postgres::PgStore::open(database_url, pool).await?))
+    } else {
+        Ok(Arc::new(sqlite::SqliteStore::open(database_url).await?))
     }
-    Ok(Arc::new(sqlite::SqliteStore::open(database_url).await?))
 }

@@ -18,15 +18,35 @@ struct Backend {
 async fn backends() -> Vec<Backend> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("behaviour.db");
-    let sqlite = ticketbooth_store::connect(path.to_str().unwrap())
+    let sqlite = ticketbooth_store::connect(path.to_str().unwrap(), Default::default())
         .await
         .unwrap();
     sqlite.migrate().await.unwrap();
-    vec![Backend {
+    let mut backends = vec![Backend {
         name: "sqlite",
         store: sqlite,
         _dir: Some(dir),
-    }]
+    }];
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) => {
+            let url = ticketbooth_store::postgres::create_isolated_schema(&base)
+                .await
+                .unwrap();
+            let postgres = ticketbooth_store::connect(&url, Default::default())
+                .await
+                .unwrap();
+            postgres.migrate().await.unwrap();
+            backends.push(Backend {
+                name: "postgres",
+                store: postgres,
+                _dir: None,
+            });
+        }
+        Err(_) => {
+            eprintln!("skipped: TEST_DATABASE_URL is not set, so this test ran on SQLite only")
+        }
+    }
+    backends
 }
 
 fn new_user(email: &str) -> NewUser {

@@ -13,7 +13,6 @@ use ticketbooth_domain::password;
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{generate_client_id, Secret};
 use ticketbooth_server::{AppState, ServerConfig};
-use ticketbooth_store::sqlite::SqliteStore;
 use ticketbooth_store::DynStore;
 use url::Url;
 
@@ -21,6 +20,78 @@ pub const PASSWORD: &str = "correct horse battery";
 pub const CALLBACK: &str = "https://client.example/callback";
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// Declares an end-to-end test that runs once per backend: `NAME::sqlite` always and
+/// `NAME::postgres` when `TEST_DATABASE_URL` is set (it says so and passes when it is not).
+macro_rules! backend_test {
+    ($(#[$meta:meta])* async fn $name:ident() $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body() $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::harness::Backend::Sqlite.run(body()).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                $crate::harness::Backend::Postgres.run(body()).await
+            }
+        }
+    };
+}
+pub(crate) use backend_test;
+
+/// The database behind a test's server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    static BACKEND: Backend;
+}
+
+impl Backend {
+    /// Runs a test body with this backend, or skips it (saying so) when PostgreSQL is not configured.
+    pub async fn run(self, body: impl std::future::Future<Output = ()>) {
+        if self == Backend::Postgres && std::env::var("TEST_DATABASE_URL").is_err() {
+            eprintln!("skipped: TEST_DATABASE_URL is not set, so the PostgreSQL run of this test is skipped");
+            return;
+        }
+        BACKEND.scope(self, body).await
+    }
+
+    /// The backend of the running test.
+    pub fn current() -> Backend {
+        BACKEND
+            .try_with(|backend| *backend)
+            .unwrap_or(Backend::Sqlite)
+    }
+
+    /// A fresh, migrated store: a SQLite file in `dir`, or an isolated PostgreSQL schema.
+    pub async fn fresh_store(self, dir: &std::path::Path) -> (DynStore, String) {
+        let url = match self {
+            Backend::Sqlite => dir.join("test.db").to_str().unwrap().to_owned(),
+            Backend::Postgres => {
+                let base = std::env::var("TEST_DATABASE_URL").unwrap();
+                ticketbooth_store::postgres::create_isolated_schema(&base)
+                    .await
+                    .expect("create schema")
+            }
+        };
+        let store = ticketbooth_store::connect(&url, Default::default())
+            .await
+            .expect("connect");
+        store.migrate().await.expect("migrate");
+        (store, url)
+    }
+}
 
 pub struct TestApp {
     pub base: String,
@@ -30,6 +101,9 @@ pub struct TestApp {
     /// A client application's HTTP client: no cookies.
     pub http: Client,
     pub dir: TempDir,
+    pub backend: Backend,
+    /// The database URL, for tests that look at the stored rows themselves.
+    pub database_url: String,
 }
 
 /// A registered client and its secret (None for public clients).
@@ -50,13 +124,8 @@ impl TestClient {
 impl TestApp {
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("test.db");
-        let store: DynStore = std::sync::Arc::new(
-            SqliteStore::open(path.to_str().unwrap())
-                .await
-                .expect("open sqlite"),
-        );
-        store.migrate().await.expect("migrate");
+        let backend = Backend::current();
+        let (store, database_url) = backend.fresh_store(dir.path()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -75,6 +144,8 @@ impl TestApp {
             browser,
             http,
             dir,
+            backend,
+            database_url,
         }
     }
 

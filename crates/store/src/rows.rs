@@ -9,12 +9,12 @@ use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
 
 /// A UTC time as stored: Unix seconds.
-pub(super) fn ts(time: DateTime<Utc>) -> i64 {
+pub(crate) fn ts(time: DateTime<Utc>) -> i64 {
     time.timestamp()
 }
 
 /// A stored Unix time back as UTC (out-of-range values clamp to the epoch).
-pub(super) fn from_ts(seconds: i64) -> DateTime<Utc> {
+fn from_ts(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
@@ -27,7 +27,7 @@ fn hash(stored: &[u8]) -> StoreResult<SecretHash> {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     email: String,
     password_hash: String,
@@ -58,7 +58,7 @@ impl From<UserRow> for User {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct ApplicationRow {
+pub(crate) struct ApplicationRow {
     id: i64,
     client_id: String,
     name: String,
@@ -70,7 +70,7 @@ pub(super) struct ApplicationRow {
 }
 
 impl ApplicationRow {
-    pub(super) fn into_domain(self) -> StoreResult<Application> {
+    pub(crate) fn into_domain(self) -> StoreResult<Application> {
         Ok(Application {
             id: self.id,
             client_id: self.client_id,
@@ -85,7 +85,7 @@ impl ApplicationRow {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct SessionRow {
+pub(crate) struct SessionRow {
     id_hash: Vec<u8>,
     user_id: Option<i64>,
     csrf_token: String,
@@ -94,7 +94,7 @@ pub(super) struct SessionRow {
 }
 
 impl SessionRow {
-    pub(super) fn into_domain(self) -> StoreResult<BrowserSession> {
+    pub(crate) fn into_domain(self) -> StoreResult<BrowserSession> {
         Ok(BrowserSession {
             id_hash: hash(&self.id_hash)?,
             user_id: self.user_id,
@@ -106,7 +106,7 @@ impl SessionRow {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct AuthorizationCodeRow {
+pub(crate) struct AuthorizationCodeRow {
     id: i64,
     code_hash: Vec<u8>,
     application_id: i64,
@@ -123,7 +123,7 @@ pub(super) struct AuthorizationCodeRow {
 }
 
 impl AuthorizationCodeRow {
-    pub(super) fn into_domain(self) -> StoreResult<AuthorizationCode> {
+    pub(crate) fn into_domain(self) -> StoreResult<AuthorizationCode> {
         Ok(AuthorizationCode {
             id: self.id,
             code_hash: hash(&self.code_hash)?,
@@ -143,7 +143,7 @@ impl AuthorizationCodeRow {
 }
 
 #[derive(sqlx::FromRow)]
-pub(super) struct AccessTokenRow {
+pub(crate) struct AccessTokenRow {
     id: i64,
     application_id: i64,
     user_id: Option<i64>,
@@ -157,7 +157,7 @@ pub(super) struct AccessTokenRow {
 
 impl AccessTokenRow {
     /// The token and, when it has a refresh token, that refresh token's expiry.
-    pub(super) fn into_domain(self) -> StoreResult<(AccessToken, Option<DateTime<Utc>>)> {
+    pub(crate) fn into_domain(self) -> StoreResult<(AccessToken, Option<DateTime<Utc>>)> {
         Ok((
             AccessToken {
                 id: self.id,

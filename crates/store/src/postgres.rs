@@ -1,0 +1,68 @@
+//! The PostgreSQL backend: one pool serves reads and writes; PostgreSQL's row locks settle races
+//! between instances (the single-use guards in [`crate::sql`] block, then match nothing).
+
+use crate::StoreResult;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Ticketbooth's store on PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    writer: PgPool,
+    reader: PgPool,
+}
+
+/// Pool settings for [`PgStore::open`].
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    /// Most connections this instance opens.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects to the database a `postgres://` URL names.
+    pub async fn open(url: &str, settings: PoolSettings) -> StoreResult<PgStore> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_with(options)
+            .await?;
+        Ok(PgStore {
+            writer: pool.clone(),
+            reader: pool,
+        })
+    }
+}
+
+/// Creates an empty schema with a random name on the server `url` names and returns a URL whose
+/// connections use it, so parallel test runs never see each other's rows.
+pub async fn create_isolated_schema(url: &str) -> StoreResult<String> {
+    use sqlx::Connection;
+    let schema = format!(
+        "tb_test_{}",
+        &ticketbooth_domain::secret::generate_client_id()[..16]
+    );
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{separator}options[search_path]={schema}"))
+}
+
+crate::sql::impl_store!(PgStore, "./migrations/postgres", sqlx::PgConnection);

@@ -1,0 +1,353 @@
+//! The SQL both backends share. Every statement is written in the dialect common to SQLite and
+//! PostgreSQL (`$n` placeholders, `RETURNING`, `ON CONFLICT`); times are Unix seconds and secrets
+//! 32-byte digests in both. So one implementation of [`Store`](crate::Store) serves both backends,
+//! and each backend module only opens its pools and names its migrations.
+
+/// Column lists as literals, so statements are assembled at compile time with `concat!`.
+macro_rules! user_columns {
+    () => {
+        "id, email, password_hash, first_name, last_name, phone, birthday, gender, is_admin, created_at"
+    };
+}
+macro_rules! application_columns {
+    () => {
+        "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, created_at"
+    };
+}
+macro_rules! code_columns {
+    () => {
+        "id, code_hash, application_id, user_id, redirect_uri, redirect_uri_was_sent, scopes, \
+         code_challenge, nonce, auth_time, created_at, expires_at, redeemed_at"
+    };
+}
+macro_rules! access_token_columns {
+    () => {
+        "id, application_id, user_id, scopes, created_at, expires_at, revoked_at, \
+         refresh_token_hash IS NOT NULL AS has_refresh_token, refresh_expires_at"
+    };
+}
+
+/// Implements [`Store`](crate::Store) for a backend struct with `writer` and `reader` pools of
+/// connection type `$conn`, migrated from the folder `$migrations`.
+macro_rules! impl_store {
+    ($store:ty, $migrations:literal, $conn:ty) => {
+        const _: () = {
+            use $crate::rows::{
+                ts, AccessTokenRow, ApplicationRow, AuthorizationCodeRow, SessionRow, UserRow,
+            };
+            use $crate::{StoreError, StoreResult};
+            use chrono::{DateTime, Utc};
+            use ticketbooth_domain::model::{
+                AccessToken, Application, AuthorizationCode, BrowserSession, NewAccessToken,
+                NewApplication, NewAuthorizationCode, NewUser, Organizer, User,
+            };
+            use ticketbooth_domain::secret::SecretHash;
+
+            async fn insert_token(conn: &mut $conn, token: &NewAccessToken) -> StoreResult<AccessToken> {
+                let row: AccessTokenRow = sqlx::query_as(concat!(
+                    "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, \
+                     user_id, scopes, authorization_code_id, previous_token_id, created_at, expires_at, \
+                     refresh_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
+                    $crate::sql::access_token_columns!()
+                ))
+                .bind(token.access_token_hash.as_bytes().as_slice())
+                .bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
+                .bind(token.application_id)
+                .bind(token.user_id)
+                .bind(token.scopes.to_string())
+                .bind(token.authorization_code_id)
+                .bind(token.previous_token_id)
+                .bind(ts(token.created_at))
+                .bind(ts(token.expires_at))
+                .bind(token.refresh_expires_at.map(ts))
+                .fetch_one(conn)
+                .await?;
+                row.into_domain().map(|(token, _)| token)
+            }
+
+            #[async_trait::async_trait]
+            impl $crate::Store for $store {
+                async fn migrate(&self) -> StoreResult<()> {
+                    sqlx::migrate!($migrations).run(&self.writer).await?;
+                    Ok(())
+                }
+
+                async fn ping(&self) -> StoreResult<()> {
+                    sqlx::query("SELECT 1").execute(&self.reader).await?;
+                    Ok(())
+                }
+
+                async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+                    let row: UserRow = sqlx::query_as(concat!(
+                        "INSERT INTO users (email, password_hash, first_name, last_name, phone, is_admin, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ",
+                        $crate::sql::user_columns!()
+                    ))
+                    .bind(&user.email)
+                    .bind(&user.password_hash)
+                    .bind(&user.first_name)
+                    .bind(&user.last_name)
+                    .bind(&user.phone)
+                    .bind(user.is_admin)
+                    .bind(ts(Utc::now()))
+                    .fetch_one(&self.writer)
+                    .await?;
+                    Ok(row.into())
+                }
+
+                async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+                    let row: Option<UserRow> =
+                        sqlx::query_as(concat!("SELECT ", $crate::sql::user_columns!(), " FROM users WHERE email = $1"))
+                            .bind(email)
+                            .fetch_optional(&self.reader)
+                            .await?;
+                    Ok(row.map(Into::into))
+                }
+
+                async fn find_user(&self, id: i64) -> StoreResult<Option<User>> {
+                    let row: Option<UserRow> =
+                        sqlx::query_as(concat!("SELECT ", $crate::sql::user_columns!(), " FROM users WHERE id = $1"))
+                            .bind(id)
+                            .fetch_optional(&self.reader)
+                            .await?;
+                    Ok(row.map(Into::into))
+                }
+
+                async fn create_organizer(&self, name: &str, member_ids: &[i64]) -> StoreResult<Organizer> {
+                    let mut tx = self.writer.begin().await?;
+                    let id: i64 =
+                        sqlx::query_scalar("INSERT INTO organizers (name, created_at) VALUES ($1, $2) RETURNING id")
+                            .bind(name)
+                            .bind(ts(Utc::now()))
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    for user_id in member_ids {
+                        sqlx::query(
+                            "INSERT INTO organizer_members (organizer_id, user_id) VALUES ($1, $2) \
+                             ON CONFLICT DO NOTHING",
+                        )
+                        .bind(id)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(Organizer { id, name: name.to_owned() })
+                }
+
+                async fn find_organizer(&self, id: i64) -> StoreResult<Option<Organizer>> {
+                    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM organizers WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.reader)
+                        .await?;
+                    Ok(row.map(|(id, name)| Organizer { id, name }))
+                }
+
+                async fn create_application(&self, app: NewApplication) -> StoreResult<Application> {
+                    let row: ApplicationRow = sqlx::query_as(concat!(
+                        "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, \
+                         organizer_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+                        $crate::sql::application_columns!()
+                    ))
+                    .bind(&app.client_id)
+                    .bind(&app.name)
+                    .bind(app.secret_hash.as_ref().map(|h| h.as_bytes().to_vec()))
+                    .bind(app.redirect_uris.join("\n"))
+                    .bind(app.scopes.to_string())
+                    .bind(app.organizer_id)
+                    .bind(ts(Utc::now()))
+                    .fetch_one(&self.writer)
+                    .await?;
+                    row.into_domain()
+                }
+
+                async fn find_application_by_client_id(&self, client_id: &str) -> StoreResult<Option<Application>> {
+                    let row: Option<ApplicationRow> = sqlx::query_as(concat!(
+                        "SELECT ",
+                        $crate::sql::application_columns!(),
+                        " FROM applications WHERE client_id = $1"
+                    ))
+                    .bind(client_id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    row.map(ApplicationRow::into_domain).transpose()
+                }
+
+                async fn create_session(&self, session: &BrowserSession) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO browser_sessions (id_hash, user_id, csrf_token, authenticated_at, \
+                         created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(session.id_hash.as_bytes().as_slice())
+                    .bind(session.user_id)
+                    .bind(&session.csrf_token)
+                    .bind(session.authenticated_at.map(ts))
+                    .bind(ts(Utc::now()))
+                    .bind(ts(session.expires_at))
+                    .execute(&self.writer)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn find_session(
+                    &self,
+                    id_hash: &SecretHash,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Option<BrowserSession>> {
+                    let row: Option<SessionRow> = sqlx::query_as(
+                        "SELECT id_hash, user_id, csrf_token, authenticated_at, expires_at \
+                         FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2",
+                    )
+                    .bind(id_hash.as_bytes().as_slice())
+                    .bind(ts(now))
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    row.map(SessionRow::into_domain).transpose()
+                }
+
+                async fn delete_session(&self, id_hash: &SecretHash) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1")
+                        .bind(id_hash.as_bytes().as_slice())
+                        .execute(&self.writer)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, \
+                         redirect_uri_was_sent, scopes, code_challenge, nonce, auth_time, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    )
+                    .bind(code.code_hash.as_bytes().as_slice())
+                    .bind(code.application_id)
+                    .bind(code.user_id)
+                    .bind(&code.redirect_uri)
+                    .bind(code.redirect_uri_was_sent)
+                    .bind(code.scopes.to_string())
+                    .bind(&code.code_challenge)
+                    .bind(&code.nonce)
+                    .bind(ts(code.auth_time))
+                    .bind(ts(code.created_at))
+                    .bind(ts(code.expires_at))
+                    .execute(&self.writer)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn find_authorization_code(
+                    &self,
+                    code_hash: &SecretHash,
+                ) -> StoreResult<Option<AuthorizationCode>> {
+                    let row: Option<AuthorizationCodeRow> = sqlx::query_as(concat!(
+                        "SELECT ",
+                        $crate::sql::code_columns!(),
+                        " FROM authorization_codes WHERE code_hash = $1"
+                    ))
+                    .bind(code_hash.as_bytes().as_slice())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    row.map(AuthorizationCodeRow::into_domain).transpose()
+                }
+
+                async fn redeem_authorization_code(
+                    &self,
+                    code_id: i64,
+                    token: NewAccessToken,
+                ) -> StoreResult<Option<AccessToken>> {
+                    let mut tx = self.writer.begin().await?;
+                    // The guard `redeemed_at IS NULL` makes the claim single-use: a concurrent
+                    // redemption blocks on the row and then matches nothing.
+                    let claimed = sqlx::query(
+                        "UPDATE authorization_codes SET redeemed_at = $1 WHERE id = $2 AND redeemed_at IS NULL",
+                    )
+                    .bind(ts(token.created_at))
+                    .bind(code_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if claimed != 1 {
+                        return Ok(None);
+                    }
+                    let token = insert_token(&mut tx, &token).await?;
+                    tx.commit().await?;
+                    Ok(Some(token))
+                }
+
+                async fn revoke_tokens_from_code(&self, code_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
+                    let revoked = sqlx::query(
+                        "UPDATE access_tokens SET revoked_at = $1 \
+                         WHERE authorization_code_id = $2 AND revoked_at IS NULL",
+                    )
+                    .bind(ts(now))
+                    .bind(code_id)
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected();
+                    Ok(revoked)
+                }
+
+                async fn create_access_token(&self, token: NewAccessToken) -> StoreResult<AccessToken> {
+                    let mut conn = self.writer.acquire().await?;
+                    insert_token(&mut conn, &token).await
+                }
+
+                async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessToken>> {
+                    let row: Option<AccessTokenRow> = sqlx::query_as(concat!(
+                        "SELECT ",
+                        $crate::sql::access_token_columns!(),
+                        " FROM access_tokens WHERE access_token_hash = $1"
+                    ))
+                    .bind(hash.as_bytes().as_slice())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    Ok(row.map(AccessTokenRow::into_domain).transpose()?.map(|(token, _)| token))
+                }
+
+                async fn find_by_refresh_token(
+                    &self,
+                    hash: &SecretHash,
+                ) -> StoreResult<Option<(AccessToken, DateTime<Utc>)>> {
+                    let row: Option<AccessTokenRow> = sqlx::query_as(concat!(
+                        "SELECT ",
+                        $crate::sql::access_token_columns!(),
+                        " FROM access_tokens WHERE refresh_token_hash = $1"
+                    ))
+                    .bind(hash.as_bytes().as_slice())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    match row.map(AccessTokenRow::into_domain).transpose()? {
+                        Some((token, Some(refresh_expires_at))) => Ok(Some((token, refresh_expires_at))),
+                        Some((_, None)) => Err(StoreError::Corrupt("refresh token without expiry".into())),
+                        None => Ok(None),
+                    }
+                }
+
+                async fn rotate_refresh_token(
+                    &self,
+                    old_token_id: i64,
+                    successor: NewAccessToken,
+                ) -> StoreResult<Option<AccessToken>> {
+                    let mut tx = self.writer.begin().await?;
+                    let revoked =
+                        sqlx::query("UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                            .bind(ts(successor.created_at))
+                            .bind(old_token_id)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                    if revoked != 1 {
+                        return Ok(None);
+                    }
+                    let token = insert_token(&mut tx, &successor).await?;
+                    tx.commit().await?;
+                    Ok(Some(token))
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use {
+    access_token_columns, application_columns, code_columns, impl_store, user_columns,
+};
