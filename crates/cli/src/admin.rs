@@ -124,10 +124,7 @@ pub(crate) async fn create_user(store: &dyn Store, args: CreateUser) -> anyhow::
     }
 }
 
-pub(crate) async fn organizers(
-    store: &dyn Store,
-    command: OrganizersCommand,
-) -> anyhow::Result<()> {
+pub(crate) async fn organizers(store: &dyn Store, command: OrganizersCommand) -> anyhow::Result<()> {
     let OrganizersCommand::Create(args) = command;
     let mut member_ids = Vec::with_capacity(args.members.len());
     for email in &args.members {
@@ -162,17 +159,16 @@ pub(crate) async fn apps(store: &dyn Store, command: AppsCommand) -> anyhow::Res
     if let Some(secret) = &secret {
         value["client_secret"] = secret.expose().into();
     }
-    let human =
-        match &secret {
-            Some(secret) => format!(
+    let human = match &secret {
+        Some(secret) => format!(
             "created application {} \"{}\"\nclient_id:     {}\nclient_secret: {} (shown this once)",
-            app.id, app.name, app.client_id, secret.expose()
+            app.id,
+            app.name,
+            app.client_id,
+            secret.expose()
         ),
-            None => format!(
-                "created public application {} \"{}\"\nclient_id: {}",
-                app.id, app.name, app.client_id
-            ),
-        };
+        None => format!("created public application {} \"{}\"\nclient_id: {}", app.id, app.name, app.client_id),
+    };
     print(json, value, human);
     Ok(())
 }
@@ -187,19 +183,14 @@ pub(crate) async fn create_app(
     let redirect_uris = args
         .redirect_uris
         .iter()
-        .map(|uri| {
-            redirect::validate_registration(uri).with_context(|| format!("redirect URI `{uri}`"))
-        })
+        .map(|uri| redirect::validate_registration(uri).with_context(|| format!("redirect URI `{uri}`")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let scopes = ScopeSet::parse(&args.scopes).context("--scopes")?;
     if scopes.is_empty() {
         bail!("--scopes must name at least one scope");
     }
     if let Some(organizer_id) = args.organizer {
-        store
-            .find_organizer(organizer_id)
-            .await?
-            .with_context(|| format!("no organizer with id {organizer_id}"))?;
+        store.find_organizer(organizer_id).await?.with_context(|| format!("no organizer with id {organizer_id}"))?;
     }
     let new = NewApplication {
         client_id,

@@ -18,11 +18,7 @@ pub(crate) const DEMO_CLIENT_SECRET: &str = "demo-secret-do-not-use-in-productio
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
     /// Base URL the demo application's redirect URI points at.
-    #[arg(
-        long,
-        env = "TICKETBOOTH_ISSUER",
-        default_value = "http://127.0.0.1:3000"
-    )]
+    #[arg(long, env = "TICKETBOOTH_ISSUER", default_value = "http://127.0.0.1:3000")]
     issuer: String,
     /// Print what was seeded as one JSON object.
     #[arg(long)]
@@ -39,10 +35,7 @@ pub(crate) struct Seeded {
 
 impl Seeded {
     pub(crate) fn credentials(&self) -> DemoCredentials {
-        DemoCredentials {
-            client_id: DEMO_CLIENT_ID.into(),
-            client_secret: DEMO_CLIENT_SECRET.into(),
-        }
+        DemoCredentials { client_id: DEMO_CLIENT_ID.into(), client_secret: DEMO_CLIENT_SECRET.into() }
     }
 }
 
@@ -53,10 +46,7 @@ fn callback(issuer: &str) -> String {
 
 /// Seeds the demo data unless it is already there.
 pub(crate) async fn seed(store: &dyn Store, issuer: &str) -> anyhow::Result<Seeded> {
-    if let Some(user) = store
-        .find_user_by_email(&normalize_email(DEMO_EMAIL))
-        .await?
-    {
+    if let Some(user) = store.find_user_by_email(&normalize_email(DEMO_EMAIL)).await? {
         let app = store.find_application_by_client_id(DEMO_CLIENT_ID).await?;
         if let Some(app) = &app {
             if !app.redirect_uris.contains(&callback(issuer)) {
@@ -83,9 +73,7 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str) -> anyhow::Result<Seed
         },
     )
     .await?;
-    let organizer = store
-        .create_organizer("Bangkok Live Events", &[user.id])
-        .await?;
+    let organizer = store.create_organizer("Bangkok Live Events", &[user.id]).await?;
     let app = admin::create_app(
         store,
         CreateApp {
@@ -100,12 +88,7 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str) -> anyhow::Result<Seed
         Some(&Secret::from_known(DEMO_CLIENT_SECRET)),
     )
     .await?;
-    Ok(Seeded {
-        user_id: user.id,
-        organizer_id: Some(organizer.id),
-        application_id: Some(app.id),
-        created: true,
-    })
+    Ok(Seeded { user_id: user.id, organizer_id: Some(organizer.id), application_id: Some(app.id), created: true })
 }
 
 /// The walk-through printed by `serve --demo`.

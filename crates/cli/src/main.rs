@@ -16,30 +16,15 @@ use tracing_subscriber::EnvFilter;
 struct Cli {
     /// Database URL: a SQLite file path or `sqlite:` URL (created and migrated on first use), or a
     /// `postgres://` URL.
-    #[arg(
-        long,
-        global = true,
-        env = "DATABASE_URL",
-        default_value = "ticketbooth.db"
-    )]
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "ticketbooth.db")]
     database_url: String,
 
     /// Most database connections this process opens (PostgreSQL).
-    #[arg(
-        long,
-        global = true,
-        env = "TICKETBOOTH_DB_MAX_CONNECTIONS",
-        default_value_t = 10
-    )]
+    #[arg(long, global = true, env = "TICKETBOOTH_DB_MAX_CONNECTIONS", default_value_t = 10)]
     db_max_connections: u32,
 
     /// Seconds a request waits for a free database connection before failing (PostgreSQL).
-    #[arg(
-        long,
-        global = true,
-        env = "TICKETBOOTH_DB_ACQUIRE_TIMEOUT",
-        default_value_t = 5
-    )]
+    #[arg(long, global = true, env = "TICKETBOOTH_DB_ACQUIRE_TIMEOUT", default_value_t = 5)]
     db_acquire_timeout: u64,
 
     #[command(subcommand)]
@@ -67,9 +52,7 @@ enum Command {
 
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("TICKETBOOTH_LOG_FORMAT").is_ok_and(|format| format == "json") {
         builder.json().init();
     } else {

@@ -3,6 +3,7 @@
 use crate::demo;
 use anyhow::Context;
 use clap::Args;
+use std::time::Duration;
 use ticketbooth_server::{AppState, ServerConfig};
 use ticketbooth_store::DynStore;
 use tokio::net::TcpListener;
@@ -18,12 +19,13 @@ pub(crate) struct ServeArgs {
     /// Seed the demo data set into an empty database and print how to try it.
     #[arg(long)]
     demo: bool,
+    /// Seconds between sweeps of expired codes, tokens and sessions (0 = never).
+    #[arg(long, env = "TICKETBOOTH_SWEEP_INTERVAL", default_value_t = 300)]
+    sweep_interval: u64,
 }
 
 pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(&args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let listener = TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     let local = listener.local_addr()?;
     let issuer = args.issuer.unwrap_or_else(|| format!("http://{local}"));
     let mut config = ServerConfig::new(&issuer);
@@ -32,8 +34,13 @@ pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> 
         eprintln!("{}", demo::instructions(&seeded, &config.issuer));
         config.demo = Some(seeded.credentials());
     }
+    let sweeper = (args.sweep_interval > 0)
+        .then(|| ticketbooth_server::spawn_sweeper(store.clone(), Duration::from_secs(args.sweep_interval)));
     tracing::info!(%local, %issuer, "ticketbooth listening");
     ticketbooth_server::serve(listener, AppState::new(store, config), shutdown_signal()).await?;
+    if let Some(sweeper) = sweeper {
+        sweeper.abort();
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -8,9 +8,7 @@ struct Cli {
 
 impl Cli {
     fn new() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Cli { dir: tempfile::tempdir().unwrap() }
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -27,17 +25,9 @@ impl Cli {
     /// Runs a command that must succeed and print exactly one JSON object on stdout.
     fn json(&self, args: &[&str]) -> serde_json::Value {
         let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
         let stdout = String::from_utf8(output.stdout).unwrap();
-        assert_eq!(
-            stdout.trim().lines().count(),
-            1,
-            "one line of JSON: {stdout}"
-        );
+        assert_eq!(stdout.trim().lines().count(), 1, "one line of JSON: {stdout}");
         serde_json::from_str(&stdout).expect("stdout is JSON")
     }
 
@@ -51,12 +41,7 @@ impl Cli {
 }
 
 fn keys(value: &serde_json::Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = value
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
     keys
 }
@@ -81,70 +66,25 @@ fn users_create_prints_the_user_and_refuses_duplicates_and_weak_passwords() {
     assert!(user["id"].is_i64());
 
     assert!(cli
-        .fails(&[
-            "users",
-            "create",
-            "--email",
-            "ann@example.com",
-            "--password",
-            "long enough pw"
-        ])
+        .fails(&["users", "create", "--email", "ann@example.com", "--password", "long enough pw"])
         .contains("already exists"));
     assert!(cli
-        .fails(&[
-            "users",
-            "create",
-            "--email",
-            "bob@example.com",
-            "--password",
-            "short"
-        ])
+        .fails(&["users", "create", "--email", "bob@example.com", "--password", "short"])
         .contains("at least 8"));
     assert!(cli
-        .fails(&[
-            "users",
-            "create",
-            "--email",
-            "not-an-email",
-            "--password",
-            "long enough pw"
-        ])
+        .fails(&["users", "create", "--email", "not-an-email", "--password", "long enough pw"])
         .contains("not an email"));
 }
 
 #[test]
 fn organizers_and_apps_are_created_with_their_owners() {
     let cli = Cli::new();
-    cli.json(&[
-        "users",
-        "create",
-        "--email",
-        "member@example.com",
-        "--password",
-        "long enough pw",
-        "--json",
-    ]);
-    let organizer = cli.json(&[
-        "organizers",
-        "create",
-        "--name",
-        "Siam Shows",
-        "--member",
-        "member@example.com",
-        "--json",
-    ]);
+    cli.json(&["users", "create", "--email", "member@example.com", "--password", "long enough pw", "--json"]);
+    let organizer =
+        cli.json(&["organizers", "create", "--name", "Siam Shows", "--member", "member@example.com", "--json"]);
     assert_eq!(keys(&organizer), ["id", "name"]);
     assert_eq!(organizer["name"], "Siam Shows");
-    assert!(cli
-        .fails(&[
-            "organizers",
-            "create",
-            "--name",
-            "X",
-            "--member",
-            "ghost@example.com"
-        ])
-        .contains("no user"));
+    assert!(cli.fails(&["organizers", "create", "--name", "X", "--member", "ghost@example.com"]).contains("no user"));
 
     let organizer_id = organizer["id"].to_string();
     let app = cli.json(&[
@@ -162,24 +102,10 @@ fn organizers_and_apps_are_created_with_their_owners() {
         &organizer_id,
         "--json",
     ]);
-    assert_eq!(
-        keys(&app),
-        [
-            "client_id",
-            "client_secret",
-            "confidential",
-            "id",
-            "name",
-            "redirect_uris",
-            "scopes"
-        ]
-    );
+    assert_eq!(keys(&app), ["client_id", "client_secret", "confidential", "id", "name", "redirect_uris", "scopes"]);
     assert_eq!(app["confidential"], true);
     assert_eq!(app["scopes"], "public organizer");
-    assert_eq!(
-        app["redirect_uris"],
-        serde_json::json!(["https://scanner.example/cb", "com.example.scanner:/cb"])
-    );
+    assert_eq!(app["redirect_uris"], serde_json::json!(["https://scanner.example/cb", "com.example.scanner:/cb"]));
     let secret = app["client_secret"].as_str().unwrap();
     assert!(secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()));
 
@@ -203,48 +129,14 @@ fn organizers_and_apps_are_created_with_their_owners() {
 fn apps_create_refuses_bad_redirect_uris_scopes_and_organizers() {
     let cli = Cli::new();
     assert!(cli
-        .fails(&[
-            "apps",
-            "create",
-            "--name",
-            "A",
-            "--redirect-uri",
-            "https://a.example/cb#frag"
-        ])
+        .fails(&["apps", "create", "--name", "A", "--redirect-uri", "https://a.example/cb#frag"])
         .contains("fragment"));
+    assert!(cli.fails(&["apps", "create", "--name", "A", "--redirect-uri", "/relative"]).contains("absolute"));
     assert!(cli
-        .fails(&[
-            "apps",
-            "create",
-            "--name",
-            "A",
-            "--redirect-uri",
-            "/relative"
-        ])
-        .contains("absolute"));
-    assert!(cli
-        .fails(&[
-            "apps",
-            "create",
-            "--name",
-            "A",
-            "--redirect-uri",
-            "https://a.example/cb",
-            "--scopes",
-            "admin"
-        ])
+        .fails(&["apps", "create", "--name", "A", "--redirect-uri", "https://a.example/cb", "--scopes", "admin"])
         .contains("admin"));
     assert!(cli
-        .fails(&[
-            "apps",
-            "create",
-            "--name",
-            "A",
-            "--redirect-uri",
-            "https://a.example/cb",
-            "--organizer",
-            "99"
-        ])
+        .fails(&["apps", "create", "--name", "A", "--redirect-uri", "https://a.example/cb", "--organizer", "99"])
         .contains("no organizer"));
 }
 

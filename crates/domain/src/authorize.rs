@@ -105,10 +105,7 @@ pub struct RedirectedError {
 impl RedirectedError {
     /// The `Location` to send the browser to.
     pub fn location(&self) -> String {
-        let mut params = vec![
-            ("error", self.code.as_str()),
-            ("error_description", self.description.as_str()),
-        ];
+        let mut params = vec![("error", self.code.as_str()), ("error_description", self.description.as_str())];
         if let Some(state) = &self.state {
             params.push(("state", state));
         }
@@ -133,17 +130,11 @@ pub fn require_client_id(params: &AuthorizationParams) -> Result<&str, UnsafeToR
         }
         _ => {}
     }
-    params
-        .client_id
-        .as_deref()
-        .ok_or(UnsafeToRedirect::MissingClientId)
+    params.client_id.as_deref().ok_or(UnsafeToRedirect::MissingClientId)
 }
 
 /// Validates an authorization request against the registered application it names.
-pub fn validate(
-    params: &AuthorizationParams,
-    app: &Application,
-) -> Result<ValidAuthorization, AuthorizeError> {
+pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<ValidAuthorization, AuthorizeError> {
     require_client_id(params).map_err(AuthorizeError::UnsafeToRedirect)?;
     let redirect_uri = redirect::resolve(params.redirect_uri.as_deref(), &app.redirect_uris)
         .map_err(|err| AuthorizeError::UnsafeToRedirect(UnsafeToRedirect::RedirectUri(err)))?
@@ -160,47 +151,25 @@ pub fn validate(
     };
 
     if let Some(name) = &params.repeated {
-        return Err(fail(
-            OAuthErrorCode::InvalidRequest,
-            &format!("The {name} parameter is repeated."),
-        ));
+        return Err(fail(OAuthErrorCode::InvalidRequest, &format!("The {name} parameter is repeated.")));
     }
     match params.response_type.as_deref() {
         Some("code") => {}
-        None => {
-            return Err(fail(
-                OAuthErrorCode::InvalidRequest,
-                "response_type is required.",
-            ))
-        }
-        Some(_) => {
-            return Err(fail(
-                OAuthErrorCode::UnsupportedResponseType,
-                "Only response_type=code is supported.",
-            ))
-        }
+        None => return Err(fail(OAuthErrorCode::InvalidRequest, "response_type is required.")),
+        Some(_) => return Err(fail(OAuthErrorCode::UnsupportedResponseType, "Only response_type=code is supported.")),
     }
     let scopes = ScopeSet::parse_requested(params.scope.as_deref()).map_err(|err| match err {
-        ScopeError::Unknown(name) => fail(
-            OAuthErrorCode::InvalidScope,
-            &format!("The scope `{name}` is unknown."),
-        ),
+        ScopeError::Unknown(name) => fail(OAuthErrorCode::InvalidScope, &format!("The scope `{name}` is unknown.")),
         ScopeError::Malformed => fail(OAuthErrorCode::InvalidScope, "The scope is malformed."),
     })?;
     if !scopes.is_subset_of(app.scopes) {
-        return Err(fail(
-            OAuthErrorCode::InvalidScope,
-            "The application is not registered for the requested scope.",
-        ));
+        return Err(fail(OAuthErrorCode::InvalidScope, "The application is not registered for the requested scope."));
     }
     match (&params.code_challenge, &params.code_challenge_method) {
         (Some(challenge), method) => pkce::validate_challenge(challenge, method.as_deref())
             .map_err(|err| fail(OAuthErrorCode::InvalidRequest, &format!("{err}.")))?,
         (None, Some(_)) => {
-            return Err(fail(
-                OAuthErrorCode::InvalidRequest,
-                "code_challenge_method was sent without code_challenge.",
-            ))
+            return Err(fail(OAuthErrorCode::InvalidRequest, "code_challenge_method was sent without code_challenge."))
         }
         (None, None) if !app.is_confidential() => {
             return Err(fail(
@@ -255,11 +224,7 @@ mod tests {
 
     #[test]
     fn minimal_request_defaults_to_public_and_the_single_redirect_uri() {
-        let valid = validate(
-            &params(&[("client_id", "client"), ("response_type", "code")]),
-            &app(true),
-        )
-        .unwrap();
+        let valid = validate(&params(&[("client_id", "client"), ("response_type", "code")]), &app(true)).unwrap();
         assert_eq!(valid.redirect_uri, "https://app.example/cb");
         assert!(!valid.redirect_uri_was_sent);
         assert_eq!(valid.scopes.to_string(), "public");
@@ -277,46 +242,32 @@ mod tests {
         );
         assert_eq!(
             result,
-            Err(AuthorizeError::UnsafeToRedirect(
-                UnsafeToRedirect::RedirectUri(RedirectUriError::NotRegistered)
-            ))
+            Err(AuthorizeError::UnsafeToRedirect(UnsafeToRedirect::RedirectUri(RedirectUriError::NotRegistered)))
         );
     }
 
     #[test]
     fn wrong_response_type_is_redirected_with_state() {
         let err = redirected(validate(
-            &params(&[
-                ("client_id", "client"),
-                ("response_type", "token"),
-                ("state", "s 1"),
-            ]),
+            &params(&[("client_id", "client"), ("response_type", "token"), ("state", "s 1")]),
             &app(true),
         ));
         assert_eq!(err.code, OAuthErrorCode::UnsupportedResponseType);
-        assert!(err.location().starts_with(
-            "https://app.example/cb?error=unsupported_response_type&error_description="
-        ));
+        assert!(err
+            .location()
+            .starts_with("https://app.example/cb?error=unsupported_response_type&error_description="));
         assert!(err.location().ends_with("&state=s+1"));
     }
 
     #[test]
     fn scopes_beyond_the_registration_are_invalid_scope() {
         let err = redirected(validate(
-            &params(&[
-                ("client_id", "client"),
-                ("response_type", "code"),
-                ("scope", "public openid"),
-            ]),
+            &params(&[("client_id", "client"), ("response_type", "code"), ("scope", "public openid")]),
             &app(true),
         ));
         assert_eq!(err.code, OAuthErrorCode::InvalidScope);
         let err = redirected(validate(
-            &params(&[
-                ("client_id", "client"),
-                ("response_type", "code"),
-                ("scope", "everything"),
-            ]),
+            &params(&[("client_id", "client"), ("response_type", "code"), ("scope", "everything")]),
             &app(true),
         ));
         assert_eq!(err.code, OAuthErrorCode::InvalidScope);
@@ -324,19 +275,13 @@ mod tests {
 
     #[test]
     fn public_clients_must_send_an_s256_challenge() {
-        let err = redirected(validate(
-            &params(&[("client_id", "client"), ("response_type", "code")]),
-            &app(false),
-        ));
+        let err = redirected(validate(&params(&[("client_id", "client"), ("response_type", "code")]), &app(false)));
         assert_eq!(err.code, OAuthErrorCode::InvalidRequest);
         let ok = validate(
             &params(&[
                 ("client_id", "client"),
                 ("response_type", "code"),
-                (
-                    "code_challenge",
-                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-                ),
+                ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
                 ("code_challenge_method", "S256"),
             ]),
             &app(false),
@@ -347,12 +292,7 @@ mod tests {
     #[test]
     fn repeated_parameters_are_refused() {
         let err = redirected(validate(
-            &params(&[
-                ("client_id", "client"),
-                ("response_type", "code"),
-                ("state", "a"),
-                ("state", "b"),
-            ]),
+            &params(&[("client_id", "client"), ("response_type", "code"), ("state", "a"), ("state", "b")]),
             &app(true),
         ));
         assert_eq!(err.code, OAuthErrorCode::InvalidRequest);
@@ -364,12 +304,7 @@ mod tests {
 
     #[test]
     fn pairs_round_trip() {
-        let original = params(&[
-            ("client_id", "c"),
-            ("scope", "public"),
-            ("state", "x"),
-            ("other", "y"),
-        ]);
+        let original = params(&[("client_id", "c"), ("scope", "public"), ("state", "x"), ("other", "y")]);
         let again = AuthorizationParams::from_pairs(original.to_pairs());
         assert_eq!(original, again);
     }

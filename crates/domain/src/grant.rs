@@ -35,9 +35,7 @@ impl GrantError {
     /// The RFC 6749 §5.2 error code for this failure.
     pub fn code(&self) -> OAuthErrorCode {
         match self {
-            GrantError::ScopeBeyondGrant | GrantError::MalformedScope => {
-                OAuthErrorCode::InvalidScope
-            }
+            GrantError::ScopeBeyondGrant | GrantError::MalformedScope => OAuthErrorCode::InvalidScope,
             _ => OAuthErrorCode::InvalidGrant,
         }
     }
@@ -95,10 +93,7 @@ pub fn check_refresh(
     requested_scope: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<ScopeSet, GrantError> {
-    if token.application_id != client_application_id
-        || token.revoked_at.is_some()
-        || now >= refresh_expires_at
-    {
+    if token.application_id != client_application_id || token.revoked_at.is_some() || now >= refresh_expires_at {
         return Err(GrantError::UnknownRefreshToken);
     }
     match requested_scope {
@@ -140,14 +135,8 @@ mod tests {
         }
     }
 
-    fn redemption<'a>(
-        redirect_uri: Option<&'a str>,
-        code_verifier: Option<&'a str>,
-    ) -> CodeRedemption<'a> {
-        CodeRedemption {
-            redirect_uri,
-            code_verifier,
-        }
+    fn redemption<'a>(redirect_uri: Option<&'a str>, code_verifier: Option<&'a str>) -> CodeRedemption<'a> {
+        CodeRedemption { redirect_uri, code_verifier }
     }
 
     const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -157,18 +146,10 @@ mod tests {
     fn a_fresh_code_for_its_own_client_is_accepted() {
         let now = Utc::now();
         assert_eq!(
-            check_code_redemption(
-                &code(None, true),
-                7,
-                redemption(Some("https://app.example/cb"), None),
-                now
-            ),
+            check_code_redemption(&code(None, true), 7, redemption(Some("https://app.example/cb"), None), now),
             Ok(())
         );
-        assert_eq!(
-            check_code_redemption(&code(None, false), 7, redemption(None, None), now),
-            Ok(())
-        );
+        assert_eq!(check_code_redemption(&code(None, false), 7, redemption(None, None), now), Ok(()));
     }
 
     #[test]
@@ -180,20 +161,12 @@ mod tests {
             Err(GrantError::UnknownCode)
         );
         assert_eq!(
-            check_code_redemption(
-                &code(None, true),
-                7,
-                redemption(uri, None),
-                now + Duration::minutes(11)
-            ),
+            check_code_redemption(&code(None, true), 7, redemption(uri, None), now + Duration::minutes(11)),
             Err(GrantError::UnknownCode)
         );
         let mut used = code(None, true);
         used.redeemed_at = Some(now);
-        assert_eq!(
-            check_code_redemption(&used, 7, redemption(uri, None), now),
-            Err(GrantError::CodeReused)
-        );
+        assert_eq!(check_code_redemption(&used, 7, redemption(uri, None), now), Err(GrantError::CodeReused));
     }
 
     #[test]
@@ -204,12 +177,7 @@ mod tests {
             Err(GrantError::RedirectMismatch)
         );
         assert_eq!(
-            check_code_redemption(
-                &code(None, false),
-                7,
-                redemption(Some("https://app.example/other"), None),
-                now
-            ),
+            check_code_redemption(&code(None, false), 7, redemption(Some("https://app.example/other"), None), now),
             Err(GrantError::RedirectMismatch)
         );
     }
@@ -218,21 +186,10 @@ mod tests {
     fn pkce_verifier_rules() {
         let now = Utc::now();
         let with = code(Some(CHALLENGE), false);
+        assert_eq!(check_code_redemption(&with, 7, redemption(None, Some(VERIFIER)), now), Ok(()));
+        assert_eq!(check_code_redemption(&with, 7, redemption(None, None), now), Err(GrantError::MissingVerifier));
         assert_eq!(
-            check_code_redemption(&with, 7, redemption(None, Some(VERIFIER)), now),
-            Ok(())
-        );
-        assert_eq!(
-            check_code_redemption(&with, 7, redemption(None, None), now),
-            Err(GrantError::MissingVerifier)
-        );
-        assert_eq!(
-            check_code_redemption(
-                &with,
-                7,
-                redemption(None, Some(&VERIFIER.replace('d', "x"))),
-                now
-            ),
+            check_code_redemption(&with, 7, redemption(None, Some(&VERIFIER.replace('d', "x"))), now),
             Err(GrantError::VerifierMismatch)
         );
         assert_eq!(
@@ -259,45 +216,20 @@ mod tests {
     fn refresh_keeps_or_narrows_the_scope() {
         let now = Utc::now();
         let expiry = now + Duration::days(30);
-        assert_eq!(
-            check_refresh(&token(), expiry, 7, None, now)
-                .unwrap()
-                .to_string(),
-            "public organizer"
-        );
-        assert_eq!(
-            check_refresh(&token(), expiry, 7, Some("public"), now)
-                .unwrap()
-                .to_string(),
-            "public"
-        );
-        assert_eq!(
-            check_refresh(&token(), expiry, 7, Some("public openid"), now),
-            Err(GrantError::ScopeBeyondGrant)
-        );
-        assert_eq!(
-            GrantError::ScopeBeyondGrant.code(),
-            OAuthErrorCode::InvalidScope
-        );
+        assert_eq!(check_refresh(&token(), expiry, 7, None, now).unwrap().to_string(), "public organizer");
+        assert_eq!(check_refresh(&token(), expiry, 7, Some("public"), now).unwrap().to_string(), "public");
+        assert_eq!(check_refresh(&token(), expiry, 7, Some("public openid"), now), Err(GrantError::ScopeBeyondGrant));
+        assert_eq!(GrantError::ScopeBeyondGrant.code(), OAuthErrorCode::InvalidScope);
     }
 
     #[test]
     fn refresh_refuses_foreign_revoked_and_expired_tokens() {
         let now = Utc::now();
         let expiry = now + Duration::days(30);
-        assert_eq!(
-            check_refresh(&token(), expiry, 8, None, now),
-            Err(GrantError::UnknownRefreshToken)
-        );
-        assert_eq!(
-            check_refresh(&token(), now, 7, None, now),
-            Err(GrantError::UnknownRefreshToken)
-        );
+        assert_eq!(check_refresh(&token(), expiry, 8, None, now), Err(GrantError::UnknownRefreshToken));
+        assert_eq!(check_refresh(&token(), now, 7, None, now), Err(GrantError::UnknownRefreshToken));
         let mut revoked = token();
         revoked.revoked_at = Some(now);
-        assert_eq!(
-            check_refresh(&revoked, expiry, 7, None, now),
-            Err(GrantError::UnknownRefreshToken)
-        );
+        assert_eq!(check_refresh(&revoked, expiry, 7, None, now), Err(GrantError::UnknownRefreshToken));
     }
 }

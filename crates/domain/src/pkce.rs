@@ -26,10 +26,8 @@ pub fn validate_challenge(challenge: &str, method: Option<&str>) -> Result<(), P
     if method != Some("S256") {
         return Err(PkceError::UnsupportedMethod);
     }
-    let well_formed = challenge.len() == 43
-        && challenge
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let well_formed =
+        challenge.len() == 43 && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if well_formed {
         Ok(())
     } else {
@@ -45,17 +43,11 @@ pub fn s256_challenge(verifier: &str) -> String {
 /// Checks a token request's `code_verifier` against the stored challenge in constant time.
 pub fn verify(verifier: &str, challenge: &str) -> Result<bool, PkceError> {
     let well_formed = (43..=128).contains(&verifier.len())
-        && verifier
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
     if !well_formed {
         return Err(PkceError::MalformedVerifier);
     }
-    Ok(bool::from(
-        s256_challenge(verifier)
-            .as_bytes()
-            .ct_eq(challenge.as_bytes()),
-    ))
+    Ok(bool::from(s256_challenge(verifier).as_bytes().ct_eq(challenge.as_bytes())))
 }
 
 #[cfg(test)]
@@ -65,51 +57,24 @@ mod tests {
     #[test]
     fn rfc_7636_appendix_b_example() {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        assert_eq!(
-            s256_challenge(verifier),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
-        assert_eq!(
-            verify(verifier, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
-            Ok(true)
-        );
-        assert_eq!(
-            verify(
-                &verifier.replace('d', "e"),
-                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-            ),
-            Ok(false)
-        );
+        assert_eq!(s256_challenge(verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(verify(verifier, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"), Ok(true));
+        assert_eq!(verify(&verifier.replace('d', "e"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"), Ok(false));
     }
 
     #[test]
     fn plain_and_missing_methods_are_refused() {
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-        assert_eq!(
-            validate_challenge(challenge, Some("plain")),
-            Err(PkceError::UnsupportedMethod)
-        );
-        assert_eq!(
-            validate_challenge(challenge, None),
-            Err(PkceError::UnsupportedMethod)
-        );
+        assert_eq!(validate_challenge(challenge, Some("plain")), Err(PkceError::UnsupportedMethod));
+        assert_eq!(validate_challenge(challenge, None), Err(PkceError::UnsupportedMethod));
         assert_eq!(validate_challenge(challenge, Some("S256")), Ok(()));
-        assert_eq!(
-            validate_challenge("short", Some("S256")),
-            Err(PkceError::MalformedChallenge)
-        );
+        assert_eq!(validate_challenge("short", Some("S256")), Err(PkceError::MalformedChallenge));
     }
 
     #[test]
     fn malformed_verifiers_are_refused() {
         assert_eq!(verify("too-short", "x"), Err(PkceError::MalformedVerifier));
-        assert_eq!(
-            verify(&"a".repeat(129), "x"),
-            Err(PkceError::MalformedVerifier)
-        );
-        assert_eq!(
-            verify(&format!("{}!", "a".repeat(42)), "x"),
-            Err(PkceError::MalformedVerifier)
-        );
+        assert_eq!(verify(&"a".repeat(129), "x"), Err(PkceError::MalformedVerifier));
+        assert_eq!(verify(&format!("{}!", "a".repeat(42)), "x"), Err(PkceError::MalformedVerifier));
     }
 }

@@ -50,10 +50,7 @@ pub fn validate_registration(uri: &str) -> Result<String, RedirectUriError> {
 /// Picks the redirect URI for an authorization request: the requested one if it equals a
 /// registered URI exactly (simple string comparison, RFC 9700 §4.1.3), or the single registered
 /// URI when none was requested (RFC 6749 §3.1.2.3).
-pub fn resolve<'a>(
-    requested: Option<&str>,
-    registered: &'a [String],
-) -> Result<&'a str, RedirectUriError> {
+pub fn resolve<'a>(requested: Option<&str>, registered: &'a [String]) -> Result<&'a str, RedirectUriError> {
     match requested {
         Some(requested) => registered
             .iter()
@@ -91,10 +88,7 @@ mod tests {
     #[test]
     fn an_exact_match_is_accepted() {
         let uris = registered(&["https://app.example/cb", "https://app.example/other"]);
-        assert_eq!(
-            resolve(Some("https://app.example/other"), &uris),
-            Ok("https://app.example/other")
-        );
+        assert_eq!(resolve(Some("https://app.example/other"), &uris), Ok("https://app.example/other"));
     }
 
     #[test]
@@ -110,47 +104,25 @@ mod tests {
             "https://app.example/cb/../cb",
             "https://app.example:443/cb",
         ] {
-            assert_eq!(
-                resolve(Some(attempt), &uris),
-                Err(RedirectUriError::NotRegistered),
-                "{attempt}"
-            );
+            assert_eq!(resolve(Some(attempt), &uris), Err(RedirectUriError::NotRegistered), "{attempt}");
         }
     }
 
     #[test]
     fn omitted_redirect_uri_needs_exactly_one_registration() {
+        assert_eq!(resolve(None, &registered(&["https://a.example/cb"])), Ok("https://a.example/cb"));
         assert_eq!(
-            resolve(None, &registered(&["https://a.example/cb"])),
-            Ok("https://a.example/cb")
-        );
-        assert_eq!(
-            resolve(
-                None,
-                &registered(&["https://a.example/1", "https://a.example/2"])
-            ),
+            resolve(None, &registered(&["https://a.example/1", "https://a.example/2"])),
             Err(RedirectUriError::Missing)
         );
     }
 
     #[test]
     fn registration_refuses_fragments_relative_and_script_uris() {
-        assert_eq!(
-            validate_registration("https://a.example/cb#x"),
-            Err(RedirectUriError::HasFragment)
-        );
-        assert_eq!(
-            validate_registration("/cb"),
-            Err(RedirectUriError::NotAbsolute)
-        );
-        assert_eq!(
-            validate_registration("javascript:alert(1)"),
-            Err(RedirectUriError::ForbiddenScheme)
-        );
-        assert_eq!(
-            validate_registration("https://a.example/c\nb"),
-            Err(RedirectUriError::InvalidCharacters)
-        );
+        assert_eq!(validate_registration("https://a.example/cb#x"), Err(RedirectUriError::HasFragment));
+        assert_eq!(validate_registration("/cb"), Err(RedirectUriError::NotAbsolute));
+        assert_eq!(validate_registration("javascript:alert(1)"), Err(RedirectUriError::ForbiddenScheme));
+        assert_eq!(validate_registration("https://a.example/c\nb"), Err(RedirectUriError::InvalidCharacters));
         assert!(validate_registration("http://127.0.0.1:8080/callback").is_ok());
         assert!(validate_registration("com.example.app:/oauth2redirect").is_ok());
     }
@@ -158,10 +130,7 @@ mod tests {
     #[test]
     fn query_parameters_are_appended_and_encoded() {
         assert_eq!(
-            with_query(
-                "https://a.example/cb?keep=1",
-                &[("code", "abc"), ("state", "x y&z")]
-            ),
+            with_query("https://a.example/cb?keep=1", &[("code", "abc"), ("state", "x y&z")]),
             "https://a.example/cb?keep=1&code=abc&state=x+y%26z"
         );
     }

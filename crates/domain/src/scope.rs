@@ -19,13 +19,7 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in canonical order.
-    pub const ALL: [Scope; 5] = [
-        Scope::Public,
-        Scope::Organizer,
-        Scope::OpenId,
-        Scope::Profile,
-        Scope::Email,
-    ];
+    pub const ALL: [Scope; 5] = [Scope::Public, Scope::Organizer, Scope::OpenId, Scope::Profile, Scope::Email];
 
     /// The scope's wire name.
     pub fn as_str(self) -> &'static str {
@@ -42,9 +36,7 @@ impl Scope {
     pub fn description(self) -> &'static str {
         match self {
             Scope::Public => "See your profile, your orders and your tickets",
-            Scope::Organizer => {
-                "Manage the events, orders and tickets of the organizers you belong to"
-            }
+            Scope::Organizer => "Manage the events, orders and tickets of the organizers you belong to",
             Scope::OpenId => "Sign you in with your Ticketbooth account",
             Scope::Profile => "See your name",
             Scope::Email => "See your email address",
@@ -90,10 +82,7 @@ impl ScopeSet {
         let mut set = ScopeSet::EMPTY;
         // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by %x20.
         for token in input.split(' ').filter(|token| !token.is_empty()) {
-            if !token
-                .bytes()
-                .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
-            {
+            if !token.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b)) {
                 return Err(ScopeError::Malformed);
             }
             let scope = Scope::from_name(token).ok_or_else(|| ScopeError::Unknown(token.into()))?;
@@ -106,11 +95,7 @@ impl ScopeSet {
     /// parameter means `public` (the Eventpop/Doorkeeper default).
     pub fn parse_requested(input: Option<&str>) -> Result<ScopeSet, ScopeError> {
         let set = ScopeSet::parse(input.unwrap_or(""))?;
-        Ok(if set.is_empty() {
-            ScopeSet::only(Scope::Public)
-        } else {
-            set
-        })
+        Ok(if set.is_empty() { ScopeSet::only(Scope::Public) } else { set })
     }
 
     /// This set with `scope` added.
@@ -135,9 +120,7 @@ impl ScopeSet {
 
     /// The scopes in canonical order.
     pub fn iter(self) -> impl Iterator<Item = Scope> {
-        Scope::ALL
-            .into_iter()
-            .filter(move |scope| self.contains(*scope))
+        Scope::ALL.into_iter().filter(move |scope| self.contains(*scope))
     }
 }
 
@@ -182,36 +165,19 @@ mod tests {
 
     #[test]
     fn repeated_and_extra_spaces_collapse() {
-        assert_eq!(
-            ScopeSet::parse("  public  public ").unwrap().to_string(),
-            "public"
-        );
+        assert_eq!(ScopeSet::parse("  public  public ").unwrap().to_string(), "public");
     }
 
     #[test]
     fn a_missing_or_empty_scope_means_public() {
-        assert_eq!(
-            ScopeSet::parse_requested(None).unwrap().to_string(),
-            "public"
-        );
-        assert_eq!(
-            ScopeSet::parse_requested(Some("")).unwrap().to_string(),
-            "public"
-        );
-        assert_eq!(
-            ScopeSet::parse_requested(Some("organizer"))
-                .unwrap()
-                .to_string(),
-            "organizer"
-        );
+        assert_eq!(ScopeSet::parse_requested(None).unwrap().to_string(), "public");
+        assert_eq!(ScopeSet::parse_requested(Some("")).unwrap().to_string(), "public");
+        assert_eq!(ScopeSet::parse_requested(Some("organizer")).unwrap().to_string(), "organizer");
     }
 
     #[test]
     fn unknown_scopes_are_refused_by_name() {
-        assert_eq!(
-            ScopeSet::parse("public admin"),
-            Err(ScopeError::Unknown("admin".into()))
-        );
+        assert_eq!(ScopeSet::parse("public admin"), Err(ScopeError::Unknown("admin".into())));
     }
 
     #[test]

@@ -86,10 +86,7 @@ pub fn generate_client_id() -> String {
 /// Whether a presented value has the shape of one of our secrets (64 lowercase hex characters).
 /// Lets callers refuse junk before any lookup.
 pub fn looks_like_secret(value: &str) -> bool {
-    value.len() == 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    value.len() == 64 && value.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]

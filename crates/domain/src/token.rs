@@ -57,12 +57,7 @@ mod tests {
         let access = Secret::from_known("a".repeat(64));
         let refresh = Secret::from_known("b".repeat(64));
         let created = DateTime::from_timestamp(1_552_036_500, 0).unwrap();
-        let body = TokenResponse::new(
-            &access,
-            Some(&refresh),
-            ScopeSet::only(Scope::Public),
-            created,
-        );
+        let body = TokenResponse::new(&access, Some(&refresh), ScopeSet::only(Scope::Public), created);
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             format!(
@@ -72,8 +67,6 @@ mod tests {
             )
         );
         let app_token = TokenResponse::new(&access, None, ScopeSet::only(Scope::Public), created);
-        assert!(!serde_json::to_string(&app_token)
-            .unwrap()
-            .contains("refresh_token"));
+        assert!(!serde_json::to_string(&app_token).unwrap().contains("refresh_token"));
     }
 }

@@ -19,19 +19,14 @@ pub struct DemoCredentials {
 
 impl std::fmt::Debug for DemoCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DemoCredentials")
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
+        f.debug_struct("DemoCredentials").field("client_id", &self.client_id).finish_non_exhaustive()
     }
 }
 
 impl ServerConfig {
     /// A configuration for the given issuer URL.
     pub fn new(issuer: &str) -> ServerConfig {
-        ServerConfig {
-            issuer: issuer.trim_end_matches('/').to_owned(),
-            demo: None,
-        }
+        ServerConfig { issuer: issuer.trim_end_matches('/').to_owned(), demo: None }
     }
 
     /// Cookies get `Secure` when the issuer is served over https.

@@ -30,10 +30,7 @@ pub(crate) struct OAuthError {
 
 impl OAuthError {
     pub(crate) fn new(code: OAuthErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
-        OAuthError {
-            code,
-            description: description.into(),
-        }
+        OAuthError { code, description: description.into() }
     }
 
     pub(crate) fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
@@ -41,10 +38,7 @@ impl OAuthError {
     }
 
     pub(crate) fn invalid_client() -> Self {
-        Self::new(
-            OAuthErrorCode::InvalidClient,
-            "Client authentication failed.",
-        )
+        Self::new(OAuthErrorCode::InvalidClient, "Client authentication failed.")
     }
 }
 
@@ -57,10 +51,7 @@ impl From<GrantError> for OAuthError {
 impl From<StoreError> for OAuthError {
     fn from(err: StoreError) -> Self {
         log_internal(&err);
-        OAuthError::new(
-            OAuthErrorCode::ServerError,
-            "The server could not complete the request.",
-        )
+        OAuthError::new(OAuthErrorCode::ServerError, "The server could not complete the request.")
     }
 }
 
@@ -71,15 +62,13 @@ impl IntoResponse for OAuthError {
             OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
-        let body =
-            Json(json!({ "error": self.code.as_str(), "error_description": self.description }));
+        let body = Json(json!({ "error": self.code.as_str(), "error_description": self.description }));
         let mut response = (status, no_store_headers(), body).into_response();
         if self.code == OAuthErrorCode::InvalidClient {
             // RFC 6749 §5.2: a 401 carries the scheme the client should authenticate with.
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"ticketbooth\""),
-            );
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"ticketbooth\""));
         }
         response
     }
@@ -104,17 +93,8 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn new(
-        status: StatusCode,
-        code: &'static str,
-        description: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        ApiError {
-            status,
-            code,
-            description: description.into(),
-            challenge_scope: None,
-        }
+    pub(crate) fn new(status: StatusCode, code: &'static str, description: impl Into<Cow<'static, str>>) -> Self {
+        ApiError { status, code, description: description.into(), challenge_scope: None }
     }
 
     /// 401: the token is missing, unknown, expired or revoked (RFC 6750 §3.1).
@@ -123,14 +103,8 @@ impl ApiError {
     }
 
     /// 403: the token lacks a scope the operation needs (RFC 6750 §3.1).
-    pub(crate) fn insufficient_scope(
-        scope: &'static str,
-        description: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        ApiError {
-            challenge_scope: Some(scope),
-            ..Self::new(StatusCode::FORBIDDEN, "insufficient_scope", description)
-        }
+    pub(crate) fn insufficient_scope(scope: &'static str, description: impl Into<Cow<'static, str>>) -> Self {
+        ApiError { challenge_scope: Some(scope), ..Self::new(StatusCode::FORBIDDEN, "insufficient_scope", description) }
     }
 
     /// 400: the request is malformed.
@@ -139,18 +113,13 @@ impl ApiError {
     }
 
     fn www_authenticate(&self) -> Option<HeaderValue> {
-        let is_bearer_error = matches!(
-            self.code,
-            "invalid_token" | "insufficient_scope" | "invalid_request"
-        );
+        let is_bearer_error = matches!(self.code, "invalid_token" | "insufficient_scope" | "invalid_request");
         if !is_bearer_error || self.status == StatusCode::INTERNAL_SERVER_ERROR {
             return None;
         }
         // Descriptions are our own ASCII sentences without quotes, so they are safe in a quoted-string.
-        let mut value = format!(
-            "Bearer realm=\"{REALM}\", error=\"{}\", error_description=\"{}\"",
-            self.code, self.description
-        );
+        let mut value =
+            format!("Bearer realm=\"{REALM}\", error=\"{}\", error_description=\"{}\"", self.code, self.description);
         if let Some(scope) = self.challenge_scope {
             value.push_str(&format!(", scope=\"{scope}\""));
         }
@@ -161,11 +130,7 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         log_internal(&err);
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "The server could not complete the request.",
-        )
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "The server could not complete the request.")
     }
 }
 
@@ -179,9 +144,7 @@ impl IntoResponse for ApiError {
         }));
         let mut response = (self.status, body).into_response();
         if let Some(challenge) = challenge {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, challenge);
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
         }
         response
     }
@@ -196,24 +159,12 @@ pub(crate) struct PageError {
 }
 
 impl PageError {
-    pub(crate) fn new(
-        status: StatusCode,
-        title: &'static str,
-        message: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        PageError {
-            status,
-            title,
-            message: message.into(),
-        }
+    pub(crate) fn new(status: StatusCode, title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        PageError { status, title, message: message.into() }
     }
 
     pub(crate) fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "This request cannot be completed",
-            message,
-        )
+        Self::new(StatusCode::BAD_REQUEST, "This request cannot be completed", message)
     }
 
     pub(crate) fn forbidden_csrf() -> Self {
@@ -239,20 +190,13 @@ impl From<StoreError> for PageError {
 impl From<askama::Error> for PageError {
     fn from(err: askama::Error) -> Self {
         log_internal(&err);
-        PageError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong",
-            "The page could not be shown.",
-        )
+        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The page could not be shown.")
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let page = ErrorPage {
-            title: self.title,
-            message: &self.message,
-        };
+        let page = ErrorPage { title: self.title, message: &self.message };
         match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(err) => {

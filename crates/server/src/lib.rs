@@ -5,8 +5,11 @@ pub mod api;
 mod config;
 mod error;
 mod extract;
+mod metrics;
 pub mod oauth;
+mod ops;
 pub mod pages;
+mod sweeper;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -17,21 +20,21 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use config::{DemoCredentials, ServerConfig};
+pub use metrics::Metrics;
+pub use sweeper::spawn_sweeper;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: DynStore,
     pub config: Arc<ServerConfig>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
     /// Bundles a store and a configuration.
     pub fn new(store: DynStore, config: ServerConfig) -> AppState {
-        AppState {
-            store,
-            config: Arc::new(config),
-        }
+        AppState { store, config: Arc::new(config), metrics: Arc::default() }
     }
 }
 
@@ -43,7 +46,9 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(oauth::router())
         .merge(pages::router(state.config.demo.is_some()))
-        .merge(api::router());
+        .merge(api::router())
+        .merge(ops::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record));
     pages::security_headers(routes)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -60,7 +65,5 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }

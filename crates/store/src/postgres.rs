@@ -25,10 +25,7 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        PoolSettings {
-            max_connections: 10,
-            acquire_timeout: Duration::from_secs(5),
-        }
+        PoolSettings { max_connections: 10, acquire_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -41,10 +38,11 @@ impl PgStore {
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await?;
-        Ok(PgStore {
-            writer: pool.clone(),
-            reader: pool,
-        })
+        Ok(PgStore { writer: pool.clone(), reader: pool })
+    }
+
+    fn pools(&self) -> [&PgPool; 1] {
+        [&self.writer]
     }
 }
 
@@ -52,14 +50,9 @@ impl PgStore {
 /// connections use it, so parallel test runs never see each other's rows.
 pub async fn create_isolated_schema(url: &str) -> StoreResult<String> {
     use sqlx::Connection;
-    let schema = format!(
-        "tb_test_{}",
-        &ticketbooth_domain::secret::generate_client_id()[..16]
-    );
+    let schema = format!("tb_test_{}", &ticketbooth_domain::secret::generate_client_id()[..16]);
     let mut conn = sqlx::PgConnection::connect(url).await?;
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await?;
     conn.close().await?;
     let separator = if url.contains('?') { '&' } else { '?' };
     Ok(format!("{url}{separator}options[search_path]={schema}"))

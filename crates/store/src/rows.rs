@@ -2,9 +2,7 @@
 
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
-use ticketbooth_domain::model::{
-    AccessToken, Application, AuthorizationCode, BrowserSession, User,
-};
+use ticketbooth_domain::model::{AccessToken, Application, AuthorizationCode, BrowserSession, User};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
 

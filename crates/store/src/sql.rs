@@ -28,7 +28,8 @@ macro_rules! access_token_columns {
 }
 
 /// Implements [`Store`](crate::Store) for a backend struct with `writer` and `reader` pools of
-/// connection type `$conn`, migrated from the folder `$migrations`.
+/// connection type `$conn` (and a `pools()` method listing the distinct pools), migrated from the
+/// folder `$migrations`.
 macro_rules! impl_store {
     ($store:ty, $migrations:literal, $conn:ty) => {
         const _: () = {
@@ -75,6 +76,35 @@ macro_rules! impl_store {
                 async fn ping(&self) -> StoreResult<()> {
                     sqlx::query("SELECT 1").execute(&self.reader).await?;
                     Ok(())
+                }
+
+                fn pool_stats(&self) -> $crate::PoolStats {
+                    self.pools()
+                        .iter().fold($crate::PoolStats::default(), |stats, pool| $crate::PoolStats {
+                        size: stats.size + pool.size(),
+                        idle: stats.idle + u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                    })
+                }
+
+                async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
+                    const STATEMENTS: [&str; 3] = [
+                        "DELETE FROM authorization_codes WHERE id IN \
+                         (SELECT id FROM authorization_codes WHERE expires_at < $1 LIMIT $2)",
+                        "DELETE FROM access_tokens WHERE id IN (SELECT id FROM access_tokens \
+                         WHERE expires_at < $1 AND (refresh_expires_at IS NULL OR refresh_expires_at < $1) LIMIT $2)",
+                        "DELETE FROM browser_sessions WHERE id_hash IN \
+                         (SELECT id_hash FROM browser_sessions WHERE expires_at < $1 LIMIT $2)",
+                    ];
+                    let mut deleted = 0;
+                    for statement in STATEMENTS {
+                        deleted += sqlx::query(statement)
+                            .bind(ts(now))
+                            .bind(i64::from(limit))
+                            .execute(&self.writer)
+                            .await?
+                            .rows_affected();
+                    }
+                    Ok(deleted)
                 }
 
                 async fn create_user(&self, user: NewUser) -> StoreResult<User> {
@@ -348,6 +378,4 @@ macro_rules! impl_store {
     };
 }
 
-pub(crate) use {
-    access_token_columns, application_columns, code_columns, impl_store, user_columns,
-};
+pub(crate) use {access_token_columns, application_columns, code_columns, impl_store, user_columns};

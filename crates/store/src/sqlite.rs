@@ -30,15 +30,13 @@ impl SqliteStore {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
 
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.read_only(true))
-            .await?;
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let reader = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         Ok(SqliteStore { writer, reader })
+    }
+
+    fn pools(&self) -> [&SqlitePool; 2] {
+        [&self.writer, &self.reader]
     }
 }
 

@@ -2,9 +2,7 @@
 
 use chrono::{Duration, Utc};
 use std::sync::Arc;
-use ticketbooth_domain::model::{
-    BrowserSession, NewAccessToken, NewApplication, NewAuthorizationCode, NewUser,
-};
+use ticketbooth_domain::model::{BrowserSession, NewAccessToken, NewApplication, NewAuthorizationCode, NewUser};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_store::{DynStore, StoreError};
@@ -18,29 +16,15 @@ struct Backend {
 async fn backends() -> Vec<Backend> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("behaviour.db");
-    let sqlite = ticketbooth_store::connect(path.to_str().unwrap(), Default::default())
-        .await
-        .unwrap();
+    let sqlite = ticketbooth_store::connect(path.to_str().unwrap(), Default::default()).await.unwrap();
     sqlite.migrate().await.unwrap();
-    let mut backends = vec![Backend {
-        name: "sqlite",
-        store: sqlite,
-        _dir: Some(dir),
-    }];
+    let mut backends = vec![Backend { name: "sqlite", store: sqlite, _dir: Some(dir) }];
     match std::env::var("TEST_DATABASE_URL") {
         Ok(base) => {
-            let url = ticketbooth_store::postgres::create_isolated_schema(&base)
-                .await
-                .unwrap();
-            let postgres = ticketbooth_store::connect(&url, Default::default())
-                .await
-                .unwrap();
+            let url = ticketbooth_store::postgres::create_isolated_schema(&base).await.unwrap();
+            let postgres = ticketbooth_store::connect(&url, Default::default()).await.unwrap();
             postgres.migrate().await.unwrap();
-            backends.push(Backend {
-                name: "postgres",
-                store: postgres,
-                _dir: None,
-            });
+            backends.push(Backend { name: "postgres", store: postgres, _dir: None });
         }
         Err(_) => {
             eprintln!("skipped: TEST_DATABASE_URL is not set, so this test ran on SQLite only")
@@ -90,78 +74,30 @@ fn token(application_id: i64, user_id: Option<i64>, code_id: Option<i64>) -> New
 #[tokio::test]
 async fn users_are_unique_by_email_and_found_by_email_and_id() {
     for Backend { name, store, .. } in backends().await {
-        let user = store
-            .create_user(new_user("ann@example.com"))
-            .await
-            .unwrap();
-        assert!(
-            matches!(
-                store.create_user(new_user("ann@example.com")).await,
-                Err(StoreError::Conflict(_))
-            ),
-            "{name}"
-        );
-        assert_eq!(
-            store
-                .find_user_by_email("ann@example.com")
-                .await
-                .unwrap()
-                .as_ref(),
-            Some(&user),
-            "{name}"
-        );
-        assert_eq!(
-            store.find_user(user.id).await.unwrap().as_ref(),
-            Some(&user),
-            "{name}"
-        );
-        assert_eq!(
-            store.find_user(user.id + 1000).await.unwrap(),
-            None,
-            "{name}"
-        );
+        let user = store.create_user(new_user("ann@example.com")).await.unwrap();
+        assert!(matches!(store.create_user(new_user("ann@example.com")).await, Err(StoreError::Conflict(_))), "{name}");
+        assert_eq!(store.find_user_by_email("ann@example.com").await.unwrap().as_ref(), Some(&user), "{name}");
+        assert_eq!(store.find_user(user.id).await.unwrap().as_ref(), Some(&user), "{name}");
+        assert_eq!(store.find_user(user.id + 1000).await.unwrap(), None, "{name}");
     }
 }
 
 #[tokio::test]
 async fn applications_round_trip_and_client_ids_are_unique() {
     for Backend { name, store, .. } in backends().await {
-        let user = store
-            .create_user(new_user("owner@example.com"))
-            .await
-            .unwrap();
+        let user = store.create_user(new_user("owner@example.com")).await.unwrap();
         let organizer = store.create_organizer("Org", &[user.id]).await.unwrap();
         let mut new = new_app("client-1");
         new.organizer_id = Some(organizer.id);
         let app = store.create_application(new.clone()).await.unwrap();
-        let found = store
-            .find_application_by_client_id("client-1")
-            .await
-            .unwrap()
-            .unwrap();
+        let found = store.find_application_by_client_id("client-1").await.unwrap().unwrap();
         assert_eq!(found, app, "{name}");
         assert_eq!(found.redirect_uris, new.redirect_uris, "{name}");
         assert_eq!(found.scopes.to_string(), "public organizer", "{name}");
         assert_eq!(found.organizer_id, Some(organizer.id), "{name}");
-        assert!(
-            found
-                .secret_hash
-                .unwrap()
-                .constant_time_eq(&SecretHash::of("secret")),
-            "{name}"
-        );
-        assert!(
-            matches!(
-                store.create_application(new).await,
-                Err(StoreError::Conflict(_))
-            ),
-            "{name}"
-        );
-        assert_eq!(
-            store.find_application_by_client_id("nope").await.unwrap(),
-            None,
-            "{name}"
-        );
+        assert!(found.secret_hash.unwrap().constant_time_eq(&SecretHash::of("secret")), "{name}");
+        assert!(matches!(store.create_application(new).await, Err(StoreError::Conflict(_))), "{name}");
+        assert_eq!(store.find_application_by_client_id("nope").await.unwrap(), None, "{name}");
     }
 }
 
@@ -178,27 +114,12 @@ async fn sessions_expire_and_can_be_deleted() {
             expires_at: now + Duration::hours(1),
         };
         store.create_session(&session).await.unwrap();
-        let found = store
-            .find_session(&session.id_hash, now)
-            .await
-            .unwrap()
-            .unwrap();
+        let found = store.find_session(&session.id_hash, now).await.unwrap().unwrap();
         assert_eq!(found.user_id, Some(user.id), "{name}");
         assert_eq!(found.csrf_token, "csrf", "{name}");
-        assert_eq!(
-            store
-                .find_session(&session.id_hash, now + Duration::hours(2))
-                .await
-                .unwrap(),
-            None,
-            "{name}"
-        );
+        assert_eq!(store.find_session(&session.id_hash, now + Duration::hours(2)).await.unwrap(), None, "{name}");
         store.delete_session(&session.id_hash).await.unwrap();
-        assert_eq!(
-            store.find_session(&session.id_hash, now).await.unwrap(),
-            None,
-            "{name}"
-        );
+        assert_eq!(store.find_session(&session.id_hash, now).await.unwrap(), None, "{name}");
     }
 }
 
@@ -230,10 +151,7 @@ async fn stored_code(store: &DynStore, app_id: i64, user_id: i64) -> (i64, Secre
 #[tokio::test]
 async fn fifty_concurrent_redemptions_of_one_code_store_exactly_one_token() {
     for Backend { name, store, .. } in backends().await {
-        let user = store
-            .create_user(new_user("race@example.com"))
-            .await
-            .unwrap();
+        let user = store.create_user(new_user("race@example.com")).await.unwrap();
         let app = store.create_application(new_app("race")).await.unwrap();
         let (code_id, code_hash) = stored_code(&store, app.id, user.id).await;
 
@@ -251,51 +169,27 @@ async fn fifty_concurrent_redemptions_of_one_code_store_exactly_one_token() {
         assert_eq!(winners.len(), 1, "{name}: exactly one redemption wins");
 
         assert!(winners[0].revoked_at.is_none(), "{name}");
-        let code = store
-            .find_authorization_code(&code_hash)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            code.redeemed_at.is_some(),
-            "{name}: the code is marked redeemed"
-        );
+        let code = store.find_authorization_code(&code_hash).await.unwrap().unwrap();
+        assert!(code.redeemed_at.is_some(), "{name}: the code is marked redeemed");
         assert_eq!(
-            store
-                .revoke_tokens_from_code(code_id, Utc::now())
-                .await
-                .unwrap(),
+            store.revoke_tokens_from_code(code_id, Utc::now()).await.unwrap(),
             1,
             "{name}: one token descends from the code"
         );
-        assert_eq!(
-            store
-                .revoke_tokens_from_code(code_id, Utc::now())
-                .await
-                .unwrap(),
-            0,
-            "{name}: already revoked"
-        );
+        assert_eq!(store.revoke_tokens_from_code(code_id, Utc::now()).await.unwrap(), 0, "{name}: already revoked");
     }
 }
 
 #[tokio::test]
 async fn fifty_concurrent_rotations_of_one_refresh_token_yield_exactly_one_successor() {
     for Backend { name, store, .. } in backends().await {
-        let user = store
-            .create_user(new_user("rotate@example.com"))
-            .await
-            .unwrap();
+        let user = store.create_user(new_user("rotate@example.com")).await.unwrap();
         let app = store.create_application(new_app("rotate")).await.unwrap();
         let first = token(app.id, Some(user.id), None);
         let refresh_hash = first.refresh_token_hash.unwrap();
         let access_hash = first.access_token_hash;
         let stored = store.create_access_token(first).await.unwrap();
-        let (found, _) = store
-            .find_by_refresh_token(&refresh_hash)
-            .await
-            .unwrap()
-            .unwrap();
+        let (found, _) = store.find_by_refresh_token(&refresh_hash).await.unwrap().unwrap();
         assert_eq!(found.id, stored.id, "{name}");
 
         let attempts = (0..50).map(|_| {
@@ -309,15 +203,8 @@ async fn fifty_concurrent_rotations_of_one_refresh_token_yield_exactly_one_succe
             successors += usize::from(attempt.await.unwrap().unwrap().is_some());
         }
         assert_eq!(successors, 1, "{name}: exactly one rotation wins");
-        let old = store
-            .find_access_token(&access_hash)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            old.revoked_at.is_some(),
-            "{name}: the rotated pair is revoked"
-        );
+        let old = store.find_access_token(&access_hash).await.unwrap().unwrap();
+        assert!(old.revoked_at.is_some(), "{name}: the rotated pair is revoked");
     }
 }
 
@@ -334,5 +221,55 @@ async fn application_tokens_have_no_user_and_no_refresh_token() {
         assert!(!found.has_refresh_token, "{name}");
         assert!(found.is_active(Utc::now()), "{name}");
         assert!(!found.is_active(Utc::now() + Duration::hours(3)), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn the_sweeper_deletes_only_what_has_fully_expired_in_bounded_batches() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store.create_user(new_user("sweep@example.com")).await.unwrap();
+        let app = store.create_application(new_app("sweep")).await.unwrap();
+        let now = Utc::now();
+        let mut hashes = Vec::new();
+        for (expires, refresh_expires) in [
+            (now - Duration::hours(1), None),                             // expired app token: goes
+            (now - Duration::hours(1), Some(now - Duration::minutes(1))), // both expired: goes
+            (now - Duration::hours(1), Some(now + Duration::days(1))),    // refresh still valid: stays
+            (now + Duration::hours(1), None),                             // live: stays
+        ] {
+            let mut new = token(app.id, refresh_expires.map(|_| user.id), None);
+            new.expires_at = expires;
+            new.refresh_expires_at = refresh_expires;
+            hashes.push(new.access_token_hash);
+            store.create_access_token(new).await.unwrap();
+        }
+        let session = BrowserSession {
+            id_hash: Secret::generate().hash(),
+            user_id: None,
+            csrf_token: "c".into(),
+            authenticated_at: None,
+            expires_at: now - Duration::minutes(1),
+        };
+        store.create_session(&session).await.unwrap();
+
+        assert_eq!(store.delete_expired(now, 1).await.unwrap(), 2, "{name}: one token and one session per batch");
+        assert_eq!(store.delete_expired(now, 1000).await.unwrap(), 1, "{name}: the other expired token");
+        assert_eq!(store.delete_expired(now, 1000).await.unwrap(), 0, "{name}: nothing left to sweep");
+        let mut remaining = Vec::new();
+        for hash in &hashes {
+            remaining.push(store.find_access_token(hash).await.unwrap().is_some());
+        }
+        assert_eq!(remaining, [false, false, true, true], "{name}");
+        assert_eq!(store.find_session(&session.id_hash, now - Duration::hours(1)).await.unwrap(), None, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn pool_stats_report_open_connections() {
+    for Backend { name, store, .. } in backends().await {
+        store.ping().await.unwrap();
+        let stats = store.pool_stats();
+        assert!(stats.size >= 1, "{name}: {stats:?}");
+        assert!(stats.idle <= stats.size, "{name}: {stats:?}");
     }
 }

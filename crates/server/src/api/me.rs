@@ -55,10 +55,7 @@ impl UserBody {
 }
 
 /// The token's user. Needs a user token with the `public` scope.
-pub(super) async fn show(
-    State(state): State<AppState>,
-    bearer: Bearer,
-) -> Result<Json<MeResponse>, ApiError> {
+pub(super) async fn show(State(state): State<AppState>, bearer: Bearer) -> Result<Json<MeResponse>, ApiError> {
     bearer.require(Scope::Public)?;
     let user_id = bearer.user_id()?;
     let user = state
@@ -66,7 +63,5 @@ pub(super) async fn show(
         .find_user(user_id)
         .await?
         .ok_or_else(|| ApiError::invalid_token("The token's user no longer exists."))?;
-    Ok(Json(MeResponse {
-        user: UserBody::new(user, state.config.url("/static/avatar.svg")),
-    }))
+    Ok(Json(MeResponse { user: UserBody::new(user, state.config.url("/static/avatar.svg")) }))
 }

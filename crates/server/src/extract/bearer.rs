@@ -21,10 +21,7 @@ impl Bearer {
     /// The token's user, or 403 when it is an application (client-credentials) token.
     pub(crate) fn user_id(&self) -> Result<i64, ApiError> {
         self.0.user_id.ok_or_else(|| {
-            ApiError::insufficient_scope(
-                "public",
-                "This operation needs a user token, not an application token.",
-            )
+            ApiError::insufficient_scope("public", "This operation needs a user token, not an application token.")
         })
     }
 
@@ -57,12 +54,7 @@ impl FromRequest<AppState> for Bearer {
         }
         if let Some(query) = parts.uri.query() {
             let params = Params::from_urlencoded(query).map_err(|_| malformed())?;
-            presented.extend(
-                params
-                    .pairs()
-                    .filter(|(n, _)| *n == "access_token")
-                    .map(|(_, v)| v.to_owned()),
-            );
+            presented.extend(params.pairs().filter(|(n, _)| *n == "access_token").map(|(_, v)| v.to_owned()));
         }
         let is_form = parts
             .headers
@@ -75,35 +67,20 @@ impl FromRequest<AppState> for Bearer {
                 .map_err(|_| ApiError::invalid_request("The request body could not be read."))?;
             let text = std::str::from_utf8(&body).map_err(|_| malformed())?;
             let params = Params::from_urlencoded(text).map_err(|_| malformed())?;
-            presented.extend(
-                params
-                    .pairs()
-                    .filter(|(n, _)| *n == "access_token")
-                    .map(|(_, v)| v.to_owned()),
-            );
+            presented.extend(params.pairs().filter(|(n, _)| *n == "access_token").map(|(_, v)| v.to_owned()));
         }
 
         let token = match presented.as_slice() {
             [] => return Err(ApiError::invalid_token("An access token is required.")),
             [token] => token,
-            _ => {
-                return Err(ApiError::invalid_request(
-                    "The access token was sent more than once.",
-                ))
-            }
+            _ => return Err(ApiError::invalid_request("The access token was sent more than once.")),
         };
         if !looks_like_secret(token) {
             return Err(ApiError::invalid_token("The access token is invalid."));
         }
-        match state
-            .store
-            .find_access_token(&SecretHash::of(token))
-            .await?
-        {
+        match state.store.find_access_token(&SecretHash::of(token)).await? {
             Some(token) if token.is_active(Utc::now()) => Ok(Bearer(token)),
-            Some(_) => Err(ApiError::invalid_token(
-                "The access token expired or was revoked.",
-            )),
+            Some(_) => Err(ApiError::invalid_token("The access token expired or was revoked.")),
             None => Err(ApiError::invalid_token("The access token is invalid.")),
         }
     }

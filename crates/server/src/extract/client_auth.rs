@@ -34,13 +34,9 @@ fn from_basic(headers: &HeaderMap) -> Result<Option<Credentials>, OAuthError> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(OAuthError::invalid_client());
     }
-    let decoded = STANDARD
-        .decode(encoded.trim())
-        .map_err(|_| OAuthError::invalid_client())?;
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| OAuthError::invalid_client())?;
     let decoded = String::from_utf8(decoded).map_err(|_| OAuthError::invalid_client())?;
-    let (id, secret) = decoded
-        .split_once(':')
-        .ok_or_else(OAuthError::invalid_client)?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(OAuthError::invalid_client)?;
     // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
     let decode = |part: &str| {
         percent_decode_str(&part.replace('+', " "))
@@ -48,19 +44,13 @@ fn from_basic(headers: &HeaderMap) -> Result<Option<Credentials>, OAuthError> {
             .map(|text| text.into_owned())
             .map_err(|_| OAuthError::invalid_client())
     };
-    Ok(Some(Credentials {
-        client_id: decode(id)?,
-        client_secret: Some(decode(secret)?),
-    }))
+    Ok(Some(Credentials { client_id: decode(id)?, client_secret: Some(decode(secret)?) }))
 }
 
 fn from_body(params: &Params) -> Result<Option<Credentials>, OAuthError> {
     let client_id = params.single("client_id").map_err(repeated)?;
     let client_secret = params.single("client_secret").map_err(repeated)?;
-    Ok(client_id.map(|id| Credentials {
-        client_id: id.to_owned(),
-        client_secret: client_secret.map(str::to_owned),
-    }))
+    Ok(client_id.map(|id| Credentials { client_id: id.to_owned(), client_secret: client_secret.map(str::to_owned) }))
 }
 
 fn repeated(name: &str) -> OAuthError {
@@ -76,22 +66,15 @@ pub(crate) async fn authenticate(
     let basic = from_basic(headers)?;
     let body = from_body(params)?;
     let credentials = match (basic, body) {
-        (Some(basic), Some(body))
-            if body.client_secret.is_some() || body.client_id != basic.client_id =>
-        {
-            return Err(OAuthError::invalid_request(
-                "Use one client authentication method, not two.",
-            ))
+        (Some(basic), Some(body)) if body.client_secret.is_some() || body.client_id != basic.client_id => {
+            return Err(OAuthError::invalid_request("Use one client authentication method, not two."))
         }
         (Some(basic), _) => basic,
         (None, Some(body)) => body,
         (None, None) => return Err(OAuthError::invalid_client()),
     };
 
-    let app = state
-        .store
-        .find_application_by_client_id(&credentials.client_id)
-        .await?;
+    let app = state.store.find_application_by_client_id(&credentials.client_id).await?;
     // Hash even when the client is unknown, so the response time does not tell which ids exist.
     let presented = credentials.client_secret.as_deref().map(SecretHash::of);
     let Some(app) = app else {
@@ -99,15 +82,9 @@ pub(crate) async fn authenticate(
     };
     match (&app.secret_hash, presented) {
         (Some(stored), Some(presented)) if stored.constant_time_eq(&presented) => {
-            Ok(AuthenticatedClient {
-                app,
-                with_secret: true,
-            })
+            Ok(AuthenticatedClient { app, with_secret: true })
         }
-        (None, None) => Ok(AuthenticatedClient {
-            app,
-            with_secret: false,
-        }),
+        (None, None) => Ok(AuthenticatedClient { app, with_secret: false }),
         _ => Err(OAuthError::invalid_client()),
     }
 }

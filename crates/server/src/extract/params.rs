@@ -21,9 +21,7 @@ pub(crate) enum ParamsError {
 impl Params {
     /// Parses `application/x-www-form-urlencoded` text (a query string or a form body).
     pub(crate) fn from_urlencoded(input: &str) -> Result<Params, ParamsError> {
-        serde_urlencoded::from_str(input)
-            .map(Params)
-            .map_err(|_| ParamsError::MalformedForm)
+        serde_urlencoded::from_str(input).map(Params).map_err(|_| ParamsError::MalformedForm)
     }
 
     /// Parses a body by its content type: a form, or a JSON object of string (or number) values.
@@ -31,14 +29,7 @@ impl Params {
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
-            .map(|value| {
-                value
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            });
+            .map(|value| value.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
         match content_type.as_deref() {
             Some("application/x-www-form-urlencoded") => {
                 let text = std::str::from_utf8(body).map_err(|_| ParamsError::MalformedForm)?;
@@ -68,19 +59,13 @@ impl Params {
 
     /// The pairs, borrowed.
     pub(crate) fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
+        self.0.iter().map(|(name, value)| (name.as_str(), value.as_str()))
     }
 
     /// The value of a parameter sent exactly once (an empty value counts as absent).
     /// `Err(name)` when it was sent more than once.
     pub(crate) fn single(&self, name: &'static str) -> Result<Option<&str>, &'static str> {
-        let mut values = self
-            .0
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str());
+        let mut values = self.0.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str());
         match (values.next(), values.next()) {
             (Some(_), Some(_)) => Err(name),
             (Some(""), None) | (None, _) => Ok(None),
@@ -96,22 +81,15 @@ mod tests {
 
     fn headers(content_type: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_str(content_type).unwrap(),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
         headers
     }
 
     #[test]
     fn form_and_json_bodies_yield_the_same_parameters() {
-        let form = Params::from_body(
-            &headers("application/x-www-form-urlencoded; charset=utf-8"),
-            b"a=1&b=x+y",
-        )
-        .unwrap();
-        let json =
-            Params::from_body(&headers("application/json"), br#"{"a": 1, "b": "x y"}"#).unwrap();
+        let form =
+            Params::from_body(&headers("application/x-www-form-urlencoded; charset=utf-8"), b"a=1&b=x+y").unwrap();
+        let json = Params::from_body(&headers("application/json"), br#"{"a": 1, "b": "x y"}"#).unwrap();
         for params in [form, json] {
             assert_eq!(params.single("a"), Ok(Some("1")));
             assert_eq!(params.single("b"), Ok(Some("x y")));
@@ -127,17 +105,11 @@ mod tests {
 
     #[test]
     fn other_media_types_and_nested_json_are_refused() {
-        assert!(matches!(
-            Params::from_body(&headers("text/plain"), b"a=1"),
-            Err(ParamsError::UnsupportedMediaType)
-        ));
+        assert!(matches!(Params::from_body(&headers("text/plain"), b"a=1"), Err(ParamsError::UnsupportedMediaType)));
         assert!(matches!(
             Params::from_body(&headers("application/json"), br#"{"a": {}}"#),
             Err(ParamsError::MalformedJson)
         ));
-        assert!(matches!(
-            Params::from_body(&headers("application/json"), b"[1]"),
-            Err(ParamsError::MalformedJson)
-        ));
+        assert!(matches!(Params::from_body(&headers("application/json"), b"[1]"), Err(ParamsError::MalformedJson)));
     }
 }

@@ -14,17 +14,11 @@ use ticketbooth_store::StoreResult;
 const COOKIE_NAME: &str = "tb_session";
 
 /// Reads the session named by the request's cookie, if it exists and has not expired.
-pub(crate) async fn current(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> StoreResult<Option<BrowserSession>> {
+pub(crate) async fn current(state: &AppState, headers: &HeaderMap) -> StoreResult<Option<BrowserSession>> {
     let Some(id) = session_cookie(headers) else {
         return Ok(None);
     };
-    state
-        .store
-        .find_session(&SecretHash::of(&id), Utc::now())
-        .await
+    state.store.find_session(&SecretHash::of(&id), Utc::now()).await
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
@@ -49,11 +43,7 @@ pub(crate) struct StartedSession {
 pub(crate) async fn start(state: &AppState, user_id: Option<i64>) -> StoreResult<StartedSession> {
     let id = Secret::generate();
     let now = Utc::now();
-    let ttl = if user_id.is_some() {
-        SESSION_TTL
-    } else {
-        ANONYMOUS_SESSION_TTL
-    };
+    let ttl = if user_id.is_some() { SESSION_TTL } else { ANONYMOUS_SESSION_TTL };
     let session = BrowserSession {
         id_hash: id.hash(),
         user_id,
@@ -69,12 +59,9 @@ pub(crate) async fn start(state: &AppState, user_id: Option<i64>) -> StoreResult
         .secure(state.config.secure_cookies())
         .max_age(cookie::time::Duration::seconds(ttl.num_seconds()))
         .build();
-    let set_cookie = HeaderValue::from_str(&cookie.to_string())
-        .unwrap_or_else(|_| HeaderValue::from_static("tb_session=; Path=/"));
-    Ok(StartedSession {
-        session,
-        set_cookie,
-    })
+    let set_cookie =
+        HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static("tb_session=; Path=/"));
+    Ok(StartedSession { session, set_cookie })
 }
 
 /// The `Set-Cookie` header that removes the session cookie.
@@ -84,7 +71,5 @@ pub(crate) fn clear_cookie() -> HeaderValue {
 
 /// Whether a form's CSRF token is the session's own, compared in constant time.
 pub(crate) fn csrf_matches(session: &BrowserSession, presented: Option<&str>) -> bool {
-    presented.is_some_and(|presented| {
-        bool::from(session.csrf_token.as_bytes().ct_eq(presented.as_bytes()))
-    })
+    presented.is_some_and(|presented| bool::from(session.csrf_token.as_bytes().ct_eq(presented.as_bytes())))
 }

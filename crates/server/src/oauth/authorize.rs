@@ -13,8 +13,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use ticketbooth_domain::authorize::{
-    self, AuthorizationParams, AuthorizeError, RedirectedError, UnsafeToRedirect,
-    ValidAuthorization,
+    self, AuthorizationParams, AuthorizeError, RedirectedError, UnsafeToRedirect, ValidAuthorization,
 };
 use ticketbooth_domain::model::{Application, NewAuthorizationCode, User};
 use ticketbooth_domain::redirect;
@@ -40,17 +39,11 @@ pub(super) async fn show(
         let return_to = format!("/oauth/authorize?{query}");
         let location = format!(
             "/session/new?{}",
-            url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("return_to", &return_to)
-                .finish()
+            url::form_urlencoded::Serializer::new(String::new()).append_pair("return_to", &return_to).finish()
         );
         return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response());
     };
-    let scopes: Vec<&str> = valid
-        .scopes
-        .iter()
-        .map(|scope| scope.description())
-        .collect();
+    let scopes: Vec<&str> = valid.scopes.iter().map(|scope| scope.description()).collect();
     let page = ConsentPage {
         app_name: &app.name,
         user_email: &user.email,
@@ -68,8 +61,7 @@ pub(super) async fn decide(
     headers: HeaderMap,
     body: String,
 ) -> Result<Response, PageError> {
-    let params = Params::from_urlencoded(&body)
-        .map_err(|_| PageError::bad_request("The form is malformed."))?;
+    let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
     let Some((session, user)) = signed_in(&state, &headers).await? else {
         return Err(PageError::forbidden_csrf());
     };
@@ -77,8 +69,7 @@ pub(super) async fn decide(
         return Err(PageError::forbidden_csrf());
     }
     // The hidden fields are re-validated: nothing the browser sends back is trusted.
-    let request =
-        AuthorizationParams::from_pairs(params.pairs().filter(|(name, _)| *name != "csrf_token"));
+    let request = AuthorizationParams::from_pairs(params.pairs().filter(|(name, _)| *name != "csrf_token"));
     let (app, valid) = match validate(&state, &request).await? {
         Ok(validated) => validated,
         Err(response) => return Ok(response),
@@ -101,9 +92,7 @@ pub(super) async fn decide(
             }
             .location(),
         )),
-        _ => Err(PageError::bad_request(
-            "The form must be sent with Approve or Deny.",
-        )),
+        _ => Err(PageError::bad_request("The form must be sent with Approve or Deny.")),
     }
 }
 
@@ -141,11 +130,7 @@ async fn signed_in(
     let Some(user_id) = session.user_id else {
         return Ok(None);
     };
-    Ok(state
-        .store
-        .find_user(user_id)
-        .await?
-        .map(|user| (session, user)))
+    Ok(state.store.find_user(user_id).await?.map(|user| (session, user)))
 }
 
 async fn issue_code(
@@ -185,10 +170,6 @@ fn found(location: String) -> Response {
 fn redirect_host(redirect_uri: &str) -> String {
     url::Url::parse(redirect_uri)
         .ok()
-        .and_then(|url| {
-            url.host_str()
-                .map(str::to_owned)
-                .or_else(|| Some(url.scheme().to_owned()))
-        })
+        .and_then(|url| url.host_str().map(str::to_owned).or_else(|| Some(url.scheme().to_owned())))
         .unwrap_or_default()
 }

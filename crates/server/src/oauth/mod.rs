@@ -10,9 +10,6 @@ use axum::Router;
 /// Routes under `/oauth`.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/oauth/authorize",
-            get(authorize::show).post(authorize::decide),
-        )
+        .route("/oauth/authorize", get(authorize::show).post(authorize::decide))
         .route("/oauth/token", post(token::issue))
 }

@@ -24,14 +24,13 @@ pub(super) async fn issue(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let params = Params::from_body(&headers, &body)
-        .map_err(|err| OAuthError::invalid_request(err.to_string()))?;
+    let params = Params::from_body(&headers, &body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
     let grant_type = single(&params, "grant_type")?;
     let client = client_auth::authenticate(&state, &headers, &params).await?;
-    let response = match grant_type {
-        Some("authorization_code") => authorization_code(&state, &client, &params).await?,
-        Some("refresh_token") => refresh_token(&state, &client, &params).await?,
-        Some("client_credentials") => client_credentials(&state, &client, &params).await?,
+    let (grant, response) = match grant_type {
+        Some("authorization_code") => ("authorization_code", authorization_code(&state, &client, &params).await?),
+        Some("refresh_token") => ("refresh_token", refresh_token(&state, &client, &params).await?),
+        Some("client_credentials") => ("client_credentials", client_credentials(&state, &client, &params).await?),
         Some(_) => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
@@ -40,13 +39,12 @@ pub(super) async fn issue(
         }
         None => return Err(OAuthError::invalid_request("grant_type is required.")),
     };
+    state.metrics.token_issued(grant);
     Ok((no_store_headers(), Json(response)).into_response())
 }
 
 fn single<'a>(params: &'a Params, name: &'static str) -> Result<Option<&'a str>, OAuthError> {
-    params
-        .single(name)
-        .map_err(|name| OAuthError::invalid_request(format!("The {name} parameter is repeated.")))
+    params.single(name).map_err(|name| OAuthError::invalid_request(format!("The {name} parameter is repeated.")))
 }
 
 fn required<'a>(params: &'a Params, name: &'static str) -> Result<&'a str, OAuthError> {
@@ -60,12 +58,7 @@ struct Minted {
     record: NewAccessToken,
 }
 
-fn mint(
-    client: &AuthenticatedClient,
-    user_id: Option<i64>,
-    scopes: ScopeSet,
-    now: DateTime<Utc>,
-) -> Minted {
+fn mint(client: &AuthenticatedClient, user_id: Option<i64>, scopes: ScopeSet, now: DateTime<Utc>) -> Minted {
     let access = Secret::generate();
     let refresh = user_id.map(|_| Secret::generate());
     let record = NewAccessToken {
@@ -80,21 +73,12 @@ fn mint(
         expires_at: now + ACCESS_TOKEN_TTL,
         refresh_expires_at: refresh.as_ref().map(|_| now + REFRESH_TOKEN_TTL),
     };
-    Minted {
-        access,
-        refresh,
-        record,
-    }
+    Minted { access, refresh, record }
 }
 
 impl Minted {
     fn response(&self) -> TokenResponse {
-        TokenResponse::new(
-            &self.access,
-            self.refresh.as_ref(),
-            self.record.scopes,
-            self.record.created_at,
-        )
+        TokenResponse::new(&self.access, self.refresh.as_ref(), self.record.scopes, self.record.created_at)
     }
 }
 
@@ -109,11 +93,7 @@ async fn authorization_code(
         code_verifier: single(params, "code_verifier")?,
     };
     let now = Utc::now();
-    let Some(code) = state
-        .store
-        .find_authorization_code(&SecretHash::of(presented))
-        .await?
-    else {
+    let Some(code) = state.store.find_authorization_code(&SecretHash::of(presented)).await? else {
         return Err(GrantError::UnknownCode.into());
     };
     match grant::check_code_redemption(&code, client.app.id, redemption, now) {
@@ -123,11 +103,7 @@ async fn authorization_code(
     }
     let mut minted = mint(client, Some(code.user_id), code.scopes, now);
     minted.record.authorization_code_id = Some(code.id);
-    match state
-        .store
-        .redeem_authorization_code(code.id, minted.record.clone())
-        .await?
-    {
+    match state.store.redeem_authorization_code(code.id, minted.record.clone()).await? {
         Some(_) => Ok(minted.response()),
         // A concurrent redemption won: this request is a replay like any other.
         None => Err(replayed(state, code.id, now).await),
@@ -138,11 +114,7 @@ async fn authorization_code(
 async fn replayed(state: &AppState, code_id: i64, now: DateTime<Utc>) -> OAuthError {
     match state.store.revoke_tokens_from_code(code_id, now).await {
         Ok(revoked) => {
-            tracing::warn!(
-                code_id,
-                revoked,
-                "authorization code replayed; its tokens were revoked"
-            );
+            tracing::warn!(code_id, revoked, "authorization code replayed; its tokens were revoked");
             GrantError::CodeReused.into()
         }
         Err(err) => err.into(),
@@ -157,27 +129,13 @@ async fn refresh_token(
     let presented = required(params, "refresh_token")?;
     let requested_scope = single(params, "scope")?;
     let now = Utc::now();
-    let Some((old, refresh_expires_at)) = state
-        .store
-        .find_by_refresh_token(&SecretHash::of(presented))
-        .await?
-    else {
+    let Some((old, refresh_expires_at)) = state.store.find_by_refresh_token(&SecretHash::of(presented)).await? else {
         return Err(GrantError::UnknownRefreshToken.into());
     };
-    let scopes = grant::check_refresh(
-        &old,
-        refresh_expires_at,
-        client.app.id,
-        requested_scope,
-        now,
-    )?;
+    let scopes = grant::check_refresh(&old, refresh_expires_at, client.app.id, requested_scope, now)?;
     let mut minted = mint(client, old.user_id, scopes, now);
     minted.record.previous_token_id = Some(old.id);
-    match state
-        .store
-        .rotate_refresh_token(old.id, minted.record.clone())
-        .await?
-    {
+    match state.store.rotate_refresh_token(old.id, minted.record.clone()).await? {
         Some(_) => Ok(minted.response()),
         None => Err(GrantError::UnknownRefreshToken.into()),
     }
@@ -194,12 +152,8 @@ async fn client_credentials(
             "Public clients cannot use the client_credentials grant.",
         ));
     }
-    let scopes = ScopeSet::parse_requested(single(params, "scope")?).map_err(|err| {
-        OAuthError::new(
-            OAuthErrorCode::InvalidScope,
-            format!("The scope is invalid: {err}."),
-        )
-    })?;
+    let scopes = ScopeSet::parse_requested(single(params, "scope")?)
+        .map_err(|err| OAuthError::new(OAuthErrorCode::InvalidScope, format!("The scope is invalid: {err}.")))?;
     if !scopes.is_subset_of(client.app.scopes) {
         return Err(OAuthError::new(
             OAuthErrorCode::InvalidScope,
@@ -207,9 +161,6 @@ async fn client_credentials(
         ));
     }
     let minted = mint(client, None, scopes, Utc::now());
-    state
-        .store
-        .create_access_token(minted.record.clone())
-        .await?;
+    state.store.create_access_token(minted.record.clone()).await?;
     Ok(minted.response())
 }

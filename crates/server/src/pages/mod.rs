@@ -44,10 +44,7 @@ pub(crate) fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<
         (header::X_FRAME_OPTIONS, "DENY"),
     ];
     headers.into_iter().fold(router, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::if_not_present(
-            name,
-            HeaderValue::from_static(value),
-        ))
+        router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
     })
 }
 
@@ -59,30 +56,21 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
     };
     let page = HomePage {
         user_email: user.as_ref().map(|u| u.email.as_str()),
-        csrf_token: session
-            .as_ref()
-            .map(|s| s.csrf_token.as_str())
-            .unwrap_or_default(),
+        csrf_token: session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or_default(),
     };
     Ok(Html(page.render()?).into_response())
 }
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/style.css"),
     )
 }
 
 async fn avatar() -> impl IntoResponse {
     (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
         include_str!("../../static/avatar.svg"),
     )
 }
@@ -101,11 +89,7 @@ async fn demo_callback(
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, PageError> {
     let Some(demo) = &state.config.demo else {
-        return Err(PageError::new(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "The demo is not running.",
-        ));
+        return Err(PageError::new(StatusCode::NOT_FOUND, "Not found", "The demo is not running."));
     };
     let page = DemoCallbackPage {
         token_url: state.config.url("/oauth/token"),

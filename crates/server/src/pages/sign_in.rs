@@ -28,12 +28,7 @@ fn render(
     email: &str,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
-    let page = SignInPage {
-        csrf_token: &session.csrf_token,
-        return_to,
-        email,
-        error,
-    };
+    let page = SignInPage { csrf_token: &session.csrf_token, return_to, email, error };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -50,9 +45,7 @@ pub(super) async fn show(
     }
     let started = session::start(&state, None).await?;
     let mut response = render(StatusCode::OK, &started.session, return_to, "", None)?;
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, started.set_cookie);
+    response.headers_mut().insert(header::SET_COOKIE, started.set_cookie);
     Ok(response)
 }
 
@@ -63,8 +56,7 @@ pub(super) async fn submit(
     headers: HeaderMap,
     body: String,
 ) -> Result<Response, PageError> {
-    let params = Params::from_urlencoded(&body)
-        .map_err(|_| PageError::bad_request("The form is malformed."))?;
+    let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
     let field = |name| params.single(name).ok().flatten();
     let Some(session) = session::current(&state, &headers).await? else {
         return Err(PageError::forbidden_csrf());
@@ -90,22 +82,13 @@ pub(super) async fn submit(
     .unwrap_or(false);
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("sign-in failed");
-        return render(
-            StatusCode::UNAUTHORIZED,
-            &session,
-            return_to,
-            &email,
-            Some("Incorrect email or password."),
-        );
+        state.metrics.sign_in_failed();
+        return render(StatusCode::UNAUTHORIZED, &session, return_to, &email, Some("Incorrect email or password."));
     };
 
     state.store.delete_session(&session.id_hash).await?;
     let started = session::start(&state, Some(user.id)).await?;
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, return_to.to_owned())],
-        [(header::SET_COOKIE, started.set_cookie)],
-    )
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, return_to.to_owned())], [(header::SET_COOKIE, started.set_cookie)])
         .into_response())
 }
 
@@ -115,8 +98,7 @@ pub(super) async fn sign_out(
     headers: HeaderMap,
     body: String,
 ) -> Result<Response, PageError> {
-    let params = Params::from_urlencoded(&body)
-        .map_err(|_| PageError::bad_request("The form is malformed."))?;
+    let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
     let Some(session) = session::current(&state, &headers).await? else {
         return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response());
     };
@@ -124,11 +106,7 @@ pub(super) async fn sign_out(
         return Err(PageError::forbidden_csrf());
     }
     state.store.delete_session(&session.id_hash).await?;
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, "/".to_owned())],
-        [(header::SET_COOKIE, session::clear_cookie())],
-    )
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/".to_owned())], [(header::SET_COOKIE, session::clear_cookie())])
         .into_response())
 }
 
@@ -138,16 +116,8 @@ mod tests {
 
     #[test]
     fn return_to_only_leads_back_into_an_authorization_request() {
-        assert_eq!(
-            safe_return_to(Some("/oauth/authorize?client_id=x")),
-            "/oauth/authorize?client_id=x"
-        );
-        for hostile in [
-            "https://evil.example/",
-            "//evil.example/oauth/authorize?",
-            "/oauth/authorizex",
-            "/\\evil",
-        ] {
+        assert_eq!(safe_return_to(Some("/oauth/authorize?client_id=x")), "/oauth/authorize?client_id=x");
+        for hostile in ["https://evil.example/", "//evil.example/oauth/authorize?", "/oauth/authorizex", "/\\evil"] {
             assert_eq!(safe_return_to(Some(hostile)), "/", "{hostile}");
         }
         assert_eq!(safe_return_to(None), "/");

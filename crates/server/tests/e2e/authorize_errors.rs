@@ -7,14 +7,8 @@ use reqwest::StatusCode;
 /// Asserts an HTML error page with status 400 and no redirect.
 async fn assert_error_page(response: reqwest::Response, needle: &str) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        response.headers().get("location").is_none(),
-        "must not redirect"
-    );
-    assert!(response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
+    assert!(response.headers().get("location").is_none(), "must not redirect");
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = response.text().await.unwrap();
     assert!(html.contains(needle), "{html}");
 }
@@ -23,10 +17,7 @@ async fn signed_in_app() -> (TestApp, TestClient) {
     let app = TestApp::spawn().await;
     app.create_user("errors@example.com").await;
     let client = app.create_client(true, &[CALLBACK], "public").await;
-    assert_eq!(
-        app.sign_in("errors@example.com", PASSWORD).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.sign_in("errors@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
     (app, client)
 }
 

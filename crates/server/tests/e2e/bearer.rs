@@ -5,28 +5,17 @@ use reqwest::StatusCode;
 
 async fn user_token(app: &TestApp, scope: &str) -> String {
     app.create_user("bearer@example.com").await;
-    let client = app
-        .create_client(true, &[CALLBACK], "public organizer")
-        .await;
+    let client = app.create_client(true, &[CALLBACK], "public organizer").await;
     let mut params = code_request(&client);
     params.push(("scope", scope));
     let code = app.obtain_code("bearer@example.com", &params).await;
-    app.exchange(&client, &code).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.exchange(&client, &code).await["access_token"].as_str().unwrap().to_owned()
 }
 
 async fn assert_invalid_token(response: reqwest::Response) {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let challenge = response.headers()["www-authenticate"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        challenge.starts_with("Bearer realm=\"ticketbooth\", error=\"invalid_token\""),
-        "{challenge}"
-    );
+    let challenge = response.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert!(challenge.starts_with("Bearer realm=\"ticketbooth\", error=\"invalid_token\""), "{challenge}");
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["success"], false);
     assert_eq!(body["error"], "invalid_token");

@@ -7,24 +7,14 @@ fn assert_token_shape(body: &serde_json::Value, with_refresh: bool) {
     let object = body.as_object().expect("object");
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    let mut expected = vec![
-        "access_token",
-        "created_at",
-        "expires_in",
-        "scope",
-        "token_type",
-    ];
+    let mut expected = vec!["access_token", "created_at", "expires_in", "scope", "token_type"];
     if with_refresh {
         expected.push("refresh_token");
     }
     expected.sort_unstable();
     assert_eq!(keys, expected);
     let is_hex64 = |v: &serde_json::Value| {
-        v.as_str().is_some_and(|s| {
-            s.len() == 64
-                && s.bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
+        v.as_str().is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
     };
     assert!(is_hex64(&body["access_token"]), "{body}");
     if with_refresh {
@@ -33,13 +23,8 @@ fn assert_token_shape(body: &serde_json::Value, with_refresh: bool) {
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 7200);
     let now = chrono::Utc::now().timestamp();
-    let created = body["created_at"]
-        .as_i64()
-        .expect("created_at is an integer");
-    assert!(
-        (now - 5..=now + 1).contains(&created),
-        "created_at {created} vs now {now}"
-    );
+    let created = body["created_at"].as_i64().expect("created_at is an integer");
+    assert!((now - 5..=now + 1).contains(&created), "created_at {created} vs now {now}");
 }
 
 backend_test! {
@@ -349,17 +334,9 @@ async fn stored_bytes(app: &TestApp) -> Vec<u8> {
         }
         Backend::Postgres => {
             use sqlx::Connection;
-            let mut conn = sqlx::PgConnection::connect(&app.database_url)
-                .await
-                .unwrap();
+            let mut conn = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
             let mut text = String::new();
-            for table in [
-                "users",
-                "applications",
-                "browser_sessions",
-                "authorization_codes",
-                "access_tokens",
-            ] {
+            for table in ["users", "applications", "browser_sessions", "authorization_codes", "access_tokens"] {
                 let rows: Option<String> =
                     sqlx::query_scalar(&format!("SELECT string_agg(t::text, '|') FROM {table} t"))
                         .fetch_one(&mut conn)

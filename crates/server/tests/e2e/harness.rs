@@ -69,9 +69,7 @@ impl Backend {
 
     /// The backend of the running test.
     pub fn current() -> Backend {
-        BACKEND
-            .try_with(|backend| *backend)
-            .unwrap_or(Backend::Sqlite)
+        BACKEND.try_with(|backend| *backend).unwrap_or(Backend::Sqlite)
     }
 
     /// A fresh, migrated store: a SQLite file in `dir`, or an isolated PostgreSQL schema.
@@ -80,14 +78,10 @@ impl Backend {
             Backend::Sqlite => dir.join("test.db").to_str().unwrap().to_owned(),
             Backend::Postgres => {
                 let base = std::env::var("TEST_DATABASE_URL").unwrap();
-                ticketbooth_store::postgres::create_isolated_schema(&base)
-                    .await
-                    .expect("create schema")
+                ticketbooth_store::postgres::create_isolated_schema(&base).await.expect("create schema")
             }
         };
-        let store = ticketbooth_store::connect(&url, Default::default())
-            .await
-            .expect("connect");
+        let store = ticketbooth_store::connect(&url, Default::default()).await.expect("connect");
         store.migrate().await.expect("migrate");
         (store, url)
     }
@@ -126,27 +120,13 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let backend = Backend::current();
         let (store, database_url) = backend.fresh_store(dir.path()).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(store.clone(), ServerConfig::new(&base));
-        tokio::spawn(ticketbooth_server::serve(
-            listener,
-            state,
-            std::future::pending(),
-        ));
+        tokio::spawn(ticketbooth_server::serve(listener, state, std::future::pending()));
         let browser = Browser::new(&base);
         let http = Client::builder().redirect(Policy::none()).build().unwrap();
-        TestApp {
-            base,
-            store,
-            browser,
-            http,
-            dir,
-            backend,
-            database_url,
-        }
+        TestApp { base, store, browser, http, dir, backend, database_url }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -167,12 +147,7 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn create_client(
-        &self,
-        confidential: bool,
-        redirect_uris: &[&str],
-        scopes: &str,
-    ) -> TestClient {
+    pub async fn create_client(&self, confidential: bool, redirect_uris: &[&str], scopes: &str) -> TestClient {
         let secret = confidential.then(Secret::generate);
         let app = self
             .store
@@ -186,10 +161,7 @@ impl TestApp {
             })
             .await
             .unwrap();
-        TestClient {
-            app,
-            secret: secret.map(|s| s.expose().to_owned()),
-        }
+        TestClient { app, secret: secret.map(|s| s.expose().to_owned()) }
     }
 
     /// Another browser, with its own cookie jar (another person, or an attacker).
@@ -215,12 +187,7 @@ impl TestApp {
 
     /// `POST /oauth/token` with a form body, from the client application.
     pub async fn token(&self, form: &[(&str, &str)]) -> Response {
-        self.http
-            .post(self.url("/oauth/token"))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(self.url("/oauth/token")).form(form).send().await.unwrap()
     }
 
     /// Exchanges a code with body credentials and returns the JSON body (asserting 200).
@@ -240,12 +207,7 @@ impl TestApp {
 
     /// `GET /api/public/me` with a bearer header.
     pub async fn me(&self, token: &str) -> Response {
-        self.http
-            .get(self.url("/api/public/me"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+        self.http.get(self.url("/api/public/me")).bearer_auth(token).send().await.unwrap()
     }
 }
 
@@ -257,15 +219,8 @@ pub struct Browser {
 
 impl Browser {
     fn new(base: &str) -> Browser {
-        let client = Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .unwrap();
-        Browser {
-            base: base.to_owned(),
-            client,
-        }
+        let client = Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
+        Browser { base: base.to_owned(), client }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -277,12 +232,7 @@ impl Browser {
     }
 
     pub async fn post_form<T: serde::Serialize + ?Sized>(&self, path: &str, form: &T) -> Response {
-        self.client
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url(path)).form(form).send().await.unwrap()
     }
 
     /// `GET /oauth/authorize` with the given parameters, in the browser.
@@ -293,22 +243,12 @@ impl Browser {
 
     /// Signs the browser in through the sign-in page, as a person would.
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        let page = self
-            .client
-            .get(self.url("/session/new"))
-            .send()
-            .await
-            .unwrap();
+        let page = self.client.get(self.url("/session/new")).send().await.unwrap();
         assert_eq!(page.status(), StatusCode::OK);
         let mut form = hidden_inputs(&page.text().await.unwrap());
         form.insert("email".into(), email.into());
         form.insert("password".into(), password.into());
-        self.client
-            .post(self.url("/session/new"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url("/session/new")).form(&form).send().await.unwrap()
     }
 
     /// Loads the consent page for `params` (the browser must be signed in) and submits `decision`.
@@ -317,12 +257,7 @@ impl Browser {
         assert_eq!(page.status(), StatusCode::OK, "consent page expected");
         let mut form = hidden_inputs(&page.text().await.unwrap());
         form.insert("decision".into(), decision.into());
-        self.client
-            .post(self.url("/oauth/authorize"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url("/oauth/authorize")).form(&form).send().await.unwrap()
     }
 
     /// The whole browser side of the code flow: sign in, approve, read the code off the callback.
@@ -338,12 +273,7 @@ impl Browser {
 
 /// The standard authorization request of a confidential client.
 pub fn code_request(client: &TestClient) -> Vec<(&str, &str)> {
-    vec![
-        ("response_type", "code"),
-        ("client_id", client.id()),
-        ("redirect_uri", CALLBACK),
-        ("state", "xyz-123"),
-    ]
+    vec![("response_type", "code"), ("client_id", client.id()), ("redirect_uri", CALLBACK), ("state", "xyz-123")]
 }
 
 /// Every `<input type="hidden">` of a page of ours, decoded.
@@ -363,20 +293,13 @@ pub fn hidden_inputs(html: &str) -> HashMap<String, String> {
 
 /// The `Location` header of a redirect.
 pub fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get(LOCATION)
-        .expect("Location header")
-        .to_str()
-        .unwrap()
-        .to_owned()
+    response.headers().get(LOCATION).expect("Location header").to_str().unwrap().to_owned()
 }
 
 /// The decoded query of a redirect's `Location`.
 pub fn location_query(response: &Response) -> HashMap<String, String> {
     let location = location(response);
-    let url = Url::parse(&location)
-        .unwrap_or_else(|_| Url::parse("http://local").unwrap().join(&location).unwrap());
+    let url = Url::parse(&location).unwrap_or_else(|_| Url::parse("http://local").unwrap().join(&location).unwrap());
     url.query_pairs().into_owned().collect()
 }
 
@@ -384,9 +307,5 @@ pub fn location_query(response: &Response) -> HashMap<String, String> {
 pub async fn oauth_error(response: Response) -> (StatusCode, String, serde_json::Value) {
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap();
-    (
-        status,
-        body["error"].as_str().unwrap_or_default().to_owned(),
-        body,
-    )
+    (status, body["error"].as_str().unwrap_or_default().to_owned(), body)
 }

@@ -6,4 +6,5 @@ mod authorize_errors;
 mod bearer;
 mod client_credentials;
 mod code_flow;
+mod ops;
 mod token_errors;

@@ -11,9 +11,7 @@ async fn app_with_code() -> (TestApp, TestClient, String) {
     let app = TestApp::spawn().await;
     app.create_user("token@example.com").await;
     let client = app.create_client(true, &[CALLBACK], "public").await;
-    let code = app
-        .obtain_code("token@example.com", &code_request(&client))
-        .await;
+    let code = app.obtain_code("token@example.com", &code_request(&client)).await;
     (app, client, code)
 }
 
@@ -30,14 +28,8 @@ fn exchange_form<'a>(client: &'a TestClient, code: &'a str) -> Vec<(&'a str, &'a
 async fn assert_error(response: reqwest::Response, status: StatusCode, error: &str) {
     assert_eq!(response.headers()["cache-control"], "no-store");
     let (actual_status, actual_error, body) = oauth_error(response).await;
-    assert_eq!(
-        (actual_status, actual_error.as_str()),
-        (status, error),
-        "{body}"
-    );
-    assert!(body["error_description"]
-        .as_str()
-        .is_some_and(|d| !d.is_empty()));
+    assert_eq!((actual_status, actual_error.as_str()), (status, error), "{body}");
+    assert!(body["error_description"].as_str().is_some_and(|d| !d.is_empty()));
 }
 
 backend_test! {
