@@ -3,10 +3,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
-use reqwest::header::LOCATION;
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
-use std::collections::HashMap;
 use tempfile::TempDir;
 use ticketbooth_domain::model::{Application, NewApplication, NewUser, User};
 use ticketbooth_domain::password;
@@ -14,7 +12,7 @@ use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{generate_client_id, Secret};
 use ticketbooth_server::{AppState, ServerConfig};
 use ticketbooth_store::DynStore;
-use url::Url;
+pub use ticketbooth_testkit::{hidden_inputs, location, location_query, Browser};
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const CALLBACK: &str = "https://client.example/callback";
@@ -182,7 +180,7 @@ impl TestApp {
     }
 
     pub async fn obtain_code(&self, email: &str, params: &[(&str, &str)]) -> String {
-        self.browser.obtain_code(email, params).await
+        self.browser.obtain_code(email, PASSWORD, params).await
     }
 
     /// `POST /oauth/token` with a form body, from the client application.
@@ -211,96 +209,9 @@ impl TestApp {
     }
 }
 
-/// A person's browser on the test server.
-pub struct Browser {
-    pub base: String,
-    pub client: Client,
-}
-
-impl Browser {
-    fn new(base: &str) -> Browser {
-        let client = Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
-        Browser { base: base.to_owned(), client }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    pub async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.unwrap()
-    }
-
-    pub async fn post_form<T: serde::Serialize + ?Sized>(&self, path: &str, form: &T) -> Response {
-        self.client.post(self.url(path)).form(form).send().await.unwrap()
-    }
-
-    /// `GET /oauth/authorize` with the given parameters, in the browser.
-    pub async fn authorize(&self, params: &[(&str, &str)]) -> Response {
-        let url = Url::parse_with_params(&self.url("/oauth/authorize"), params).unwrap();
-        self.client.get(url).send().await.unwrap()
-    }
-
-    /// Signs the browser in through the sign-in page, as a person would.
-    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        let page = self.client.get(self.url("/session/new")).send().await.unwrap();
-        assert_eq!(page.status(), StatusCode::OK);
-        let mut form = hidden_inputs(&page.text().await.unwrap());
-        form.insert("email".into(), email.into());
-        form.insert("password".into(), password.into());
-        self.client.post(self.url("/session/new")).form(&form).send().await.unwrap()
-    }
-
-    /// Loads the consent page for `params` (the browser must be signed in) and submits `decision`.
-    pub async fn consent(&self, params: &[(&str, &str)], decision: &str) -> Response {
-        let page = self.authorize(params).await;
-        assert_eq!(page.status(), StatusCode::OK, "consent page expected");
-        let mut form = hidden_inputs(&page.text().await.unwrap());
-        form.insert("decision".into(), decision.into());
-        self.client.post(self.url("/oauth/authorize")).form(&form).send().await.unwrap()
-    }
-
-    /// The whole browser side of the code flow: sign in, approve, read the code off the callback.
-    pub async fn obtain_code(&self, email: &str, params: &[(&str, &str)]) -> String {
-        let signed_in = self.sign_in(email, PASSWORD).await;
-        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-        let approved = self.consent(params, "approve").await;
-        assert_eq!(approved.status(), StatusCode::FOUND);
-        let query = location_query(&approved);
-        query.get("code").expect("code on the callback").clone()
-    }
-}
-
 /// The standard authorization request of a confidential client.
 pub fn code_request(client: &TestClient) -> Vec<(&str, &str)> {
     vec![("response_type", "code"), ("client_id", client.id()), ("redirect_uri", CALLBACK), ("state", "xyz-123")]
-}
-
-/// Every `<input type="hidden">` of a page of ours, decoded.
-pub fn hidden_inputs(html: &str) -> HashMap<String, String> {
-    html.split("<input type=\"hidden\" ")
-        .skip(1)
-        .filter_map(|rest| {
-            let name = rest.strip_prefix("name=\"")?.split('"').next()?;
-            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
-            Some((
-                html_escape::decode_html_entities(name).into_owned(),
-                html_escape::decode_html_entities(value).into_owned(),
-            ))
-        })
-        .collect()
-}
-
-/// The `Location` header of a redirect.
-pub fn location(response: &Response) -> String {
-    response.headers().get(LOCATION).expect("Location header").to_str().unwrap().to_owned()
-}
-
-/// The decoded query of a redirect's `Location`.
-pub fn location_query(response: &Response) -> HashMap<String, String> {
-    let location = location(response);
-    let url = Url::parse(&location).unwrap_or_else(|_| Url::parse("http://local").unwrap().join(&location).unwrap());
-    url.query_pairs().into_owned().collect()
 }
 
 /// The parts of a token error body.

@@ -1,0 +1,240 @@
+//! Real `ticketbooth serve` processes on 127.0.0.1: a crash in the middle of a burst loses no token
+//! a client received, and several instances on one PostgreSQL behave as one server.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use ticketbooth_testkit::{location_query, Browser};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ticketbooth");
+const PASSWORD: &str = "a long test password";
+const CALLBACK: &str = "https://client.example/callback";
+
+/// A running `ticketbooth serve`, killed with SIGKILL when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    /// Everything the server logged, for checking that no secret is ever written there.
+    logs: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(database_url: &str) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--sweep-interval", "0", "--database-url", database_url])
+            .env("TICKETBOOTH_LOG_FORMAT", "json")
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start ticketbooth serve");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let base = loop {
+            let line = lines.next().expect("server exited before listening").expect("read stderr");
+            let Ok(log) = serde_json::from_str::<Value>(&line) else { continue };
+            if log["fields"]["message"] == "ticketbooth listening" {
+                break format!("http://{}", log["fields"]["local"].as_str().expect("local address"));
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        let logs = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&logs);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut logs = sink.lock().unwrap();
+                logs.push_str(&line);
+                logs.push('\n');
+            }
+        });
+        Server { child, base, logs }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Asserts that none of `secrets` appears in what the server logged so far.
+    fn assert_logs_free_of(&self, secrets: &[&str]) {
+        let logs = self.logs.lock().unwrap();
+        assert!(logs.contains("request"), "request logging is on");
+        for secret in secrets {
+            assert!(!logs.contains(secret), "a secret reached the logs");
+        }
+    }
+
+    /// SIGKILL: no graceful shutdown, no flushing.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Runs an admin command with `--json` and returns its object.
+fn admin(database_url: &str, args: &[&str]) -> Value {
+    let output = Command::new(BIN)
+        .args(args)
+        .args(["--json", "--database-url", database_url])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run ticketbooth");
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+async fn postgres_url() -> Option<String> {
+    let base = std::env::var("TEST_DATABASE_URL").ok()?;
+    Some(ticketbooth_store::postgres::create_isolated_schema(&base).await.expect("create schema"))
+}
+
+/// The backends to run on: a SQLite file in `dir`, and PostgreSQL when configured.
+async fn database_urls(dir: &tempfile::TempDir) -> Vec<String> {
+    let mut urls = vec![dir.path().join("processes.db").to_str().unwrap().to_owned()];
+    match postgres_url().await {
+        Some(url) => urls.push(url),
+        None => eprintln!("skipped: TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped"),
+    }
+    urls
+}
+
+#[tokio::test]
+async fn every_token_a_client_received_survives_a_sigkill_in_the_middle_of_a_burst() {
+    let dir = tempfile::tempdir().unwrap();
+    for database_url in database_urls(&dir).await {
+        let app = admin(&database_url, &["apps", "create", "--name", "Burst", "--redirect-uri", CALLBACK]);
+        let (client_id, secret) =
+            (app["client_id"].as_str().unwrap().to_owned(), app["client_secret"].as_str().unwrap().to_owned());
+        let mut server = Server::start(&database_url);
+
+        let received = Arc::new(Mutex::new(Vec::<String>::new()));
+        let http = reqwest::Client::new();
+        let workers: Vec<_> = (0..8)
+            .map(|_| {
+                let (http, url, received) = (http.clone(), server.url("/oauth/token"), Arc::clone(&received));
+                let form = [
+                    ("grant_type", "client_credentials".to_owned()),
+                    ("client_id", client_id.clone()),
+                    ("client_secret", secret.clone()),
+                ];
+                tokio::spawn(async move {
+                    // Bounded: at most 500 requests per worker; stops at the first failure (the kill).
+                    for _ in 0..500 {
+                        let Ok(response) = http.post(&url).form(&form).send().await else { break };
+                        let Ok(body) = response.json::<Value>().await else { break };
+                        let Some(token) = body["access_token"].as_str() else { break };
+                        received.lock().unwrap().push(token.to_owned());
+                    }
+                })
+            })
+            .collect();
+        // Kill once the burst is well under way.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while received.lock().unwrap().len() < 100 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        server.kill();
+        for worker in workers {
+            worker.await.unwrap();
+        }
+        let received = received.lock().unwrap().clone();
+        assert!(received.len() >= 100, "the burst must have been under way: {} tokens", received.len());
+
+        eprintln!("{database_url}: {} tokens received before SIGKILL", received.len());
+        let restarted = Server::start(&database_url);
+        for token in &received {
+            // An application token is known and active: /me refuses it for its kind (403), never as
+            // unknown (401).
+            let response = http.get(restarted.url("/api/public/me")).bearer_auth(token).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{database_url}: a received token was lost");
+        }
+        let mut secrets: Vec<&str> = received.iter().map(String::as_str).collect();
+        secrets.push(&secret);
+        server.assert_logs_free_of(&secrets);
+        restarted.assert_logs_free_of(&secrets);
+    }
+}
+
+#[tokio::test]
+async fn three_instances_on_one_postgresql_behave_as_one_server() {
+    let Some(database_url) = postgres_url().await else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set; the scale-out test needs PostgreSQL");
+        return;
+    };
+    admin(&database_url, &["users", "create", "--email", "scale@example.com", "--password", PASSWORD]);
+    let app = admin(&database_url, &["apps", "create", "--name", "Scale", "--redirect-uri", CALLBACK]);
+    let (client_id, secret) = (app["client_id"].as_str().unwrap(), app["client_secret"].as_str().unwrap());
+    let servers: Vec<Server> = (0..3).map(|_| Server::start(&database_url)).collect();
+    let params = [("response_type", "code"), ("client_id", client_id), ("redirect_uri", CALLBACK), ("state", "s")];
+
+    // Sign in on instance 1, consent on instance 2 (cookies are per host, not per port).
+    let browser = Browser::new(&servers[0].base);
+    assert_eq!(browser.sign_in("scale@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let approved = browser.at(&servers[1].base).consent(&params, "approve").await;
+    assert_eq!(approved.status(), StatusCode::FOUND);
+    let code = location_query(&approved).remove("code").unwrap();
+
+    // Redeem on instance 3.
+    let http = reqwest::Client::new();
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id),
+        ("client_secret", secret),
+        ("redirect_uri", CALLBACK),
+        ("code", &code),
+    ];
+    let response = http.post(servers[2].url("/oauth/token")).form(&exchange).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let tokens: Value = response.json().await.unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+
+    // A token minted on one instance is accepted by all.
+    for server in &servers {
+        let me = http.get(server.url("/api/public/me")).bearer_auth(access).send().await.unwrap();
+        assert_eq!(me.status(), StatusCode::OK, "{}", server.base);
+    }
+
+    // Replaying the code on instance 1 revokes the token; every instance refuses it at once.
+    let replay = http.post(servers[0].url("/oauth/token")).form(&exchange).send().await.unwrap();
+    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    for server in &servers {
+        let me = http.get(server.url("/api/public/me")).bearer_auth(access).send().await.unwrap();
+        assert_eq!(me.status(), StatusCode::UNAUTHORIZED, "{}", server.base);
+    }
+
+    // Concurrent refreshes of one refresh token spread over the instances: exactly one wins.
+    let code = browser.at(&servers[2].base).obtain_code("scale@example.com", PASSWORD, &params).await;
+    let mut exchange = exchange;
+    exchange[4] = ("code", &code);
+    let tokens: Value =
+        http.post(servers[1].url("/oauth/token")).form(&exchange).send().await.unwrap().json().await.unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let attempts: Vec<_> = (0..30)
+        .map(|i| {
+            let (http, url) = (http.clone(), servers[i % 3].url("/oauth/token"));
+            let form = [
+                ("grant_type", "refresh_token".to_owned()),
+                ("client_id", client_id.to_owned()),
+                ("client_secret", secret.to_owned()),
+                ("refresh_token", refresh.clone()),
+            ];
+            tokio::spawn(async move { http.post(url).form(&form).send().await.unwrap().status() })
+        })
+        .collect();
+    let mut successes = 0;
+    for attempt in attempts {
+        successes += usize::from(attempt.await.unwrap() == StatusCode::OK);
+    }
+    assert_eq!(successes, 1, "exactly one rotation wins across instances");
+
+    for server in &servers {
+        server.assert_logs_free_of(&[access, &refresh, &code, secret, PASSWORD]);
+    }
+}
