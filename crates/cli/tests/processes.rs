@@ -238,3 +238,39 @@ async fn three_instances_on_one_postgresql_behave_as_one_server() {
         server.assert_logs_free_of(&[access, &refresh, &code, secret, PASSWORD]);
     }
 }
+
+#[test]
+fn sigterm_finishes_the_request_in_flight_then_exits_cleanly() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = dir.path().join("shutdown.db").to_str().unwrap().to_owned();
+    let mut server = Server::start(&database_url);
+    let address = server.base.trim_start_matches("http://").to_owned();
+
+    // A request whose body is only half sent when the signal arrives.
+    let body = "grant_type=client_credentials&client_id=nobody&client_secret=nothing";
+    let (first, rest) = body.split_at(20);
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /oauth/token HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(server.child.try_wait().unwrap().is_none(), "the server waits for the request in flight");
+
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 401"), "the request got its full answer: {response}");
+    assert!(response.contains("invalid_client"), "{response}");
+
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+}
