@@ -80,7 +80,7 @@ pub(crate) struct CreateApp {
 }
 
 /// Prints a created object: the JSON object alone with `--json`, else a readable line.
-fn print(json: bool, value: serde_json::Value, human: String) {
+pub(crate) fn print(json: bool, value: serde_json::Value, human: String) {
     if json {
         println!("{value}");
     } else {

@@ -3,12 +3,13 @@
 //! Never seed it into a production database.
 
 use crate::admin::{self, CreateApp, CreateUser};
+use chrono::{Duration, Utc};
 use clap::Args;
 use serde_json::json;
 use ticketbooth_domain::model::normalize_email;
 use ticketbooth_domain::secret::Secret;
 use ticketbooth_server::DemoCredentials;
-use ticketbooth_store::Store;
+use ticketbooth_store::{Store, TicketRef};
 
 pub(crate) const DEMO_EMAIL: &str = "demo@ticketbooth.test";
 pub(crate) const DEMO_PASSWORD: &str = "ticketbooth-demo";
@@ -30,7 +31,17 @@ pub(crate) struct Seeded {
     pub(crate) user_id: i64,
     pub(crate) organizer_id: Option<i64>,
     pub(crate) application_id: Option<i64>,
+    /// Set only when this run created the data set.
+    pub(crate) catalogue: Option<Catalogue>,
     pub(crate) created: bool,
+}
+
+/// The organizers, events and orders a fresh seed made.
+pub(crate) struct Catalogue {
+    pub(crate) organizers: Vec<(i64, String)>,
+    pub(crate) events: Vec<(i64, String)>,
+    pub(crate) orders: usize,
+    pub(crate) tickets: usize,
 }
 
 impl Seeded {
@@ -57,6 +68,7 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str) -> anyhow::Result<Seed
             user_id: user.id,
             organizer_id: app.as_ref().and_then(|app| app.organizer_id),
             application_id: app.map(|app| app.id),
+            catalogue: None,
             created: false,
         });
     }
@@ -73,7 +85,21 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str) -> anyhow::Result<Seed
         },
     )
     .await?;
+    let malee = admin::create_user(
+        store,
+        CreateUser {
+            email: "malee@ticketbooth.test".into(),
+            password: DEMO_PASSWORD.into(),
+            first_name: "Malee".into(),
+            last_name: "Srisuk".into(),
+            phone: Some("0898765432".into()),
+            admin: false,
+            json: false,
+        },
+    )
+    .await?;
     let organizer = store.create_organizer("Bangkok Live Events", &[user.id]).await?;
+    let jazz = store.create_organizer("Siam Jazz Society", &[malee.id]).await?;
     let app = admin::create_app(
         store,
         CreateApp {
@@ -88,7 +114,122 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str) -> anyhow::Result<Seed
         Some(&Secret::from_known(DEMO_CLIENT_SECRET)),
     )
     .await?;
-    Ok(Seeded { user_id: user.id, organizer_id: Some(organizer.id), application_id: Some(app.id), created: true })
+    let catalogue =
+        seed_catalogue(store, [(organizer.id, organizer.name), (jazz.id, jazz.name)], &user, &malee).await?;
+    Ok(Seeded {
+        user_id: user.id,
+        organizer_id: Some(organizer.id),
+        application_id: Some(app.id),
+        catalogue: Some(catalogue),
+        created: true,
+    })
+}
+
+/// One demo event: organizer index, title, Thai and English descriptions, venue, days from now,
+/// ticket types.
+type DemoEvent = (usize, &'static str, &'static str, &'static str, &'static str, i64, &'static [&'static str]);
+
+const DEMO_EVENTS: [DemoEvent; 4] = [
+    (
+        0,
+        "Bangkok Indie Night 2027",
+        "คืนแห่งดนตรีอินดี้ที่ดีที่สุดของกรุงเทพฯ พร้อมศิลปินกว่า 12 วง",
+        "Bangkok's best night of independent music, with more than 12 bands.",
+        "Lido Connect, Siam Square",
+        21,
+        &["Early Bird:150000:200", "Regular:220000", "VIP Standing:450000:50"],
+    ),
+    (
+        0,
+        "Songkran Beats Festival",
+        "เทศกาลดนตรีอิเล็กทรอนิกส์ฉลองสงกรานต์ สาดน้ำ เต้นรำ ตลอดคืน",
+        "An electronic music festival for Songkran: water, dancing, all night long.",
+        "Show DC, Rama 9",
+        120,
+        &["General Admission:180000", "Festival Pass (2 days):320000:500"],
+    ),
+    (
+        1,
+        "Jazz by the River",
+        "ดนตรีแจ๊สริมแม่น้ำเจ้าพระยายามพระอาทิตย์ตก",
+        "Jazz on the banks of the Chao Phraya at sunset.",
+        "ICONSIAM River Park",
+        14,
+        &["Riverside Seat:120000:300", "Student:0:100"],
+    ),
+    (
+        1,
+        "Late Night Jam Session",
+        "แจมดนตรีสดกับนักดนตรีแจ๊สรุ่นใหม่ ย่านเจริญกรุง",
+        "Open jam with young jazz musicians in Charoen Krung.",
+        "Speakerbox, Charoen Krung",
+        35,
+        &["Walk-in:50000"],
+    ),
+];
+
+async fn seed_catalogue(
+    store: &dyn Store,
+    organizers: [(i64, String); 2],
+    somchai: &ticketbooth_domain::model::User,
+    malee: &ticketbooth_domain::model::User,
+) -> anyhow::Result<Catalogue> {
+    use crate::ticketing::{create_event, create_order, CreateEvent, CreateOrder};
+    let mut events = Vec::new();
+    let mut ticket_types = Vec::new();
+    for (organizer, title, thai, english, venue, days, types) in DEMO_EVENTS {
+        let starts_at =
+            (Utc::now() + Duration::days(days)).date_naive().and_hms_opt(12, 0, 0).unwrap_or_default().and_utc();
+        let (event, types) = create_event(
+            store,
+            CreateEvent {
+                organizer: organizers[organizer].0,
+                name: title.into(),
+                starts_at: Some(starts_at.to_rfc3339()),
+                ends_at: Some((starts_at + Duration::hours(5)).to_rfc3339()),
+                ticket_types: types.iter().map(|t| t.to_string()).collect(),
+                description: thai.into(),
+                description_en: english.into(),
+                location: venue.into(),
+                api_ticket_quota: 1000,
+                json: false,
+            },
+        )
+        .await?;
+        events.push((event.id, event.title));
+        ticket_types.push(types);
+    }
+    // (buyer, event index, ticket type index, quantity, paid)
+    let purchases = [
+        (somchai, 0, 0, 2, true),
+        (somchai, 1, 1, 1, true),
+        (somchai, 2, 0, 1, true),
+        (malee, 0, 1, 1, true),
+        (malee, 2, 1, 1, false),
+        (malee, 3, 0, 3, true),
+    ];
+    let mut tickets = Vec::new();
+    for (buyer, event, ticket_type, quantity, paid) in purchases {
+        let order = create_order(
+            store,
+            CreateOrder {
+                event: events[event].0,
+                user: buyer.email.clone(),
+                ticket_type: ticket_types[event][ticket_type].id,
+                quantity,
+                paid,
+                json: false,
+            },
+        )
+        .await?;
+        tickets.extend(order.ticket_ids);
+    }
+    // A checked-in ticket and a revoked one make the statuses believable.
+    store.mark_ticket_used(tickets[tickets.len() - 1], Utc::now()).await?;
+    store
+        .invalidate_ticket(events[3].0, TicketRef::Id(tickets[tickets.len() - 2]), Some("Refunded".into()), Utc::now())
+        .await?;
+    Ok(Catalogue { organizers: organizers.to_vec(), events, orders: purchases.len(), tickets: tickets.len() })
 }
 
 /// The walk-through printed by `serve --demo`.
@@ -114,8 +255,17 @@ pub(crate) fn instructions(seeded: &Seeded, issuer: &str) -> String {
          -d client_secret={DEMO_CLIENT_SECRET} -d redirect_uri={redirect_uri} -d code=CODE\n\n\
          3. Call the API with the access token:\n   \
          curl -s -H 'Authorization: Bearer ACCESS_TOKEN' {issuer}/api/public/me\n\n\
-         App flow:      curl -s -X POST {issuer}/oauth/token -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=client_credentials\n",
+         App flow:      curl -s -X POST {issuer}/oauth/token -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=client_credentials\n   \
+         then:          curl -s -H 'Authorization: Bearer APP_TOKEN' {issuer}/api/public/organizers/{organizer}/events\n{catalogue}",
         if seeded.created { "seeded just now" } else { "already seeded" },
+        organizer = seeded.organizer_id.unwrap_or(1),
+        catalogue = seeded.catalogue.as_ref().map_or(String::new(), |c| format!(
+            "\nSeeded {} organizers, {} events, {} orders and {} tickets.\n",
+            c.organizers.len(),
+            c.events.len(),
+            c.orders,
+            c.tickets
+        )),
     )
 }
 
@@ -136,6 +286,12 @@ pub(crate) async fn run(store: &dyn Store, args: DemoArgs) -> anyhow::Result<()>
                 "created": seeded.created,
                 "user": { "id": seeded.user_id, "email": DEMO_EMAIL, "password": DEMO_PASSWORD },
                 "organizer_id": seeded.organizer_id,
+                "catalogue": seeded.catalogue.as_ref().map(|c| json!({
+                    "organizers": c.organizers.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
+                    "events": c.events.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
+                    "orders": c.orders,
+                    "tickets": c.tickets,
+                })),
                 "application": {
                     "id": seeded.application_id,
                     "client_id": DEMO_CLIENT_ID,

@@ -3,6 +3,7 @@
 mod admin;
 mod demo;
 mod serve;
+mod ticketing;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -46,6 +47,12 @@ enum Command {
     /// Manage API applications (OAuth clients).
     #[command(subcommand)]
     Apps(admin::AppsCommand),
+    /// Manage events.
+    #[command(subcommand)]
+    Events(ticketing::EventsCommand),
+    /// Record orders.
+    #[command(subcommand)]
+    Orders(ticketing::OrdersCommand),
     /// Seed the demo data set (idempotent).
     Demo(demo::DemoArgs),
 }
@@ -89,6 +96,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Users(command) => admin::users(store.as_ref(), command).await,
         Command::Organizers(command) => admin::organizers(store.as_ref(), command).await,
         Command::Apps(command) => admin::apps(store.as_ref(), command).await,
+        Command::Events(command) => ticketing::events(store.as_ref(), command).await,
+        Command::Orders(command) => ticketing::orders(store.as_ref(), command).await,
         Command::Demo(args) => demo::run(store.as_ref(), args).await,
     }
 }

@@ -19,6 +19,9 @@ pub(crate) struct ServeArgs {
     /// Seed the demo data set into an empty database and print how to try it.
     #[arg(long)]
     demo: bool,
+    /// Requests per minute per token on /api/public/me (0 = no limit).
+    #[arg(long, env = "TICKETBOOTH_ME_RATE_LIMIT", default_value_t = 10)]
+    me_rate_limit: u32,
     /// Seconds between sweeps of expired codes, tokens and sessions (0 = never).
     #[arg(long, env = "TICKETBOOTH_SWEEP_INTERVAL", default_value_t = 300)]
     sweep_interval: u64,
@@ -29,6 +32,7 @@ pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> 
     let local = listener.local_addr()?;
     let issuer = args.issuer.unwrap_or_else(|| format!("http://{local}"));
     let mut config = ServerConfig::new(&issuer);
+    config.me_rate_limit = args.me_rate_limit;
     if args.demo {
         let seeded = demo::seed(store.as_ref(), &config.issuer).await?;
         eprintln!("{}", demo::instructions(&seeded, &config.issuer));

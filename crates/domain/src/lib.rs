@@ -3,8 +3,10 @@
 //! Everything here is a pure function of its inputs (plus the OS random source for new secrets),
 //! so the OAuth rules can be unit- and property-tested without a server or a database.
 
+pub mod access;
 pub mod authorize;
 pub mod grant;
+pub mod listing;
 pub mod model;
 pub mod oauth_error;
 pub mod password;
@@ -12,6 +14,7 @@ pub mod pkce;
 pub mod redirect;
 pub mod scope;
 pub mod secret;
+pub mod ticketing;
 pub mod token;
 
 pub use oauth_error::OAuthErrorCode;

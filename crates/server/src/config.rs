@@ -8,6 +8,9 @@ pub struct ServerConfig {
     /// Set by `serve --demo`: mounts `/demo/callback`, which shows a received code and the curl
     /// command that trades it with these credentials.
     pub demo: Option<DemoCredentials>,
+    /// Requests per minute per token on `/api/public/me`; 0 switches the limit off
+    /// (`TICKETBOOTH_ME_RATE_LIMIT`, default 10).
+    pub me_rate_limit: u32,
 }
 
 /// The demo application's credentials, as printed by `serve --demo`.
@@ -26,7 +29,7 @@ impl std::fmt::Debug for DemoCredentials {
 impl ServerConfig {
     /// A configuration for the given issuer URL.
     pub fn new(issuer: &str) -> ServerConfig {
-        ServerConfig { issuer: issuer.trim_end_matches('/').to_owned(), demo: None }
+        ServerConfig { issuer: issuer.trim_end_matches('/').to_owned(), demo: None, me_rate_limit: 10 }
     }
 
     /// Cookies get `Secure` when the issuer is served over https.

@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use std::borrow::Cow;
+use ticketbooth_domain::access::AccessError;
 use ticketbooth_domain::grant::GrantError;
 use ticketbooth_domain::OAuthErrorCode;
 use ticketbooth_store::StoreError;
@@ -90,21 +91,57 @@ pub(crate) struct ApiError {
     description: Cow<'static, str>,
     /// Extra `WWW-Authenticate` attribute (`scope="…"`) for insufficient-scope errors.
     challenge_scope: Option<&'static str>,
+    /// Seconds for `Retry-After` on 429.
+    retry_after: Option<u64>,
+    /// Whether the error is about the token, and so carries a `WWW-Authenticate: Bearer` challenge.
+    challenge: bool,
 }
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, code: &'static str, description: impl Into<Cow<'static, str>>) -> Self {
-        ApiError { status, code, description: description.into(), challenge_scope: None }
+        ApiError {
+            status,
+            code,
+            description: description.into(),
+            challenge_scope: None,
+            retry_after: None,
+            challenge: false,
+        }
     }
 
     /// 401: the token is missing, unknown, expired or revoked (RFC 6750 §3.1).
     pub(crate) fn invalid_token(description: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_token", description)
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_token", description).with_challenge()
+    }
+
+    /// 400 about how the token was sent (RFC 6750 §3.1 `invalid_request`).
+    pub(crate) fn malformed_token_request(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::invalid_request(description).with_challenge()
+    }
+
+    fn with_challenge(self) -> Self {
+        ApiError { challenge: true, ..self }
     }
 
     /// 403: the token lacks a scope the operation needs (RFC 6750 §3.1).
     pub(crate) fn insufficient_scope(scope: &'static str, description: impl Into<Cow<'static, str>>) -> Self {
-        ApiError { challenge_scope: Some(scope), ..Self::new(StatusCode::FORBIDDEN, "insufficient_scope", description) }
+        ApiError {
+            challenge_scope: Some(scope),
+            ..Self::new(StatusCode::FORBIDDEN, "insufficient_scope", description).with_challenge()
+        }
+    }
+
+    /// 404: the organizer, event, ticket type or ticket does not exist (or is not the caller's).
+    pub(crate) fn not_found(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", description)
+    }
+
+    /// 429 with `Retry-After`.
+    pub(crate) fn rate_limited(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests for this token; retry later.")
+        }
     }
 
     /// 400: the request is malformed.
@@ -113,8 +150,7 @@ impl ApiError {
     }
 
     fn www_authenticate(&self) -> Option<HeaderValue> {
-        let is_bearer_error = matches!(self.code, "invalid_token" | "insufficient_scope" | "invalid_request");
-        if !is_bearer_error || self.status == StatusCode::INTERNAL_SERVER_ERROR {
+        if !self.challenge {
             return None;
         }
         // Descriptions are our own ASCII sentences without quotes, so they are safe in a quoted-string.
@@ -124,6 +160,20 @@ impl ApiError {
             value.push_str(&format!(", scope=\"{scope}\""));
         }
         HeaderValue::from_str(&value).ok()
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(err: AccessError) -> Self {
+        let description = err.to_string();
+        match err {
+            AccessError::InsufficientScope { scope, .. } => ApiError::insufficient_scope(scope, description),
+            AccessError::OrganizerMismatch => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "organizer_mismatch", description)
+            }
+            AccessError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "organizer_mismatch", description),
+            AccessError::NotFound => ApiError::not_found(description),
+        }
     }
 }
 
@@ -145,6 +195,9 @@ impl IntoResponse for ApiError {
         let mut response = (self.status, body).into_response();
         if let Some(challenge) = challenge {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

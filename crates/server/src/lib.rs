@@ -48,6 +48,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router(state.config.demo.is_some()))
         .merge(api::router())
         .merge(ops::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record));
     pages::security_headers(routes)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -66,4 +68,27 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Unknown routes: JSON under `/api/`, a page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        error::ApiError::not_found("No such resource.").into_response()
+    } else {
+        error::PageError::new(axum::http::StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.")
+            .into_response()
+    }
+}
+
+/// A known route asked with the wrong method.
+async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let message = "This method is not allowed here.";
+    if uri.path().starts_with("/api/") || uri.path().starts_with("/oauth/token") {
+        error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message).into_response()
+    } else {
+        error::PageError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", message).into_response()
+    }
 }

@@ -5,96 +5,24 @@
 //! store only guarantees that state changes are atomic (single-use codes, refresh rotation).
 
 mod error;
+mod identity;
 pub mod postgres;
 mod rows;
 mod sql;
 pub mod sqlite;
+mod ticketing;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use ticketbooth_domain::model::{
-    AccessToken, Application, AuthorizationCode, BrowserSession, NewAccessToken, NewApplication, NewAuthorizationCode,
-    NewUser, Organizer, User,
-};
-use ticketbooth_domain::secret::SecretHash;
 
 pub use error::{StoreError, StoreResult};
+pub use identity::IdentityStore;
 pub use postgres::PoolSettings;
+pub use ticketing::{Invalidation, Page, TicketCreation, TicketQuery, TicketRef, TicketStore};
 
 /// Everything the service needs from persistence.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Applies pending migrations.
-    async fn migrate(&self) -> StoreResult<()>;
+pub trait Store: IdentityStore + TicketStore {}
 
-    /// Whether the database answers (readiness).
-    async fn ping(&self) -> StoreResult<()>;
-
-    /// Connections open and idle in this process's pools (metrics).
-    fn pool_stats(&self) -> PoolStats;
-
-    /// Deletes up to `limit` rows from each table of expired things (codes, tokens whose access
-    /// and refresh tokens have both expired, sessions) and returns how many went.
-    async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
-
-    // Users and organizers.
-
-    /// Creates a user; `Conflict` when the email is taken.
-    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
-    /// Finds a user by normalised email.
-    async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
-    /// Finds a user by id.
-    async fn find_user(&self, id: i64) -> StoreResult<Option<User>>;
-    /// Creates an organizer with the given members.
-    async fn create_organizer(&self, name: &str, member_ids: &[i64]) -> StoreResult<Organizer>;
-    /// Finds an organizer by id.
-    async fn find_organizer(&self, id: i64) -> StoreResult<Option<Organizer>>;
-
-    // Applications.
-
-    /// Registers an application; `Conflict` when the client id is taken.
-    async fn create_application(&self, app: NewApplication) -> StoreResult<Application>;
-    /// Finds an application by its public client id.
-    async fn find_application_by_client_id(&self, client_id: &str) -> StoreResult<Option<Application>>;
-
-    // Browser sessions.
-
-    /// Stores a new session.
-    async fn create_session(&self, session: &BrowserSession) -> StoreResult<()>;
-    /// Finds an unexpired session.
-    async fn find_session(&self, id_hash: &SecretHash, now: DateTime<Utc>) -> StoreResult<Option<BrowserSession>>;
-    /// Ends a session.
-    async fn delete_session(&self, id_hash: &SecretHash) -> StoreResult<()>;
-
-    // Authorization codes.
-
-    /// Stores a new authorization code (by hash).
-    async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()>;
-    /// Finds a code by hash, redeemed or not, so a replay can be recognised.
-    async fn find_authorization_code(&self, code_hash: &SecretHash) -> StoreResult<Option<AuthorizationCode>>;
-    /// Marks the code redeemed and stores the token minted from it, in one transaction. Returns
-    /// `None`, storing nothing, when the code was already redeemed (a concurrent redemption won).
-    async fn redeem_authorization_code(&self, code_id: i64, token: NewAccessToken) -> StoreResult<Option<AccessToken>>;
-    /// Revokes every token minted from a code (RFC 6749 §4.1.2: a replayed code).
-    async fn revoke_tokens_from_code(&self, code_id: i64, now: DateTime<Utc>) -> StoreResult<u64>;
-
-    // Tokens.
-
-    /// Stores a token (client credentials).
-    async fn create_access_token(&self, token: NewAccessToken) -> StoreResult<AccessToken>;
-    /// Finds a token by the hash of its access token.
-    async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessToken>>;
-    /// Finds a token by the hash of its refresh token, returning also the refresh token's expiry.
-    async fn find_by_refresh_token(&self, hash: &SecretHash) -> StoreResult<Option<(AccessToken, DateTime<Utc>)>>;
-    /// Revokes the old token pair and stores its successor, in one transaction. Returns `None`,
-    /// storing nothing, when the old pair was already revoked (a concurrent rotation won).
-    async fn rotate_refresh_token(
-        &self,
-        old_token_id: i64,
-        successor: NewAccessToken,
-    ) -> StoreResult<Option<AccessToken>>;
-}
+impl<T: IdentityStore + TicketStore> Store for T {}
 
 /// A snapshot of a backend's connection pools.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -58,4 +58,4 @@ pub async fn create_isolated_schema(url: &str) -> StoreResult<String> {
     Ok(format!("{url}{separator}options[search_path]={schema}"))
 }
 
-crate::sql::impl_store!(PgStore, "./migrations/postgres", sqlx::PgConnection);
+crate::sql::impl_store!(PgStore, "./migrations/postgres", sqlx::PgConnection, sqlx::Postgres);

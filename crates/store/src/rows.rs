@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use ticketbooth_domain::model::{AccessToken, Application, AuthorizationCode, BrowserSession, User};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
+use ticketbooth_domain::ticketing::{Event, Order, Ticket, TicketType};
 
 /// A UTC time as stored: Unix seconds.
 pub(crate) fn ts(time: DateTime<Utc>) -> i64 {
@@ -169,5 +170,175 @@ impl AccessTokenRow {
             },
             self.refresh_expires_at.map(from_ts),
         ))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    id: i64,
+    organizer_id: i64,
+    title: String,
+    description: String,
+    description_en: String,
+    location_name: String,
+    cover_url: Option<String>,
+    poster_url: Option<String>,
+    status: String,
+    start_at: i64,
+    end_at: i64,
+    api_ticket_quota: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl EventRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl From<EventRow> for Event {
+    fn from(row: EventRow) -> Event {
+        Event {
+            id: row.id,
+            organizer_id: row.organizer_id,
+            title: row.title,
+            description: row.description,
+            description_en: row.description_en,
+            location_name: row.location_name,
+            cover_url: row.cover_url,
+            poster_url: row.poster_url,
+            status: row.status,
+            start_at: from_ts(row.start_at),
+            end_at: from_ts(row.end_at),
+            api_ticket_quota: row.api_ticket_quota,
+            created_at: from_ts(row.created_at),
+            updated_at: from_ts(row.updated_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TicketTypeRow {
+    id: i64,
+    event_id: i64,
+    name: String,
+    price_satangs: i64,
+    quota: Option<i64>,
+}
+
+impl From<TicketTypeRow> for TicketType {
+    fn from(row: TicketTypeRow) -> TicketType {
+        TicketType {
+            id: row.id,
+            event_id: row.event_id,
+            name: row.name,
+            price_satangs: row.price_satangs,
+            quota: row.quota,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrderRow {
+    id: i64,
+    event_id: i64,
+    user_id: Option<i64>,
+    status: String,
+    buyer_firstname: String,
+    buyer_lastname: String,
+    buyer_email: String,
+    buyer_phone: String,
+    buyer_phone_country: String,
+    buyer_phone_country_code: String,
+    buyer_phone_local: String,
+    forms: String,
+    paid_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl OrderRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+
+    pub(crate) fn into_domain(self, ticket_ids: Vec<i64>) -> Order {
+        Order {
+            id: self.id,
+            event_id: self.event_id,
+            user_id: self.user_id,
+            status: self.status,
+            buyer_firstname: self.buyer_firstname,
+            buyer_lastname: self.buyer_lastname,
+            buyer_email: self.buyer_email,
+            buyer_phone: self.buyer_phone,
+            buyer_phone_country: self.buyer_phone_country,
+            buyer_phone_country_code: self.buyer_phone_country_code,
+            buyer_phone_local: self.buyer_phone_local,
+            forms: self.forms,
+            ticket_ids,
+            paid_at: self.paid_at.map(from_ts),
+            created_at: from_ts(self.created_at),
+            updated_at: from_ts(self.updated_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TicketRow {
+    id: i64,
+    order_id: Option<i64>,
+    event_id: i64,
+    user_id: Option<i64>,
+    status: String,
+    firstname: String,
+    lastname: String,
+    phone: String,
+    email: String,
+    reference_code: String,
+    kind: String,
+    external_id: Option<String>,
+    revoke_note: Option<String>,
+    forms: String,
+    used_at: Option<i64>,
+    registered_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    tt_id: i64,
+    tt_name: String,
+    tt_price_satangs: i64,
+    tt_quota: Option<i64>,
+}
+
+impl From<TicketRow> for Ticket {
+    fn from(row: TicketRow) -> Ticket {
+        Ticket {
+            id: row.id,
+            order_id: row.order_id,
+            event_id: row.event_id,
+            user_id: row.user_id,
+            status: row.status,
+            firstname: row.firstname,
+            lastname: row.lastname,
+            phone: row.phone,
+            email: row.email,
+            reference_code: row.reference_code,
+            kind: row.kind,
+            external_id: row.external_id,
+            revoke_note: row.revoke_note,
+            ticket_type: TicketType {
+                id: row.tt_id,
+                event_id: row.event_id,
+                name: row.tt_name,
+                price_satangs: row.tt_price_satangs,
+                quota: row.tt_quota,
+            },
+            forms: row.forms,
+            used_at: row.used_at.map(from_ts),
+            registered_at: row.registered_at.map(from_ts),
+            created_at: from_ts(row.created_at),
+            updated_at: from_ts(row.updated_at),
+        }
     }
 }

@@ -40,4 +40,4 @@ impl SqliteStore {
     }
 }
 
-crate::sql::impl_store!(SqliteStore, "./migrations/sqlite", sqlx::SqliteConnection);
+crate::sql::impl_store!(SqliteStore, "./migrations/sqlite", sqlx::SqliteConnection, sqlx::Sqlite);

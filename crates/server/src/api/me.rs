@@ -1,10 +1,11 @@
 //! `GET /api/public/me`: the signed-in user's profile (eventpop-api.md §4.1).
 
 use crate::error::ApiError;
-use crate::extract::bearer::Bearer;
+use crate::extract::bearer::ApiRequest;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
+use chrono::{DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 use ticketbooth_domain::model::User;
 use ticketbooth_domain::Scope;
@@ -54,14 +55,33 @@ impl UserBody {
     }
 }
 
-/// The token's user. Needs a user token with the `public` scope.
-pub(super) async fn show(State(state): State<AppState>, bearer: Bearer) -> Result<Json<MeResponse>, ApiError> {
+/// The token's user. Needs a user token with the `public` scope; limited per token (§0.9).
+pub(super) async fn show(State(state): State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
+    let bearer = &request.bearer;
     bearer.require(Scope::Public)?;
     let user_id = bearer.user_id()?;
+    enforce_rate_limit(&state, bearer.0.id).await?;
     let user = state
         .store
         .find_user(user_id)
         .await?
         .ok_or_else(|| ApiError::invalid_token("The token's user no longer exists."))?;
     Ok(Json(MeResponse { user: UserBody::new(user, state.config.url("/static/avatar.svg")) }))
+}
+
+/// A fixed one-minute window per token, counted in the store so every instance shares it.
+async fn enforce_rate_limit(state: &AppState, token_id: i64) -> Result<(), ApiError> {
+    let limit = state.config.me_rate_limit;
+    if limit == 0 {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let window = TimeDelta::minutes(1);
+    let window_start = now.duration_trunc(window).unwrap_or(now);
+    let hits = state.store.hit_rate_limit(&format!("me:{token_id}"), window_start).await?;
+    if hits > limit {
+        let retry_after = (window_start + window - now).num_seconds().max(1);
+        return Err(ApiError::rate_limited(retry_after.unsigned_abs()));
+    }
+    Ok(())
 }

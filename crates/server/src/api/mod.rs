@@ -1,11 +1,22 @@
-//! The resource API under `/api/public` (eventpop-api.md §3).
+//! The resource API under `/api/public` (eventpop-api.md §3): nine operations plus `/info`.
+//! Every handler takes an [`ApiRequest`] (token, query, body) and answers JSON; every error is
+//! `{"success": false, "error", "error_description"}` with the status §3 documents.
 
+mod lists;
 mod me;
+mod models;
+mod tickets;
 
+use crate::error::ApiError;
+use crate::extract::bearer::ApiRequest;
 use crate::AppState;
-use axum::routing::get;
+use axum::extract::RawPathParams;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use ticketbooth_domain::access::{self, Caller};
+use ticketbooth_domain::listing::{parse_listing, ListKind, ListParams, Listing};
+use ticketbooth_domain::ticketing::Event;
 
 /// Routes under `/api/public`.
 pub(crate) fn router() -> Router<AppState> {
@@ -13,9 +24,74 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/public/info", get(info))
         // POST too, so a token can arrive as a form field (RFC 6750 §2.2).
         .route("/api/public/me", get(me::show).post(me::show))
+        .route("/api/public/organizers/{organizer_id}/tickets", get(lists::user_tickets))
+        .route("/api/public/organizers/{organizer_id}/orders", get(lists::user_orders))
+        .route("/api/public/organizers/{organizer_id}/events", get(lists::events))
+        .route(
+            "/api/public/organizers/{organizer_id}/events/{event_id}/tickets",
+            get(lists::event_tickets).post(tickets::create),
+        )
+        .route("/api/public/organizers/{organizer_id}/events/{event_id}/tickets/invalidate", post(tickets::invalidate))
+        .route("/api/public/tickets/search", get(tickets::search))
 }
 
 /// `GET /api/public/info`: the service's name and version. Public, no token.
 async fn info() -> Json<Value> {
     Json(json!({ "name": "Ticketbooth", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// A raw (still percent-encoded) path parameter: ids are digits, so decoding is never needed,
+/// and undecodable input simply fails to parse as an id.
+fn path_param<'a>(params: &'a RawPathParams, name: &str) -> &'a str {
+    params.iter().find(|(key, _)| *key == name).map_or("", |(_, value)| value)
+}
+
+/// A path id: an integer, else 404 (§0.1).
+fn path_id(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| ApiError::not_found("No such resource."))
+}
+
+/// The path's organizer id, 404 when no such organizer exists.
+async fn existing_organizer(state: &AppState, text: &str) -> Result<i64, ApiError> {
+    let id = path_id(text)?;
+    match state.store.find_organizer(id).await? {
+        Some(organizer) => Ok(organizer.id),
+        None => Err(ApiError::not_found("No such organizer.")),
+    }
+}
+
+/// Whether the caller's user belongs to the organizer (false for application tokens).
+async fn membership(state: &AppState, caller: &Caller, organizer_id: i64) -> Result<bool, ApiError> {
+    Ok(match caller.user_id {
+        Some(user_id) => state.store.is_member(organizer_id, user_id).await?,
+        None => false,
+    })
+}
+
+/// Checks an organizer operation (#5–#8) for the request's token.
+async fn authorize_organizer(state: &AppState, request: &ApiRequest, organizer_id: i64) -> Result<(), ApiError> {
+    let caller = request.bearer.caller(state).await?;
+    let is_member = membership(state, &caller, organizer_id).await?;
+    Ok(access::organizer_operation(&caller, organizer_id, is_member)?)
+}
+
+/// The path's event, 404 unless it exists and belongs to the organizer.
+async fn event_of(state: &AppState, organizer_id: i64, text: &str) -> Result<Event, ApiError> {
+    let id = path_id(text)?;
+    match state.store.find_event(id).await? {
+        Some(event) if event.organizer_id == organizer_id => Ok(event),
+        _ => Err(ApiError::not_found("No such event for this organizer.")),
+    }
+}
+
+/// The list parameters of the request, 400 when malformed.
+fn listing(request: &ApiRequest, kind: ListKind) -> Result<Listing, ApiError> {
+    let params = ListParams {
+        page: request.query("page")?,
+        per_page: request.query("per_page")?,
+        order_by: request.query("order_by")?,
+        order: request.query("order")?,
+        q: request.query("q")?,
+    };
+    parse_listing(kind, params).map_err(ApiError::invalid_request)
 }

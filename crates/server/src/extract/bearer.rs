@@ -1,14 +1,18 @@
-//! The bearer-token extractor (RFC 6750 §2): the `Authorization: Bearer` header, else the
-//! `access_token` query parameter, else an `access_token` field of a form-encoded POST body.
-//! Sending the token more than one way is `invalid_request` (RFC 6750 §2).
+//! The resource API's request extractor: authenticates the bearer token (RFC 6750 §2) and reads
+//! the query string and body once, for handlers to take parameters from.
+//!
+//! The token comes from the `Authorization: Bearer` header, else the `access_token` query
+//! parameter, else an `access_token` field of a form-encoded body; sending it more than one way is
+//! `invalid_request` (RFC 6750 §2). Bodies may be urlencoded, JSON or multipart (§0.7).
 
 use super::params::Params;
 use crate::error::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
-use axum::http::{header, Method};
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::{header, HeaderMap};
 use chrono::Utc;
+use ticketbooth_domain::access::Caller;
 use ticketbooth_domain::model::AccessToken;
 use ticketbooth_domain::secret::{looks_like_secret, SecretHash};
 use ticketbooth_domain::Scope;
@@ -36,56 +40,106 @@ impl Bearer {
             ))
         }
     }
+
+    /// The token as an access-control subject, with the organizer owning its application.
+    pub(crate) async fn caller(&self, state: &AppState) -> Result<Caller, ApiError> {
+        let app = state.store.find_application(self.0.application_id).await?;
+        Ok(Caller {
+            user_id: self.0.user_id,
+            scopes: self.0.scopes,
+            app_organizer_id: app.and_then(|app| app.organizer_id),
+        })
+    }
 }
 
-impl FromRequest<AppState> for Bearer {
+/// An authenticated resource-API request: its token, query parameters and body parameters.
+pub(crate) struct ApiRequest {
+    pub(crate) bearer: Bearer,
+    pub(crate) query: Params,
+    pub(crate) body: Params,
+}
+
+impl ApiRequest {
+    /// A query parameter sent at most once; 400 when repeated.
+    pub(crate) fn query(&self, name: &'static str) -> Result<Option<&str>, ApiError> {
+        self.query.single(name).map_err(repeated)
+    }
+
+    /// A body parameter sent at most once; 400 when repeated.
+    pub(crate) fn field(&self, name: &'static str) -> Result<Option<&str>, ApiError> {
+        self.body.single(name).map_err(repeated)
+    }
+}
+
+fn repeated(name: &str) -> ApiError {
+    ApiError::invalid_request(format!("The {name} parameter is repeated."))
+}
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+}
+
+async fn read_body(request: Request, state: &AppState) -> Result<Params, ApiError> {
+    fn body_error<E>(_: E) -> ApiError {
+        ApiError::invalid_request("The request body could not be read.")
+    }
+    match media_type(request.headers()).as_deref() {
+        Some("multipart/form-data") => {
+            let mut multipart = Multipart::from_request(request, state).await.map_err(body_error)?;
+            let mut pairs = Vec::new();
+            while let Some(field) = multipart.next_field().await.map_err(body_error)? {
+                let name = field.name().unwrap_or_default().to_owned();
+                let value = field.text().await.map_err(body_error)?;
+                pairs.push((name, value));
+            }
+            Ok(Params::from_pairs(pairs))
+        }
+        _ => {
+            let headers = request.headers().clone();
+            let bytes = Bytes::from_request(request, state).await.map_err(body_error)?;
+            Params::from_body(&headers, &bytes).map_err(|err| ApiError::invalid_request(err.to_string()))
+        }
+    }
+}
+
+impl FromRequest<AppState> for ApiRequest {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (parts, body) = request.into_parts();
         let mut presented = Vec::with_capacity(1);
-
-        for value in parts.headers.get_all(header::AUTHORIZATION) {
+        for value in request.headers().get_all(header::AUTHORIZATION) {
             let value = value.to_str().map_err(|_| malformed())?;
             let (scheme, token) = value.split_once(' ').ok_or_else(malformed)?;
             if scheme.eq_ignore_ascii_case("bearer") {
                 presented.push(token.trim().to_owned());
             }
         }
-        if let Some(query) = parts.uri.query() {
-            let params = Params::from_urlencoded(query).map_err(|_| malformed())?;
-            presented.extend(params.pairs().filter(|(n, _)| *n == "access_token").map(|(_, v)| v.to_owned()));
-        }
-        let is_form = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if parts.method == Method::POST && is_form {
-            let body = Bytes::from_request(Request::from_parts(parts, body), state)
-                .await
-                .map_err(|_| ApiError::invalid_request("The request body could not be read."))?;
-            let text = std::str::from_utf8(&body).map_err(|_| malformed())?;
-            let params = Params::from_urlencoded(text).map_err(|_| malformed())?;
-            presented.extend(params.pairs().filter(|(n, _)| *n == "access_token").map(|(_, v)| v.to_owned()));
+        let query = Params::from_urlencoded(request.uri().query().unwrap_or_default()).map_err(|_| malformed())?;
+        presented.extend(query.values("access_token").map(str::to_owned));
+        let is_form = media_type(request.headers()).as_deref() == Some("application/x-www-form-urlencoded");
+        let body = read_body(request, state).await?;
+        if is_form {
+            presented.extend(body.values("access_token").map(str::to_owned));
         }
 
         let token = match presented.as_slice() {
             [] => return Err(ApiError::invalid_token("An access token is required.")),
             [token] => token,
-            _ => return Err(ApiError::invalid_request("The access token was sent more than once.")),
+            _ => return Err(ApiError::malformed_token_request("The access token was sent more than once.")),
         };
         if !looks_like_secret(token) {
             return Err(ApiError::invalid_token("The access token is invalid."));
         }
-        match state.store.find_access_token(&SecretHash::of(token)).await? {
-            Some(token) if token.is_active(Utc::now()) => Ok(Bearer(token)),
-            Some(_) => Err(ApiError::invalid_token("The access token expired or was revoked.")),
-            None => Err(ApiError::invalid_token("The access token is invalid.")),
-        }
+        let bearer = match state.store.find_access_token(&SecretHash::of(token)).await? {
+            Some(token) if token.is_active(Utc::now()) => Bearer(token),
+            Some(_) => return Err(ApiError::invalid_token("The access token expired or was revoked.")),
+            None => return Err(ApiError::invalid_token("The access token is invalid.")),
+        };
+        Ok(ApiRequest { bearer, query, body })
     }
 }
 
 fn malformed() -> ApiError {
-    ApiError::invalid_request("The Authorization header or access_token parameter is malformed.")
+    ApiError::malformed_token_request("The Authorization header or access_token parameter is malformed.")
 }

@@ -26,6 +26,10 @@ impl Params {
 
     /// Parses a body by its content type: a form, or a JSON object of string (or number) values.
     pub(crate) fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<Params, ParamsError> {
+        // A body-less request (a GET, a POST carrying only a header) has no parameters, whatever its type.
+        if body.is_empty() {
+            return Ok(Params::default());
+        }
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|value| value.to_str().ok())
@@ -36,8 +40,6 @@ impl Params {
                 Params::from_urlencoded(text)
             }
             Some("application/json") => Params::from_json(body),
-            // An empty body without a type is an empty form (e.g. a POST carrying only a header).
-            None if body.is_empty() => Ok(Params::default()),
             _ => Err(ParamsError::UnsupportedMediaType),
         }
     }
@@ -55,6 +57,16 @@ impl Params {
             })
             .collect::<Result<_, _>>()
             .map(Params)
+    }
+
+    /// Parameters from pairs read elsewhere (multipart fields).
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Params {
+        Params(pairs)
+    }
+
+    /// Every value sent for `name`, in order.
+    pub(crate) fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     /// The pairs, borrowed.

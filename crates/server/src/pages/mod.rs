@@ -24,7 +24,8 @@ pub(crate) fn router(demo: bool) -> Router<AppState> {
         .route("/session/new", get(sign_in::show).post(sign_in::submit))
         .route("/session/delete", post(sign_in::sign_out))
         .route("/static/style.css", get(stylesheet))
-        .route("/static/avatar.svg", get(avatar));
+        .route("/static/avatar.svg", get(avatar))
+        .route("/static/event.svg", get(event_image));
     if demo {
         router = router.route("/demo/callback", get(demo_callback));
     }
@@ -72,6 +73,13 @@ async fn avatar() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
         include_str!("../../static/avatar.svg"),
+    )
+}
+
+async fn event_image() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
+        include_str!("../../static/event.svg"),
     )
 }
 

@@ -1,36 +1,7 @@
-//! The SQL both backends share. Every statement is written in the dialect common to SQLite and
-//! PostgreSQL (`$n` placeholders, `RETURNING`, `ON CONFLICT`); times are Unix seconds and secrets
-//! 32-byte digests in both. So one implementation of [`Store`](crate::Store) serves both backends,
-//! and each backend module only opens its pools and names its migrations.
+//! The identity statements, shared by both backends.
 
-/// Column lists as literals, so statements are assembled at compile time with `concat!`.
-macro_rules! user_columns {
-    () => {
-        "id, email, password_hash, first_name, last_name, phone, birthday, gender, is_admin, created_at"
-    };
-}
-macro_rules! application_columns {
-    () => {
-        "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, created_at"
-    };
-}
-macro_rules! code_columns {
-    () => {
-        "id, code_hash, application_id, user_id, redirect_uri, redirect_uri_was_sent, scopes, \
-         code_challenge, nonce, auth_time, created_at, expires_at, redeemed_at"
-    };
-}
-macro_rules! access_token_columns {
-    () => {
-        "id, application_id, user_id, scopes, created_at, expires_at, revoked_at, \
-         refresh_token_hash IS NOT NULL AS has_refresh_token, refresh_expires_at"
-    };
-}
-
-/// Implements [`Store`](crate::Store) for a backend struct with `writer` and `reader` pools of
-/// connection type `$conn` (and a `pools()` method listing the distinct pools), migrated from the
-/// folder `$migrations`.
-macro_rules! impl_store {
+/// Implements [`IdentityStore`](crate::IdentityStore); see [`impl_store`](super::impl_store).
+macro_rules! impl_identity {
     ($store:ty, $migrations:literal, $conn:ty) => {
         const _: () = {
             use $crate::rows::{
@@ -67,7 +38,7 @@ macro_rules! impl_store {
             }
 
             #[async_trait::async_trait]
-            impl $crate::Store for $store {
+            impl $crate::IdentityStore for $store {
                 async fn migrate(&self) -> StoreResult<()> {
                     sqlx::migrate!($migrations).run(&self.writer).await?;
                     Ok(())
@@ -87,13 +58,16 @@ macro_rules! impl_store {
                 }
 
                 async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
-                    const STATEMENTS: [&str; 3] = [
+                    const STATEMENTS: [&str; 4] = [
                         "DELETE FROM authorization_codes WHERE id IN \
                          (SELECT id FROM authorization_codes WHERE expires_at < $1 LIMIT $2)",
                         "DELETE FROM access_tokens WHERE id IN (SELECT id FROM access_tokens \
                          WHERE expires_at < $1 AND (refresh_expires_at IS NULL OR refresh_expires_at < $1) LIMIT $2)",
                         "DELETE FROM browser_sessions WHERE id_hash IN \
                          (SELECT id_hash FROM browser_sessions WHERE expires_at < $1 LIMIT $2)",
+                        // Rate-limit windows are a minute long; an hour-old one is of no more use.
+                        "DELETE FROM rate_limits WHERE (key, window_start) IN \
+                         (SELECT key, window_start FROM rate_limits WHERE window_start < $1 - 3600 LIMIT $2)",
                     ];
                     let mut deleted = 0;
                     for statement in STATEMENTS {
@@ -189,6 +163,18 @@ macro_rules! impl_store {
                     .fetch_one(&self.writer)
                     .await?;
                     row.into_domain()
+                }
+
+                async fn find_application(&self, id: i64) -> StoreResult<Option<Application>> {
+                    let row: Option<ApplicationRow> = sqlx::query_as(concat!(
+                        "SELECT ",
+                        $crate::sql::application_columns!(),
+                        " FROM applications WHERE id = $1"
+                    ))
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    row.map(ApplicationRow::into_domain).transpose()
                 }
 
                 async fn find_application_by_client_id(&self, client_id: &str) -> StoreResult<Option<Application>> {
@@ -378,4 +364,4 @@ macro_rules! impl_store {
     };
 }
 
-pub(crate) use {access_token_columns, application_columns, code_columns, impl_store, user_columns};
+pub(crate) use impl_identity;

@@ -1,0 +1,197 @@
+//! The resource API's JSON models, field for field as eventpop-api.md §4 lists them.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use ticketbooth_domain::ticketing::{format_price, Event, Order, Ticket, TicketType};
+
+/// RFC 3339 with an explicit offset (§0.10).
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// Stored form answers are a JSON array; anything else reads as empty.
+fn forms(stored: &str) -> Value {
+    serde_json::from_str::<Value>(stored).ok().filter(Value::is_array).unwrap_or_else(|| Value::Array(Vec::new()))
+}
+
+#[derive(Serialize)]
+pub(crate) struct TicketTypeBody {
+    id: i64,
+    name: String,
+    price: String,
+    price_satangs: i64,
+    kind: &'static str,
+}
+
+impl From<&TicketType> for TicketTypeBody {
+    fn from(tt: &TicketType) -> Self {
+        TicketTypeBody {
+            id: tt.id,
+            name: tt.name.clone(),
+            price: format_price(tt.price_satangs),
+            price_satangs: tt.price_satangs,
+            kind: tt.kind(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct TicketBody {
+    id: i64,
+    order_id: Option<i64>,
+    event_id: i64,
+    status: String,
+    firstname: String,
+    lastname: String,
+    phone: String,
+    email: String,
+    reference_code: String,
+    kind: String,
+    external_id: Option<String>,
+    revoke_note: Option<String>,
+    ticket_type: TicketTypeBody,
+    price_label: String,
+    forms: Value,
+    created_at: String,
+    updated_at: String,
+    used_at: Option<String>,
+    registered_at: Option<String>,
+}
+
+impl From<Ticket> for TicketBody {
+    fn from(t: Ticket) -> Self {
+        let price_label = if t.ticket_type.price_satangs == 0 {
+            "Free".to_owned()
+        } else {
+            format_price(t.ticket_type.price_satangs)
+        };
+        TicketBody {
+            id: t.id,
+            order_id: t.order_id,
+            event_id: t.event_id,
+            status: t.status,
+            firstname: t.firstname,
+            lastname: t.lastname,
+            phone: t.phone,
+            email: t.email,
+            reference_code: t.reference_code,
+            kind: t.kind,
+            external_id: t.external_id,
+            revoke_note: t.revoke_note,
+            ticket_type: TicketTypeBody::from(&t.ticket_type),
+            price_label,
+            forms: forms(&t.forms),
+            created_at: time(t.created_at),
+            updated_at: time(t.updated_at),
+            used_at: t.used_at.map(time),
+            registered_at: t.registered_at.map(time),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct OrderBody {
+    id: i64,
+    status: String,
+    buyer_firstname: String,
+    buyer_lastname: String,
+    buyer_email: String,
+    buyer_phone: String,
+    buyer_phone_country: String,
+    buyer_phone_country_code: String,
+    buyer_phone_local: String,
+    event_id: i64,
+    forms: Value,
+    ticket_ids: Vec<i64>,
+    created_at: String,
+    updated_at: String,
+    paid_at: Option<String>,
+}
+
+impl From<Order> for OrderBody {
+    fn from(o: Order) -> Self {
+        OrderBody {
+            id: o.id,
+            status: o.status,
+            buyer_firstname: o.buyer_firstname,
+            buyer_lastname: o.buyer_lastname,
+            buyer_email: o.buyer_email,
+            buyer_phone: o.buyer_phone,
+            buyer_phone_country: o.buyer_phone_country,
+            buyer_phone_country_code: o.buyer_phone_country_code,
+            buyer_phone_local: o.buyer_phone_local,
+            event_id: o.event_id,
+            forms: forms(&o.forms),
+            ticket_ids: o.ticket_ids,
+            created_at: time(o.created_at),
+            updated_at: time(o.updated_at),
+            paid_at: o.paid_at.map(time),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Images {
+    original: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct EventBody {
+    id: i64,
+    status: String,
+    cover: String,
+    covers: Images,
+    poster: String,
+    posters: Images,
+    title: String,
+    description: String,
+    description_en: String,
+    location_name: String,
+    display_icon: String,
+    display_location_name: String,
+    created_at: String,
+    updated_at: String,
+    start_at: String,
+    end_at: String,
+}
+
+impl EventBody {
+    /// The event's body; images it lacks point at our placeholder under `issuer`.
+    pub(crate) fn new(e: Event, issuer: &str) -> Self {
+        let placeholder = format!("{issuer}/static/event.svg");
+        let cover = e.cover_url.unwrap_or_else(|| placeholder.clone());
+        let poster = e.poster_url.unwrap_or_else(|| placeholder.clone());
+        EventBody {
+            id: e.id,
+            status: e.status,
+            covers: Images { original: cover.clone() },
+            cover,
+            posters: Images { original: poster.clone() },
+            poster,
+            title: e.title,
+            description: e.description,
+            description_en: e.description_en,
+            display_location_name: e.location_name.clone(),
+            location_name: e.location_name,
+            display_icon: placeholder,
+            created_at: time(e.created_at),
+            updated_at: time(e.updated_at),
+            start_at: time(e.start_at),
+            end_at: time(e.end_at),
+        }
+    }
+}
+
+/// A list envelope: `{"success": true, "<key>": [...], "count", "total", "page", "per_page"}` (§0.2).
+pub(crate) fn list_envelope<T: Serialize>(key: &str, items: Vec<T>, total: u64, page: u32, per_page: u32) -> Value {
+    let count = items.len();
+    let mut body = serde_json::Map::with_capacity(6);
+    body.insert("success".into(), Value::Bool(true));
+    body.insert(key.into(), serde_json::to_value(items).unwrap_or_default());
+    body.insert("count".into(), count.into());
+    body.insert("total".into(), total.into());
+    body.insert("page".into(), page.into());
+    body.insert("per_page".into(), per_page.into());
+    Value::Object(body)
+}

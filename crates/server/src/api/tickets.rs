@@ -1,0 +1,145 @@
+//! Ticket management: idempotent creation (#7), invalidation (#8) and search by reference code (#9).
+
+use super::models::TicketBody;
+use super::{authorize_organizer, event_of, existing_organizer, membership, path_param};
+use crate::error::ApiError;
+use crate::extract::bearer::ApiRequest;
+use crate::AppState;
+use axum::extract::{RawPathParams, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use serde_json::{json, Value};
+use ticketbooth_domain::access;
+use ticketbooth_domain::ticketing::{generate_reference_code, valid_reference_code, NewExternalTicket};
+use ticketbooth_store::{Invalidation, TicketCreation, TicketRef};
+
+/// `{"success", "idempotent", "ticket"}` (§4.4).
+fn ticket_response(
+    status: StatusCode,
+    idempotent: bool,
+    ticket: ticketbooth_domain::ticketing::Ticket,
+) -> (StatusCode, Json<Value>) {
+    (status, Json(json!({ "success": true, "idempotent": idempotent, "ticket": TicketBody::from(ticket) })))
+}
+
+fn required<'a>(request: &'a ApiRequest, name: &'static str) -> Result<&'a str, ApiError> {
+    request.field(name)?.ok_or_else(|| ApiError::invalid_request(format!("{name} is required.")))
+}
+
+/// Generated codes are retried this often if one happens to be taken (1 in 2^40 per ticket).
+const GENERATED_CODE_ATTEMPTS: usize = 3;
+
+/// #7: creates an external ticket, or replays the one with the same `external_id` (§0.7).
+/// Organizer access: application token of the organizer, or `organizer` scope and membership.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    path: RawPathParams,
+    request: ApiRequest,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let organizer_id = existing_organizer(&state, path_param(&path, "organizer_id")).await?;
+    authorize_organizer(&state, &request, organizer_id).await?;
+    let event = event_of(&state, organizer_id, path_param(&path, "event_id")).await?;
+
+    let ticket_type_id: i64 = required(&request, "ticket_type_id")?
+        .parse()
+        .map_err(|_| ApiError::invalid_request("ticket_type_id must be an integer."))?;
+    let (firstname, lastname) = (required(&request, "firstname")?, required(&request, "lastname")?);
+    let (email, phone) = (required(&request, "email")?, required(&request, "phone")?);
+    let external_id = request.field("external_id")?;
+    let chosen_code = request.field("reference_code")?;
+    if let Some(code) = chosen_code.filter(|code| !valid_reference_code(code)) {
+        return Err(ApiError::invalid_request(format!(
+            "reference_code must be 1 to 64 visible ASCII characters, not {code:?}."
+        )));
+    }
+    if external_id.is_some_and(|id| id.len() > 255) {
+        return Err(ApiError::invalid_request("external_id must be at most 255 characters."));
+    }
+    // Ticketbooth sends no notification emails, so suppress_notifications only needs to be valid.
+    match request.field("suppress_notifications")? {
+        None | Some("true" | "false" | "1" | "0") => {}
+        Some(_) => return Err(ApiError::invalid_request("suppress_notifications must be true or false.")),
+    }
+    match state.store.find_ticket_type(ticket_type_id).await? {
+        Some(tt) if tt.event_id == event.id => {}
+        _ => return Err(ApiError::not_found("No such ticket type for this event.")),
+    }
+
+    let attempts = if chosen_code.is_some() { 1 } else { GENERATED_CODE_ATTEMPTS };
+    for _ in 0..attempts {
+        let ticket = NewExternalTicket {
+            event_id: event.id,
+            ticket_type_id,
+            firstname: firstname.to_owned(),
+            lastname: lastname.to_owned(),
+            email: email.to_owned(),
+            phone: phone.to_owned(),
+            external_id: external_id.map(str::to_owned),
+            reference_code: chosen_code.map_or_else(generate_reference_code, str::to_owned),
+            now: Utc::now(),
+        };
+        match state.store.create_external_ticket(ticket).await? {
+            TicketCreation::Created(ticket) => return Ok(ticket_response(StatusCode::CREATED, false, ticket)),
+            TicketCreation::Existing(ticket) => return Ok(ticket_response(StatusCode::OK, true, ticket)),
+            TicketCreation::QuotaExceeded => {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "quota_exceeded",
+                    "The event's API ticket quota is used up.",
+                ))
+            }
+            TicketCreation::ReferenceTaken if chosen_code.is_some() => break,
+            TicketCreation::ReferenceTaken => continue,
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "duplicate_reference_code",
+        "Another ticket of this event has this reference_code.",
+    ))
+}
+
+/// #8: revokes a ticket found by `ticket_id` or `reference_code` within the event (§0.8).
+pub(super) async fn invalidate(
+    State(state): State<AppState>,
+    path: RawPathParams,
+    request: ApiRequest,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let organizer_id = existing_organizer(&state, path_param(&path, "organizer_id")).await?;
+    authorize_organizer(&state, &request, organizer_id).await?;
+    let event = event_of(&state, organizer_id, path_param(&path, "event_id")).await?;
+    let target = match (request.field("ticket_id")?, request.field("reference_code")?) {
+        (Some(id), _) => {
+            TicketRef::Id(id.parse().map_err(|_| ApiError::invalid_request("ticket_id must be an integer."))?)
+        }
+        (None, Some(code)) => TicketRef::ReferenceCode(code.to_owned()),
+        (None, None) => return Err(ApiError::invalid_request("ticket_id or reference_code is required.")),
+    };
+    let reason = request.field("reason")?.map(str::to_owned);
+    match state.store.invalidate_ticket(event.id, target, reason, Utc::now()).await? {
+        Invalidation::Revoked(ticket) => Ok(ticket_response(StatusCode::OK, false, *ticket)),
+        Invalidation::NotFound => Err(ApiError::not_found("No such ticket in this event.")),
+        Invalidation::AlreadyRevoked => {
+            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "already_revoked", "The ticket is already revoked."))
+        }
+        Invalidation::AlreadyUsed => {
+            Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "already_used", "The ticket was already used."))
+        }
+    }
+}
+
+/// #9: one ticket by event and reference code, as a bare ticket object. Every mismatch is 404.
+pub(super) async fn search(State(state): State<AppState>, request: ApiRequest) -> Result<Json<TicketBody>, ApiError> {
+    let not_found = || ApiError::not_found("No ticket matches.");
+    let event_id = request.query("event_id")?.ok_or_else(|| ApiError::invalid_request("event_id is required."))?;
+    let reference_code =
+        request.query("reference_code")?.ok_or_else(|| ApiError::invalid_request("reference_code is required."))?;
+    let event_id: i64 = event_id.parse().map_err(|_| not_found())?;
+    let event = state.store.find_event(event_id).await?.ok_or_else(not_found)?;
+    let caller = request.bearer.caller(&state).await?;
+    let is_member = membership(&state, &caller, event.organizer_id).await?;
+    access::ticket_search(&caller, event.organizer_id, is_member)?;
+    let ticket = state.store.find_ticket_by_reference(event.id, reference_code).await?.ok_or_else(not_found)?;
+    Ok(Json(ticket.into()))
+}

@@ -1,0 +1,72 @@
+//! The SQL both backends share. Every statement is written in the dialect common to SQLite and
+//! PostgreSQL (`$n` placeholders, `RETURNING`, `ON CONFLICT`); times are Unix seconds and secrets
+//! 32-byte digests in both. So one implementation of [`Store`](crate::Store) serves both backends,
+//! and each backend module only opens its pools and names its migrations.
+
+/// Column lists as literals, so statements are assembled at compile time with `concat!`.
+macro_rules! user_columns {
+    () => {
+        "id, email, password_hash, first_name, last_name, phone, birthday, gender, is_admin, created_at"
+    };
+}
+macro_rules! application_columns {
+    () => {
+        "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, created_at"
+    };
+}
+macro_rules! code_columns {
+    () => {
+        "id, code_hash, application_id, user_id, redirect_uri, redirect_uri_was_sent, scopes, \
+         code_challenge, nonce, auth_time, created_at, expires_at, redeemed_at"
+    };
+}
+macro_rules! access_token_columns {
+    () => {
+        "id, application_id, user_id, scopes, created_at, expires_at, revoked_at, \
+         refresh_token_hash IS NOT NULL AS has_refresh_token, refresh_expires_at"
+    };
+}
+
+macro_rules! event_columns {
+    () => {
+        "id, organizer_id, title, description, description_en, location_name, cover_url, poster_url, status, \
+         start_at, end_at, api_ticket_quota, created_at, updated_at"
+    };
+}
+macro_rules! ticket_type_columns {
+    () => {
+        "id, event_id, name, price_satangs, quota"
+    };
+}
+macro_rules! order_columns {
+    () => {
+        "id, event_id, user_id, status, buyer_firstname, buyer_lastname, buyer_email, buyer_phone, \
+         buyer_phone_country, buyer_phone_country_code, buyer_phone_local, forms, paid_at, created_at, updated_at"
+    };
+}
+/// Ticket columns with the ticket type's, for `FROM tickets t JOIN ticket_types tt`.
+macro_rules! ticket_columns {
+    () => {
+        "t.id, t.order_id, t.event_id, t.user_id, t.status, t.firstname, t.lastname, t.phone, t.email, \
+         t.reference_code, t.kind, t.external_id, t.revoke_note, t.forms, t.used_at, t.registered_at, t.created_at, \
+         t.updated_at, tt.id AS tt_id, tt.name AS tt_name, tt.price_satangs AS tt_price_satangs, tt.quota AS tt_quota"
+    };
+}
+
+pub(crate) mod identity;
+pub(crate) mod ticketing;
+
+/// Implements [`Store`](crate::Store) for a backend struct with `writer` and `reader` pools of
+/// connection type `$conn` on database `$db` (and a `pools()` method listing the distinct pools),
+/// migrated from the folder `$migrations`.
+macro_rules! impl_store {
+    ($store:ty, $migrations:literal, $conn:ty, $db:ty) => {
+        $crate::sql::identity::impl_identity!($store, $migrations, $conn);
+        $crate::sql::ticketing::impl_ticketing!($store, $conn, $db);
+    };
+}
+
+pub(crate) use {
+    access_token_columns, application_columns, code_columns, event_columns, impl_store, order_columns, ticket_columns,
+    ticket_type_columns, user_columns,
+};
