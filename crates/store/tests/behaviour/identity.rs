@@ -1,59 +1,13 @@
-//! The store's behaviour suite: every test runs on each backend available (SQLite always).
+//! Users, applications, sessions, codes and tokens.
+
+use crate::support::*;
 
 use chrono::{Duration, Utc};
 use std::sync::Arc;
-use ticketbooth_domain::model::{BrowserSession, NewAccessToken, NewApplication, NewAuthorizationCode, NewUser};
+use ticketbooth_domain::model::{BrowserSession, NewAccessToken, NewAuthorizationCode};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_store::{DynStore, StoreError};
-
-struct Backend {
-    name: &'static str,
-    store: DynStore,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn backends() -> Vec<Backend> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("behaviour.db");
-    let sqlite = ticketbooth_store::connect(path.to_str().unwrap(), Default::default()).await.unwrap();
-    sqlite.migrate().await.unwrap();
-    let mut backends = vec![Backend { name: "sqlite", store: sqlite, _dir: Some(dir) }];
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(base) => {
-            let url = ticketbooth_store::postgres::create_isolated_schema(&base).await.unwrap();
-            let postgres = ticketbooth_store::connect(&url, Default::default()).await.unwrap();
-            postgres.migrate().await.unwrap();
-            backends.push(Backend { name: "postgres", store: postgres, _dir: None });
-        }
-        Err(_) => {
-            eprintln!("skipped: TEST_DATABASE_URL is not set, so this test ran on SQLite only")
-        }
-    }
-    backends
-}
-
-fn new_user(email: &str) -> NewUser {
-    NewUser {
-        email: email.into(),
-        password_hash: "$argon2id$stub-not-verified-here".into(),
-        first_name: "Ann".into(),
-        last_name: "Lee".into(),
-        phone: None,
-        is_admin: false,
-    }
-}
-
-fn new_app(client_id: &str) -> NewApplication {
-    NewApplication {
-        client_id: client_id.into(),
-        name: "App".into(),
-        secret_hash: Some(SecretHash::of("secret")),
-        redirect_uris: vec!["https://a.example/cb".into(), "com.example.app:/cb".into()],
-        scopes: ScopeSet::parse("public organizer").unwrap(),
-        organizer_id: None,
-    }
-}
 
 fn token(application_id: i64, user_id: Option<i64>, code_id: Option<i64>) -> NewAccessToken {
     let now = Utc::now();

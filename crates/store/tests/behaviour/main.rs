@@ -1,0 +1,5 @@
+//! The store's behaviour suite: every test runs on each backend available (SQLite always).
+
+mod identity;
+mod support;
+mod ticketing;

@@ -1,0 +1,55 @@
+//! The backends every behaviour test runs on: SQLite always, PostgreSQL when `TEST_DATABASE_URL`
+//! names a server (each run in a fresh schema).
+
+use ticketbooth_domain::model::{NewApplication, NewUser};
+use ticketbooth_domain::scope::ScopeSet;
+use ticketbooth_domain::secret::SecretHash;
+use ticketbooth_store::DynStore;
+
+pub(crate) struct Backend {
+    pub(crate) name: &'static str,
+    pub(crate) store: DynStore,
+    pub(crate) _dir: Option<tempfile::TempDir>,
+}
+
+pub(crate) async fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("behaviour.db");
+    let sqlite = ticketbooth_store::connect(path.to_str().unwrap(), Default::default()).await.unwrap();
+    sqlite.migrate().await.unwrap();
+    let mut backends = vec![Backend { name: "sqlite", store: sqlite, _dir: Some(dir) }];
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) => {
+            let url = ticketbooth_store::postgres::create_isolated_schema(&base).await.unwrap();
+            let postgres = ticketbooth_store::connect(&url, Default::default()).await.unwrap();
+            postgres.migrate().await.unwrap();
+            backends.push(Backend { name: "postgres", store: postgres, _dir: None });
+        }
+        Err(_) => {
+            eprintln!("skipped: TEST_DATABASE_URL is not set, so this test ran on SQLite only")
+        }
+    }
+    backends
+}
+
+pub(crate) fn new_user(email: &str) -> NewUser {
+    NewUser {
+        email: email.into(),
+        password_hash: "$argon2id$stub-not-verified-here".into(),
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        phone: None,
+        is_admin: false,
+    }
+}
+
+pub(crate) fn new_app(client_id: &str) -> NewApplication {
+    NewApplication {
+        client_id: client_id.into(),
+        name: "App".into(),
+        secret_hash: Some(SecretHash::of("secret")),
+        redirect_uris: vec!["https://a.example/cb".into(), "com.example.app:/cb".into()],
+        scopes: ScopeSet::parse("public organizer").unwrap(),
+        organizer_id: None,
+    }
+}
