@@ -2,11 +2,11 @@
 //! organizer's events (#5) and every ticket of one event (#6).
 
 use super::models::{list_envelope, EventBody, OrderBody, TicketBody};
-use super::{authorize_organizer, event_of, existing_organizer, listing, path_param};
+use super::{authorize_organizer, event_of, existing_organizer, listing, PathIds};
 use crate::error::ApiError;
 use crate::extract::bearer::ApiRequest;
 use crate::AppState;
-use axum::extract::{RawPathParams, State};
+use axum::extract::State;
 use axum::Json;
 use serde_json::Value;
 use ticketbooth_domain::access;
@@ -16,10 +16,10 @@ use ticketbooth_store::TicketQuery;
 /// #3: the caller's own tickets for this organizer's events. User token, `public`.
 pub(super) async fn user_tickets(
     State(state): State<AppState>,
-    path: RawPathParams,
+    path: PathIds,
     request: ApiRequest,
 ) -> Result<Json<Value>, ApiError> {
-    let organizer_id = existing_organizer(&state, path_param(&path, "organizer_id")).await?;
+    let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     let user_id = access::user_resources(&request.bearer.caller(&state).await?, organizer_id)?;
     let listing = listing(&request, ListKind::UserTickets)?;
     let no_filter = EventTicketFilter::default();
@@ -33,10 +33,10 @@ pub(super) async fn user_tickets(
 /// #4: the caller's own orders for this organizer's events. User token, `public`.
 pub(super) async fn user_orders(
     State(state): State<AppState>,
-    path: RawPathParams,
+    path: PathIds,
     request: ApiRequest,
 ) -> Result<Json<Value>, ApiError> {
-    let organizer_id = existing_organizer(&state, path_param(&path, "organizer_id")).await?;
+    let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     let user_id = access::user_resources(&request.bearer.caller(&state).await?, organizer_id)?;
     let listing = listing(&request, ListKind::UserOrders)?;
     let page = state.store.list_orders(organizer_id, Some(user_id), &listing).await?;
@@ -48,10 +48,10 @@ pub(super) async fn user_orders(
 /// `organizer` scope of a member.
 pub(super) async fn events(
     State(state): State<AppState>,
-    path: RawPathParams,
+    path: PathIds,
     request: ApiRequest,
 ) -> Result<Json<Value>, ApiError> {
-    let organizer_id = existing_organizer(&state, path_param(&path, "organizer_id")).await?;
+    let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     authorize_organizer(&state, &request, organizer_id).await?;
     let listing = listing(&request, ListKind::Events)?;
     let page = state.store.list_events(organizer_id, &listing).await?;
@@ -62,12 +62,12 @@ pub(super) async fn events(
 /// #6: every ticket of one event, filtered. Organizer access as #5.
 pub(super) async fn event_tickets(
     State(state): State<AppState>,
-    path: RawPathParams,
+    path: PathIds,
     request: ApiRequest,
 ) -> Result<Json<Value>, ApiError> {
-    let organizer_id = existing_organizer(&state, path_param(&path, "organizer_id")).await?;
+    let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     authorize_organizer(&state, &request, organizer_id).await?;
-    let event = event_of(&state, organizer_id, path_param(&path, "event_id")).await?;
+    let event = event_of(&state, organizer_id, path.get("event_id")).await?;
     let listing = listing(&request, ListKind::EventTickets)?;
     let filter = parse_event_ticket_filter(EventTicketParams {
         status: request.query("status")?,

@@ -10,7 +10,8 @@ mod tickets;
 use crate::error::ApiError;
 use crate::extract::bearer::ApiRequest;
 use crate::AppState;
-use axum::extract::RawPathParams;
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -40,10 +41,23 @@ async fn info() -> Json<Value> {
     Json(json!({ "name": "Ticketbooth", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-/// A raw (still percent-encoded) path parameter: ids are digits, so decoding is never needed,
-/// and undecodable input simply fails to parse as an id.
-fn path_param<'a>(params: &'a RawPathParams, name: &str) -> &'a str {
-    params.iter().find(|(key, _)| *key == name).map_or("", |(_, value)| value)
+/// The path's parameters, never rejected: a parameter that cannot be decoded reads as empty,
+/// which then fails to parse as an id and answers 404 like any other non-integer id (§0.1).
+struct PathIds(Option<RawPathParams>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PathIds(RawPathParams::from_request_parts(parts, state).await.ok()))
+    }
+}
+
+impl PathIds {
+    fn get(&self, name: &str) -> &str {
+        let params = self.0.as_ref();
+        params.and_then(|params| params.iter().find(|(key, _)| *key == name)).map_or("", |(_, value)| value)
+    }
 }
 
 /// A path id: an integer, else 404 (§0.1).

@@ -1,11 +1,11 @@
 //! Ticket management: idempotent creation (#7), invalidation (#8) and search by reference code (#9).
 
 use super::models::TicketBody;
-use super::{authorize_organizer, event_of, existing_organizer, membership, path_param};
+use super::{authorize_organizer, event_of, existing_organizer, membership, PathIds};
 use crate::error::ApiError;
 use crate::extract::bearer::ApiRequest;
 use crate::AppState;
-use axum::extract::{RawPathParams, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -34,12 +34,12 @@ const GENERATED_CODE_ATTEMPTS: usize = 3;
 /// Organizer access: application token of the organizer, or `organizer` scope and membership.
 pub(super) async fn create(
     State(state): State<AppState>,
-    path: RawPathParams,
+    path: PathIds,
     request: ApiRequest,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let organizer_id = existing_organizer(&state, path_param(&path, "organizer_id")).await?;
+    let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     authorize_organizer(&state, &request, organizer_id).await?;
-    let event = event_of(&state, organizer_id, path_param(&path, "event_id")).await?;
+    let event = event_of(&state, organizer_id, path.get("event_id")).await?;
 
     let ticket_type_id: i64 = required(&request, "ticket_type_id")?
         .parse()
@@ -103,12 +103,12 @@ pub(super) async fn create(
 /// #8: revokes a ticket found by `ticket_id` or `reference_code` within the event (§0.8).
 pub(super) async fn invalidate(
     State(state): State<AppState>,
-    path: RawPathParams,
+    path: PathIds,
     request: ApiRequest,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let organizer_id = existing_organizer(&state, path_param(&path, "organizer_id")).await?;
+    let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     authorize_organizer(&state, &request, organizer_id).await?;
-    let event = event_of(&state, organizer_id, path_param(&path, "event_id")).await?;
+    let event = event_of(&state, organizer_id, path.get("event_id")).await?;
     let target = match (request.field("ticket_id")?, request.field("reference_code")?) {
         (Some(id), _) => {
             TicketRef::Id(id.parse().map_err(|_| ApiError::invalid_request("ticket_id must be an integer."))?)

@@ -146,6 +146,17 @@ impl TestApp {
     }
 
     pub async fn create_client(&self, confidential: bool, redirect_uris: &[&str], scopes: &str) -> TestClient {
+        self.create_client_owned_by(None, confidential, redirect_uris, scopes).await
+    }
+
+    /// A confidential client with `scopes`, owned by an organizer (or first-party with `None`).
+    pub async fn create_client_owned_by(
+        &self,
+        organizer_id: Option<i64>,
+        confidential: bool,
+        redirect_uris: &[&str],
+        scopes: &str,
+    ) -> TestClient {
         let secret = confidential.then(Secret::generate);
         let app = self
             .store
@@ -155,7 +166,7 @@ impl TestApp {
                 secret_hash: secret.as_ref().map(Secret::hash),
                 redirect_uris: redirect_uris.iter().map(|u| u.to_string()).collect(),
                 scopes: ScopeSet::parse(scopes).unwrap(),
-                organizer_id: None,
+                organizer_id,
             })
             .await
             .unwrap();
@@ -201,6 +212,41 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.unwrap()
+    }
+
+    /// A user token for `email` (signed in by a new browser) with `scope`, through the code flow.
+    pub async fn user_token(&self, email: &str, client: &TestClient, scope: &str) -> String {
+        let mut params = code_request(client);
+        params.push(("scope", scope));
+        let code = self.new_browser().obtain_code(email, PASSWORD, &params).await;
+        self.exchange(client, &code).await["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// An application token of `client` (client credentials).
+    pub async fn app_token(&self, client: &TestClient) -> String {
+        let response = self
+            .token(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client.id()),
+                ("client_secret", client.secret()),
+            ])
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// `GET` an API path with a bearer token; returns the status and the JSON body.
+    pub async fn api_get(&self, path: &str, token: &str) -> (StatusCode, serde_json::Value) {
+        let response = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// `POST` a JSON body to an API path with a bearer token.
+    pub async fn api_post(&self, path: &str, token: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+        let response = self.http.post(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(serde_json::Value::Null))
     }
 
     /// `GET /api/public/me` with a bearer header.

@@ -2,6 +2,9 @@
 
 mod harness;
 
+mod api_lists;
+mod api_tickets;
+mod api_world;
 mod authorize_errors;
 mod bearer;
 mod client_credentials;
