@@ -18,13 +18,21 @@ pub const ANONYMOUS_SESSION_TTL: Duration = Duration::hours(1);
 
 /// The successful token response, field for field and in Eventpop's order.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
+    /// 64 lowercase hex characters.
     pub access_token: String,
+    /// Always `Bearer`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Bearer"))]
     pub token_type: &'static str,
+    /// Seconds the access token lives: 7200.
     pub expires_in: i64,
+    /// 64 lowercase hex characters; absent for application (client-credentials) tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// The granted scopes, space-separated.
     pub scope: String,
+    /// Unix seconds.
     pub created_at: i64,
 }
 

@@ -8,12 +8,34 @@ use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
 use std::borrow::Cow;
 use ticketbooth_domain::access::AccessError;
 use ticketbooth_domain::grant::GrantError;
 use ticketbooth_domain::OAuthErrorCode;
 use ticketbooth_store::StoreError;
+use utoipa::ToSchema;
+
+/// An error of the token endpoint and the other OAuth endpoints (RFC 6749 §5.2).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
+    /// `unsupported_grant_type`, `invalid_scope` or `server_error`.
+    error: String,
+    error_description: String,
+}
+
+/// An error of the resource API (eventpop-api.md §0.3).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ApiErrorBody {
+    /// Always false.
+    success: bool,
+    /// `invalid_token`, `insufficient_scope`, `organizer_mismatch`, `not_found`,
+    /// `duplicate_reference_code`, `quota_exceeded`, `already_revoked`, `already_used`,
+    /// `invalid_request`, `rate_limited`, …
+    error: String,
+    error_description: String,
+}
 
 /// Realm named in every `WWW-Authenticate` challenge.
 const REALM: &str = "ticketbooth";
@@ -63,7 +85,10 @@ impl IntoResponse for OAuthError {
             OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
-        let body = Json(json!({ "error": self.code.as_str(), "error_description": self.description }));
+        let body = Json(OAuthErrorBody {
+            error: self.code.as_str().to_owned(),
+            error_description: self.description.into_owned(),
+        });
         let mut response = (status, no_store_headers(), body).into_response();
         if self.code == OAuthErrorCode::InvalidClient {
             // RFC 6749 §5.2: a 401 carries the scheme the client should authenticate with.
@@ -187,11 +212,11 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let challenge = self.www_authenticate();
-        let body = Json(json!({
-            "success": false,
-            "error": self.code,
-            "error_description": self.description,
-        }));
+        let body = Json(ApiErrorBody {
+            success: false,
+            error: self.code.to_owned(),
+            error_description: self.description.into_owned(),
+        });
         let mut response = (self.status, body).into_response();
         if let Some(challenge) = challenge {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);

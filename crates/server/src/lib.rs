@@ -7,6 +7,7 @@ mod error;
 mod extract;
 mod metrics;
 pub mod oauth;
+mod openapi;
 mod ops;
 pub mod pages;
 mod sweeper;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use ticketbooth_store::DynStore;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use config::{DemoCredentials, ServerConfig};
 pub use metrics::Metrics;
@@ -41,13 +43,20 @@ impl AppState {
 /// Request bodies above this size are refused with 413: no form or token request comes close.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
+/// Every route with its OpenAPI operation: the one place routes are registered.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .merge(oauth::routes())
+        .merge(pages::routes())
+        .merge(api::routes())
+        .merge(ops::routes())
+        .merge(openapi::routes())
+}
+
 /// The whole application's router.
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
-        .merge(oauth::router())
-        .merge(pages::router(state.config.demo.is_some()))
-        .merge(api::router())
-        .merge(ops::router())
+    let (routes, _document) = routes().split_for_parts();
+    let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record));
@@ -74,7 +83,7 @@ pub async fn serve(
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
-        error::ApiError::not_found("No such resource.").into_response()
+        error::ApiError::not_found("No route matches this path.").into_response()
     } else {
         error::PageError::new(axum::http::StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.")
             .into_response()

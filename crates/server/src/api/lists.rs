@@ -1,24 +1,81 @@
 //! The four list operations: the caller's own tickets and orders at an organizer (#3, #4), the
 //! organizer's events (#5) and every ticket of one event (#6).
 
-use super::models::{list_envelope, EventBody, OrderBody, TicketBody};
+use super::models::{EventBody, EventList, OrderBody, OrderList, TicketBody, TicketList};
 use super::{authorize_organizer, event_of, existing_organizer, listing, PathIds};
 use crate::error::ApiError;
+use crate::error::ApiErrorBody;
 use crate::extract::bearer::ApiRequest;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
-use serde_json::Value;
 use ticketbooth_domain::access;
 use ticketbooth_domain::listing::{parse_event_ticket_filter, EventTicketFilter, EventTicketParams, ListKind};
 use ticketbooth_store::TicketQuery;
+use utoipa::IntoParams;
 
-/// #3: the caller's own tickets for this organizer's events. User token, `public`.
+/// The pagination, ordering and `q` filter every list takes (§0.6).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the parameters; handlers read them through `ApiRequest`.
+pub(super) struct ListQuery {
+    /// Page number, from 1 (default 1).
+    page: Option<u32>,
+    /// Items per page, 1 to 100 (default 10; larger is clamped).
+    per_page: Option<u32>,
+    /// Sort field; each list names the ones it allows (default `id`).
+    order_by: Option<String>,
+    /// `asc` (default) or `desc`.
+    order: Option<String>,
+    /// A JSON object of equality filters, e.g. `{"event_id": 7}`.
+    q: Option<String>,
+    /// The token, instead of the `Authorization` header.
+    access_token: Option<String>,
+}
+
+/// The extra filters of an event's ticket list (§3.2 #6).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the parameters; the handler reads them through `ApiRequest`.
+pub(super) struct EventTicketQuery {
+    /// Comma-separated statuses: `active`, `used`, `revoked`.
+    status: Option<String>,
+    ticket_type_id: Option<i64>,
+    /// Case-insensitive substring of the holder's email (personal data: mind your logs).
+    email: Option<String>,
+    /// Substring of the holder's phone.
+    phone: Option<String>,
+    /// Only tickets updated before this RFC 3339 time.
+    updated_before: Option<String>,
+    /// Only tickets updated after this RFC 3339 time.
+    updated_after: Option<String>,
+    /// Only ids greater than this.
+    min_id: Option<i64>,
+    /// Only ids smaller than this.
+    max_id: Option<i64>,
+}
+
+/// The caller's own tickets for this organizer's events (#3).
+///
+/// User token with the `public` scope. 401 `organizer_mismatch` when the token's application
+/// belongs to another organizer.
+#[utoipa::path(
+    get,
+    path = "/api/public/organizers/{organizer_id}/tickets",
+    tag = "User resources",
+    params(("organizer_id" = i64, Path), ListQuery),
+    responses(
+        (status = 200, body = TicketList),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+    ),
+    security(("user_token" = ["public"]))
+)]
 pub(super) async fn user_tickets(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TicketList>, ApiError> {
     let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     let user_id = access::user_resources(&request.bearer.caller(&state).await?, organizer_id)?;
     let listing = listing(&request, ListKind::UserTickets)?;
@@ -27,44 +84,85 @@ pub(super) async fn user_tickets(
         TicketQuery { organizer_id, event_id: None, user_id: Some(user_id), listing: &listing, filter: &no_filter };
     let page = state.store.list_tickets(query).await?;
     let items: Vec<TicketBody> = page.items.into_iter().map(Into::into).collect();
-    Ok(Json(list_envelope("tickets", items, page.total, listing.page, listing.per_page)))
+    Ok(Json(TicketList::new(items, page.total, listing.page, listing.per_page)))
 }
 
-/// #4: the caller's own orders for this organizer's events. User token, `public`.
+/// The caller's own orders for this organizer's events (#4).
+///
+/// User token with the `public` scope; `order_by` also takes `paid_at`.
+#[utoipa::path(
+    get,
+    path = "/api/public/organizers/{organizer_id}/orders",
+    tag = "User resources",
+    params(("organizer_id" = i64, Path), ListQuery),
+    responses(
+        (status = 200, body = OrderList),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+    ),
+    security(("user_token" = ["public"]))
+)]
 pub(super) async fn user_orders(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OrderList>, ApiError> {
     let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     let user_id = access::user_resources(&request.bearer.caller(&state).await?, organizer_id)?;
     let listing = listing(&request, ListKind::UserOrders)?;
     let page = state.store.list_orders(organizer_id, Some(user_id), &listing).await?;
     let items: Vec<OrderBody> = page.items.into_iter().map(Into::into).collect();
-    Ok(Json(list_envelope("orders", items, page.total, listing.page, listing.per_page)))
+    Ok(Json(OrderList::new(items, page.total, listing.page, listing.per_page)))
 }
 
-/// #5: the organizer's events. Application token of the organizer, or user token with
-/// `organizer` scope of a member.
+/// The organizer's events (#5).
+///
+/// Application token of the owning organizer, or a member's user token with the `organizer` scope.
+#[utoipa::path(
+    get,
+    path = "/api/public/organizers/{organizer_id}/events",
+    tag = "Organizer resources",
+    params(("organizer_id" = i64, Path), ListQuery),
+    responses(
+        (status = 200, body = EventList),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+    ),
+    security(("application_token" = []), ("user_token" = ["organizer"]))
+)]
 pub(super) async fn events(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EventList>, ApiError> {
     let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     authorize_organizer(&state, &request, organizer_id).await?;
     let listing = listing(&request, ListKind::Events)?;
     let page = state.store.list_events(organizer_id, &listing).await?;
     let items: Vec<EventBody> = page.items.into_iter().map(|e| EventBody::new(e, &state.config.issuer)).collect();
-    Ok(Json(list_envelope("events", items, page.total, listing.page, listing.per_page)))
+    Ok(Json(EventList::new(items, page.total, listing.page, listing.per_page)))
 }
 
-/// #6: every ticket of one event, filtered. Organizer access as #5.
+/// Every ticket of one event, filtered (#6).
+///
+/// Organizer access as for the events list. `order_by` also takes `reference_code`.
+#[utoipa::path(
+    get,
+    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets",
+    tag = "Organizer resources",
+    params(("organizer_id" = i64, Path), ("event_id" = i64, Path), ListQuery, EventTicketQuery),
+    responses(
+        (status = 200, body = TicketList),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+    ),
+    security(("application_token" = []), ("user_token" = ["organizer"]))
+)]
 pub(super) async fn event_tickets(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TicketList>, ApiError> {
     let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     authorize_organizer(&state, &request, organizer_id).await?;
     let event = event_of(&state, organizer_id, path.get("event_id")).await?;
@@ -84,5 +182,5 @@ pub(super) async fn event_tickets(
         TicketQuery { organizer_id, event_id: Some(event.id), user_id: None, listing: &listing, filter: &filter };
     let page = state.store.list_tickets(query).await?;
     let items: Vec<TicketBody> = page.items.into_iter().map(Into::into).collect();
-    Ok(Json(list_envelope("tickets", items, page.total, listing.page, listing.per_page)))
+    Ok(Json(TicketList::new(items, page.total, listing.page, listing.per_page)))
 }

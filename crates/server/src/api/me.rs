@@ -1,6 +1,7 @@
 //! `GET /api/public/me`: the signed-in user's profile (eventpop-api.md §4.1).
 
 use crate::error::ApiError;
+use crate::error::ApiErrorBody;
 use crate::extract::bearer::ApiRequest;
 use crate::AppState;
 use axum::extract::State;
@@ -9,13 +10,14 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 use ticketbooth_domain::model::User;
 use ticketbooth_domain::Scope;
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct MeResponse {
     user: UserBody,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct UserBody {
     id: i64,
     full_name: String,
@@ -27,7 +29,7 @@ struct UserBody {
     phone: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Avatars {
     original: String,
     medium: String,
@@ -55,7 +57,22 @@ impl UserBody {
     }
 }
 
-/// The token's user. Needs a user token with the `public` scope; limited per token (§0.9).
+/// The token's user: `{"user": {...}}`.
+///
+/// User token with the `public` scope. Limited to 10 requests a minute per token by default
+/// (429 with `Retry-After`). POST carries the token as an `access_token` form field (RFC 6750 §2.2).
+#[utoipa::path(
+    method(get, post),
+    path = "/api/public/me",
+    tag = "User profile",
+    params(("access_token" = Option<String>, Query, description = "The token, instead of the Authorization header")),
+    responses(
+        (status = 200, body = MeResponse),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 429, body = ApiErrorBody),
+    ),
+    security(("user_token" = ["public"]))
+)]
 pub(super) async fn show(State(state): State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
     let bearer = &request.bearer;
     bearer.require(Scope::Public)?;

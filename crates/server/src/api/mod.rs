@@ -12,33 +12,39 @@ use crate::extract::bearer::ApiRequest;
 use crate::AppState;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use serde::Serialize;
 use ticketbooth_domain::access::{self, Caller};
 use ticketbooth_domain::listing::{parse_listing, ListKind, ListParams, Listing};
 use ticketbooth_domain::ticketing::Event;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Routes under `/api/public`.
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/public/info", get(info))
-        // POST too, so a token can arrive as a form field (RFC 6750 §2.2).
-        .route("/api/public/me", get(me::show).post(me::show))
-        .route("/api/public/organizers/{organizer_id}/tickets", get(lists::user_tickets))
-        .route("/api/public/organizers/{organizer_id}/orders", get(lists::user_orders))
-        .route("/api/public/organizers/{organizer_id}/events", get(lists::events))
-        .route(
-            "/api/public/organizers/{organizer_id}/events/{event_id}/tickets",
-            get(lists::event_tickets).post(tickets::create),
-        )
-        .route("/api/public/organizers/{organizer_id}/events/{event_id}/tickets/invalidate", post(tickets::invalidate))
-        .route("/api/public/tickets/search", get(tickets::search))
+/// Routes under `/api/public`, with their OpenAPI operations.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(info))
+        .routes(routes!(me::show))
+        .routes(routes!(lists::user_tickets))
+        .routes(routes!(lists::user_orders))
+        .routes(routes!(lists::events))
+        .routes(routes!(lists::event_tickets, tickets::create))
+        .routes(routes!(tickets::invalidate))
+        .routes(routes!(tickets::search))
 }
 
-/// `GET /api/public/info`: the service's name and version. Public, no token.
-async fn info() -> Json<Value> {
-    Json(json!({ "name": "Ticketbooth", "version": env!("CARGO_PKG_VERSION") }))
+/// The service's name and version.
+#[derive(Serialize, ToSchema)]
+struct InfoBody {
+    name: &'static str,
+    version: &'static str,
+}
+
+/// The service's name and version. No token needed.
+#[utoipa::path(get, path = "/api/public/info", tag = "Info", responses((status = 200, body = InfoBody)))]
+async fn info() -> Json<InfoBody> {
+    Json(InfoBody { name: "Ticketbooth", version: env!("CARGO_PKG_VERSION") })
 }
 
 /// The path's parameters, never rejected: a parameter that cannot be decoded reads as empty,

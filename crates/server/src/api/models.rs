@@ -4,6 +4,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use ticketbooth_domain::ticketing::{format_price, Event, Order, Ticket, TicketType};
+use utoipa::ToSchema;
 
 /// RFC 3339 with an explicit offset (§0.10).
 fn time(at: DateTime<Utc>) -> String {
@@ -15,7 +16,7 @@ fn forms(stored: &str) -> Value {
     serde_json::from_str::<Value>(stored).ok().filter(Value::is_array).unwrap_or_else(|| Value::Array(Vec::new()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TicketTypeBody {
     id: i64,
     name: String,
@@ -36,7 +37,7 @@ impl From<&TicketType> for TicketTypeBody {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TicketBody {
     id: i64,
     order_id: Option<i64>,
@@ -52,6 +53,7 @@ pub(crate) struct TicketBody {
     revoke_note: Option<String>,
     ticket_type: TicketTypeBody,
     price_label: String,
+    #[schema(value_type = Vec<Object>)]
     forms: Value,
     created_at: String,
     updated_at: String,
@@ -90,7 +92,7 @@ impl From<Ticket> for TicketBody {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct OrderBody {
     id: i64,
     status: String,
@@ -102,6 +104,7 @@ pub(crate) struct OrderBody {
     buyer_phone_country_code: String,
     buyer_phone_local: String,
     event_id: i64,
+    #[schema(value_type = Vec<Object>)]
     forms: Value,
     ticket_ids: Vec<i64>,
     created_at: String,
@@ -131,12 +134,12 @@ impl From<Order> for OrderBody {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Images {
     original: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct EventBody {
     id: i64,
     status: String,
@@ -183,15 +186,81 @@ impl EventBody {
     }
 }
 
-/// A list envelope: `{"success": true, "<key>": [...], "count", "total", "page", "per_page"}` (§0.2).
-pub(crate) fn list_envelope<T: Serialize>(key: &str, items: Vec<T>, total: u64, page: u32, per_page: u32) -> Value {
-    let count = items.len();
-    let mut body = serde_json::Map::with_capacity(6);
-    body.insert("success".into(), Value::Bool(true));
-    body.insert(key.into(), serde_json::to_value(items).unwrap_or_default());
-    body.insert("count".into(), count.into());
-    body.insert("total".into(), total.into());
-    body.insert("page".into(), page.into());
-    body.insert("per_page".into(), per_page.into());
-    Value::Object(body)
+/// Declares a list envelope `{"success": true, "<key>": [...], "count", "total", "page", "per_page"}` (§0.2).
+macro_rules! list_body {
+    ($(#[$doc:meta])* $name:ident, $key:ident, $item:ty) => {
+        $(#[$doc])*
+        #[derive(Serialize, ToSchema)]
+        pub(crate) struct $name {
+            success: bool,
+            $key: Vec<$item>,
+            /// Items on this page.
+            count: usize,
+            /// Items on all pages.
+            total: u64,
+            page: u32,
+            per_page: u32,
+        }
+
+        impl $name {
+            pub(crate) fn new($key: Vec<$item>, total: u64, page: u32, per_page: u32) -> Self {
+                $name { success: true, count: $key.len(), $key, total, page, per_page }
+            }
+        }
+    };
+}
+
+list_body!(
+    /// A page of tickets.
+    TicketList, tickets, TicketBody
+);
+list_body!(
+    /// A page of orders.
+    OrderList, orders, OrderBody
+);
+list_body!(
+    /// A page of events.
+    EventList, events, EventBody
+);
+
+/// The answer of ticket creation and invalidation (§4.4).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct TicketResponse {
+    success: bool,
+    /// True when an existing ticket was returned instead of a new one being made.
+    idempotent: bool,
+    ticket: TicketBody,
+}
+
+impl TicketResponse {
+    pub(crate) fn new(idempotent: bool, ticket: TicketBody) -> Self {
+        TicketResponse { success: true, idempotent, ticket }
+    }
+}
+
+/// The fields of a ticket creation, as JSON, urlencoded or multipart (§3.2 #7).
+#[derive(ToSchema)]
+#[allow(dead_code)] // Documents the body; the handler reads the same fields from any encoding.
+pub(crate) struct CreateTicketRequest {
+    ticket_type_id: i64,
+    firstname: String,
+    lastname: String,
+    email: String,
+    phone: String,
+    /// The caller's own id: repeating it replays the ticket already made (§0.7).
+    external_id: Option<String>,
+    /// Generated (8 unambiguous upper-case characters) when left out.
+    reference_code: Option<String>,
+    /// Accepted; Ticketbooth sends no notification emails.
+    suppress_notifications: Option<bool>,
+}
+
+/// The fields of an invalidation: `ticket_id` or `reference_code` (§3.2 #8).
+#[derive(ToSchema)]
+#[allow(dead_code)] // Documents the body; the handler reads the same fields from any encoding.
+pub(crate) struct InvalidateTicketRequest {
+    ticket_id: Option<i64>,
+    reference_code: Option<String>,
+    /// Kept as the ticket's `revoke_note`.
+    reason: Option<String>,
 }

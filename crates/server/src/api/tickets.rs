@@ -1,26 +1,22 @@
 //! Ticket management: idempotent creation (#7), invalidation (#8) and search by reference code (#9).
 
-use super::models::TicketBody;
+use super::models::{CreateTicketRequest, InvalidateTicketRequest, TicketBody, TicketResponse};
 use super::{authorize_organizer, event_of, existing_organizer, membership, PathIds};
 use crate::error::ApiError;
+use crate::error::ApiErrorBody;
 use crate::extract::bearer::ApiRequest;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
-use serde_json::{json, Value};
 use ticketbooth_domain::access;
-use ticketbooth_domain::ticketing::{generate_reference_code, valid_reference_code, NewExternalTicket};
+use ticketbooth_domain::ticketing::{generate_reference_code, valid_reference_code, NewExternalTicket, Ticket};
 use ticketbooth_store::{Invalidation, TicketCreation, TicketRef};
 
 /// `{"success", "idempotent", "ticket"}` (§4.4).
-fn ticket_response(
-    status: StatusCode,
-    idempotent: bool,
-    ticket: ticketbooth_domain::ticketing::Ticket,
-) -> (StatusCode, Json<Value>) {
-    (status, Json(json!({ "success": true, "idempotent": idempotent, "ticket": TicketBody::from(ticket) })))
+fn ticket_response(status: StatusCode, idempotent: bool, ticket: Ticket) -> (StatusCode, Json<TicketResponse>) {
+    (status, Json(TicketResponse::new(idempotent, ticket.into())))
 }
 
 fn required<'a>(request: &'a ApiRequest, name: &'static str) -> Result<&'a str, ApiError> {
@@ -30,13 +26,29 @@ fn required<'a>(request: &'a ApiRequest, name: &'static str) -> Result<&'a str, 
 /// Generated codes are retried this often if one happens to be taken (1 in 2^40 per ticket).
 const GENERATED_CODE_ATTEMPTS: usize = 3;
 
-/// #7: creates an external ticket, or replays the one with the same `external_id` (§0.7).
-/// Organizer access: application token of the organizer, or `organizer` scope and membership.
+/// Creates a ticket for an external ticketing system (#7).
+///
+/// Idempotent on `external_id`: repeating it answers 200 with the ticket already made and
+/// `idempotent: true`. Organizer access as for the events list.
+#[utoipa::path(
+    post,
+    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets",
+    tag = "Ticket management",
+    params(("organizer_id" = i64, Path), ("event_id" = i64, Path)),
+    request_body(content((CreateTicketRequest = "application/json"), (CreateTicketRequest = "application/x-www-form-urlencoded"), (CreateTicketRequest = "multipart/form-data"))),
+    responses(
+        (status = 201, description = "Created", body = TicketResponse),
+        (status = 200, description = "Replayed: the ticket with this external_id", body = TicketResponse),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody),
+    ),
+    security(("application_token" = []), ("user_token" = ["organizer"]))
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<TicketResponse>), ApiError> {
     let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     authorize_organizer(&state, &request, organizer_id).await?;
     let event = event_of(&state, organizer_id, path.get("event_id")).await?;
@@ -100,12 +112,27 @@ pub(super) async fn create(
     ))
 }
 
-/// #8: revokes a ticket found by `ticket_id` or `reference_code` within the event (§0.8).
+/// Revokes a ticket found by `ticket_id` or `reference_code` within the event (#8).
+///
+/// 422 when the ticket is already revoked or used. Organizer access as for the events list.
+#[utoipa::path(
+    post,
+    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets/invalidate",
+    tag = "Ticket management",
+    params(("organizer_id" = i64, Path), ("event_id" = i64, Path)),
+    request_body(content((InvalidateTicketRequest = "application/json"), (InvalidateTicketRequest = "application/x-www-form-urlencoded"), (InvalidateTicketRequest = "multipart/form-data"))),
+    responses(
+        (status = 200, body = TicketResponse),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody),
+    ),
+    security(("application_token" = []), ("user_token" = ["organizer"]))
+)]
 pub(super) async fn invalidate(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<TicketResponse>), ApiError> {
     let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
     authorize_organizer(&state, &request, organizer_id).await?;
     let event = event_of(&state, organizer_id, path.get("event_id")).await?;
@@ -129,7 +156,25 @@ pub(super) async fn invalidate(
     }
 }
 
-/// #9: one ticket by event and reference code, as a bare ticket object. Every mismatch is 404.
+/// One ticket by event and reference code, as a bare ticket object (#9).
+///
+/// For the event's organizer only; every mismatch (event, code or organizer) is 404.
+#[utoipa::path(
+    get,
+    path = "/api/public/tickets/search",
+    tag = "Ticket management",
+    params(
+        ("event_id" = String, Query, description = "The event's id"),
+        ("reference_code" = String, Query),
+        ("access_token" = Option<String>, Query, description = "The token, instead of the Authorization header"),
+    ),
+    responses(
+        (status = 200, body = TicketBody),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+    ),
+    security(("application_token" = []), ("user_token" = ["organizer"]))
+)]
 pub(super) async fn search(State(state): State<AppState>, request: ApiRequest) -> Result<Json<TicketBody>, ApiError> {
     let not_found = || ApiError::not_found("No ticket matches.");
     let event_id = request.query("event_id")?.ok_or_else(|| ApiError::invalid_request("event_id is required."))?;

@@ -21,7 +21,61 @@ use ticketbooth_domain::secret::Secret;
 use ticketbooth_domain::token::AUTHORIZATION_CODE_TTL;
 use ticketbooth_domain::OAuthErrorCode;
 
-/// Shows the consent page, or sends the browser to sign in first. Public.
+/// The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documents the parameters; the handler reads them as pairs to catch repeats.
+pub(super) struct AuthorizeQuery {
+    /// Must be `code`.
+    response_type: String,
+    client_id: String,
+    /// Must equal a registered redirect URI; may be left out when exactly one is registered.
+    redirect_uri: Option<String>,
+    /// Space-separated; default `public`.
+    scope: Option<String>,
+    /// Echoed back on the redirect.
+    state: Option<String>,
+    /// BASE64URL(SHA256(code_verifier)); required for public clients.
+    code_challenge: Option<String>,
+    /// Must be `S256` when `code_challenge` is sent.
+    code_challenge_method: Option<String>,
+    nonce: Option<String>,
+}
+
+/// The consent form: the authorization request's parameters, the CSRF token and the decision.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Documents the form; the handler reads it as pairs.
+pub(super) struct ConsentForm {
+    /// The session's CSRF token, from the consent page.
+    csrf_token: String,
+    /// `approve` or `deny`.
+    decision: String,
+    response_type: String,
+    client_id: String,
+    redirect_uri: Option<String>,
+    scope: Option<String>,
+    state: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    nonce: Option<String>,
+}
+
+/// The authorization endpoint: shows the consent page, or sends the browser to sign in first.
+///
+/// An unknown client or an unregistered redirect URI shows an error page (400) and never
+/// redirects; every other error is redirected to the client with `error` and `state`.
+#[utoipa::path(
+    get,
+    path = "/oauth/authorize",
+    tag = "OAuth 2",
+    params(AuthorizeQuery),
+    responses(
+        (status = 200, description = "The consent page", content_type = "text/html"),
+        (status = 302, description = "An error redirected to the client (RFC 6749 §4.1.2.1)"),
+        (status = 303, description = "To the sign-in page"),
+        (status = 400, description = "Unknown client or redirect URI: an error page", content_type = "text/html"),
+    )
+)]
 pub(super) async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -55,7 +109,20 @@ pub(super) async fn show(
     Ok(Html(page.render()?).into_response())
 }
 
-/// Takes the consent form's decision. Needs a signed-in session and its CSRF token.
+/// Takes the consent form's decision: redirects to the client with a code, or `access_denied`.
+///
+/// Needs a signed-in session and its CSRF token (403 otherwise).
+#[utoipa::path(
+    post,
+    path = "/oauth/authorize",
+    tag = "OAuth 2",
+    request_body(content = ConsentForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 302, description = "To the client's redirect URI with `code` and `state`, or `error=access_denied`"),
+        (status = 400, description = "An error page", content_type = "text/html"),
+        (status = 403, description = "Missing or foreign CSRF token, or no session", content_type = "text/html"),
+    )
+)]
 pub(super) async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -4,12 +4,10 @@ mod authorize;
 mod token;
 
 use crate::AppState;
-use axum::routing::{get, post};
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Routes under `/oauth`.
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/oauth/authorize", get(authorize::show).post(authorize::decide))
-        .route("/oauth/token", post(token::issue))
+/// Routes under `/oauth`, with their OpenAPI operations.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(authorize::show, authorize::decide)).routes(routes!(token::issue))
 }

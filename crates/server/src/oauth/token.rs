@@ -1,7 +1,7 @@
 //! `POST /oauth/token` (RFC 6749 §3.2): the `authorization_code`, `refresh_token` and
 //! `client_credentials` grants.
 
-use crate::error::{no_store_headers, OAuthError};
+use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
 use crate::extract::client_auth::{self, AuthenticatedClient};
 use crate::extract::params::Params;
 use crate::AppState;
@@ -18,7 +18,43 @@ use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_domain::token::{TokenResponse, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL};
 use ticketbooth_domain::OAuthErrorCode;
 
-/// Issues tokens. Public: the client authenticates itself (or, if public, names itself).
+/// The token request's parameters (RFC 6749 §4.1.3, §4.4.2, §6).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Documents the body; the handler reads it as pairs to catch repeats.
+pub(super) struct TokenRequest {
+    /// `authorization_code`, `refresh_token` or `client_credentials`.
+    grant_type: String,
+    /// With HTTP Basic, leave out; a public client sends only this.
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    /// For `authorization_code`.
+    code: Option<String>,
+    /// For `authorization_code`, when the authorization request carried one.
+    redirect_uri: Option<String>,
+    /// For `authorization_code` after a PKCE authorization request.
+    code_verifier: Option<String>,
+    /// For `refresh_token`.
+    refresh_token: Option<String>,
+    /// For `client_credentials` (default `public`) or to narrow a refresh.
+    scope: Option<String>,
+}
+
+/// The token endpoint: trades a code, a refresh token or client credentials for tokens.
+///
+/// Client authentication by HTTP Basic or `client_id`/`client_secret` in the body, not both.
+/// Responses carry `Cache-Control: no-store`.
+#[utoipa::path(
+    post,
+    path = "/oauth/token",
+    tag = "OAuth 2",
+    request_body(content((TokenRequest = "application/x-www-form-urlencoded"), (TokenRequest = "application/json"))),
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 400, body = OAuthErrorBody),
+        (status = 401, description = "invalid_client, with WWW-Authenticate: Basic", body = OAuthErrorBody),
+    ),
+    security((), ("client_basic" = []))
+)]
 pub(super) async fn issue(
     State(state): State<AppState>,
     headers: HeaderMap,

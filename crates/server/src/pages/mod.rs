@@ -1,4 +1,4 @@
-//! Our own pages: sign-in, sign-out, home, the stylesheet and, with `--demo`, a callback page that
+//! Our own pages: sign-in, sign-out, home, static files and, with `--demo`, a callback page that
 //! shows the code it received. Every response carries the security headers of [`security_headers`].
 
 mod sign_in;
@@ -8,28 +8,24 @@ use crate::error::PageError;
 use crate::extract::session;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use templates::{DemoCallbackPage, HomePage};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Routes of the pages people see.
-pub(crate) fn router(demo: bool) -> Router<AppState> {
-    let mut router = Router::new()
-        .route("/", get(home))
-        .route("/session/new", get(sign_in::show).post(sign_in::submit))
-        .route("/session/delete", post(sign_in::sign_out))
-        .route("/static/style.css", get(stylesheet))
-        .route("/static/avatar.svg", get(avatar))
-        .route("/static/event.svg", get(event_image));
-    if demo {
-        router = router.route("/demo/callback", get(demo_callback));
-    }
-    router
+/// Routes of the pages people see, with their OpenAPI operations.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(home))
+        .routes(routes!(sign_in::show, sign_in::submit))
+        .routes(routes!(sign_in::sign_out))
+        .routes(routes!(static_asset))
+        .routes(routes!(demo_callback))
 }
 
 /// Headers for every response: no framing, no sniffing, no referrer (codes travel in URLs), and a
@@ -49,6 +45,8 @@ pub(crate) fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<
     })
 }
 
+/// The account's home page: who is signed in, and a sign-out button.
+#[utoipa::path(get, path = "/", tag = "Pages", responses((status = 200, content_type = "text/html")))]
 async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let session = session::current(&state, &headers).await?;
     let user = match session.as_ref().and_then(|s| s.user_id) {
@@ -62,25 +60,29 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
     Ok(Html(page.render()?).into_response())
 }
 
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/style.css"),
-    )
-}
+/// Files served under `/static/`: name, media type, contents.
+const STATIC_ASSETS: [(&str, &str, &str); 3] = [
+    ("style.css", "text/css; charset=utf-8", include_str!("../../static/style.css")),
+    ("avatar.svg", "image/svg+xml", include_str!("../../static/avatar.svg")),
+    ("event.svg", "image/svg+xml", include_str!("../../static/event.svg")),
+];
 
-async fn avatar() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        include_str!("../../static/avatar.svg"),
-    )
-}
-
-async fn event_image() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
-        include_str!("../../static/event.svg"),
-    )
+/// The pages' stylesheet and the default avatar and event images.
+#[utoipa::path(
+    get,
+    path = "/static/{file}",
+    tag = "Pages",
+    params(("file" = String, Path, description = "`style.css`, `avatar.svg` or `event.svg`")),
+    responses((status = 200, description = "The file"), (status = 404, description = "No such file"))
+)]
+async fn static_asset(Path(file): Path<String>) -> Response {
+    match STATIC_ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, media_type, body)) => {
+            ([(header::CONTENT_TYPE, *media_type), (header::CACHE_CONTROL, "public, max-age=3600")], *body)
+                .into_response()
+        }
+        None => PageError::new(StatusCode::NOT_FOUND, "Not found", "There is no such file.").into_response(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -91,7 +93,14 @@ struct CallbackQuery {
     error_description: Option<String>,
 }
 
-/// The demo application's redirect URI: shows what arrived and the curl that trades the code.
+/// The demo application's redirect URI (`serve --demo` only): shows what arrived and the curl
+/// command that trades the code.
+#[utoipa::path(
+    get,
+    path = "/demo/callback",
+    tag = "Pages",
+    responses((status = 200, content_type = "text/html"), (status = 404, description = "The demo is not running"))
+)]
 async fn demo_callback(
     State(state): State<AppState>,
     Query(query): Query<CallbackQuery>,

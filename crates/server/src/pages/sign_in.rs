@@ -32,7 +32,26 @@ fn render(
     Ok((status, Html(page.render()?)).into_response())
 }
 
-/// Shows the sign-in form, starting an anonymous session to hold its CSRF token. Public.
+/// The sign-in form's fields.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Documents the form; the handler reads it as pairs.
+pub(super) struct SignInForm {
+    email: String,
+    password: String,
+    /// The session's CSRF token, from the sign-in page.
+    csrf_token: String,
+    /// Where to go after signing in: only an authorization request on this server.
+    return_to: Option<String>,
+}
+
+/// The sign-in page, starting an anonymous session to hold its form's CSRF token.
+#[utoipa::path(
+    get,
+    path = "/session/new",
+    tag = "Pages",
+    params(("return_to" = Option<String>, Query, description = "An authorization request to return to")),
+    responses((status = 200, content_type = "text/html"))
+)]
 pub(super) async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -49,8 +68,19 @@ pub(super) async fn show(
     Ok(response)
 }
 
-/// Checks the email and password; on success starts a signed-in session and returns to the
+/// Checks the email and password; on success starts a new, signed-in session and returns to the
 /// authorization request. Needs the form's CSRF token.
+#[utoipa::path(
+    post,
+    path = "/session/new",
+    tag = "Pages",
+    request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Signed in: back to `return_to`"),
+        (status = 401, description = "Wrong email or password: the form again", content_type = "text/html"),
+        (status = 403, description = "Missing or foreign CSRF token", content_type = "text/html"),
+    )
+)]
 pub(super) async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -93,6 +123,12 @@ pub(super) async fn submit(
 }
 
 /// Ends the session. Needs the form's CSRF token.
+#[utoipa::path(
+    post,
+    path = "/session/delete",
+    tag = "Pages",
+    responses((status = 303, description = "Signed out: home"), (status = 403, description = "Missing or foreign CSRF token"))
+)]
 pub(super) async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,

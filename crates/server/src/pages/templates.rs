@@ -48,3 +48,38 @@ pub(crate) struct DemoCallbackPage<'a> {
     pub(crate) error: Option<&'a str>,
     pub(crate) error_description: Option<&'a str>,
 }
+
+/// One operation on the API reference page.
+pub(crate) struct OperationView {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) summary: String,
+    pub(crate) description: String,
+    pub(crate) parameters: Vec<ParameterView>,
+    pub(crate) body_types: String,
+    pub(crate) responses: Vec<(String, String)>,
+}
+
+/// One parameter of an operation.
+pub(crate) struct ParameterView {
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) required: bool,
+    pub(crate) description: String,
+}
+
+/// The operations of one tag.
+pub(crate) struct TagView {
+    pub(crate) name: String,
+    /// The section's id on the page.
+    pub(crate) anchor: String,
+    pub(crate) description: String,
+    pub(crate) operations: Vec<OperationView>,
+}
+
+#[derive(Template)]
+#[template(path = "api_reference.html")]
+pub(crate) struct ApiReferencePage {
+    pub(crate) version: &'static str,
+    pub(crate) tags: Vec<TagView>,
+}

@@ -9,5 +9,6 @@ mod authorize_errors;
 mod bearer;
 mod client_credentials;
 mod code_flow;
+mod openapi;
 mod ops;
 mod token_errors;
