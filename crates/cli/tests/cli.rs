@@ -152,3 +152,103 @@ fn demo_is_idempotent_and_migrate_succeeds() {
     assert_eq!(second["user"]["id"], first["user"]["id"]);
     assert_eq!(second["application"]["id"], first["application"]["id"]);
 }
+
+#[test]
+fn events_and_orders_are_created_for_organizers_and_users() {
+    let cli = Cli::new();
+    cli.json(&[
+        "users",
+        "create",
+        "--email",
+        "fan@example.com",
+        "--password",
+        "long enough pw",
+        "--first-name",
+        "Fan",
+        "--json",
+    ]);
+    let organizer = cli.json(&["organizers", "create", "--name", "Siam Shows", "--json"]);
+    let organizer_id = organizer["id"].to_string();
+    let event = cli.json(&[
+        "events",
+        "create",
+        "--organizer",
+        &organizer_id,
+        "--name",
+        "River Jazz",
+        "--starts-at",
+        "2027-02-01T19:00:00+07:00",
+        "--ends-at",
+        "2027-02-01T23:00:00+07:00",
+        "--ticket-type",
+        "Early Bird:150000:2",
+        "--ticket-type",
+        "Student:0",
+        "--json",
+    ]);
+    assert_eq!(keys(&event), ["id", "name", "organizer_id", "ticket_types"]);
+    assert_eq!(event["organizer_id"], organizer["id"]);
+    assert_eq!(event["ticket_types"][0]["name"], "Early Bird");
+    assert_eq!(event["ticket_types"][0]["price_satangs"], 150000);
+    assert_eq!(event["ticket_types"][1]["price_satangs"], 0);
+
+    let event_id = event["id"].to_string();
+    let early_bird = event["ticket_types"][0]["id"].to_string();
+    let order = cli.json(&[
+        "orders",
+        "create",
+        "--event",
+        &event_id,
+        "--user",
+        "fan@example.com",
+        "--ticket-type",
+        &early_bird,
+        "--quantity",
+        "2",
+        "--paid",
+        "--json",
+    ]);
+    assert_eq!(keys(&order), ["event_id", "id", "status", "ticket_ids"]);
+    assert_eq!(order["status"], "paid");
+    assert_eq!(order["ticket_ids"].as_array().unwrap().len(), 2);
+    assert!(cli
+        .fails(&["orders", "create", "--event", &event_id, "--user", "fan@example.com", "--ticket-type", &early_bird])
+        .contains("sold out"));
+    let pending = cli.json(&[
+        "orders",
+        "create",
+        "--event",
+        &event_id,
+        "--user",
+        "fan@example.com",
+        "--ticket-type",
+        &event["ticket_types"][1]["id"].to_string(),
+        "--json",
+    ]);
+    assert_eq!(pending["status"], "pending");
+
+    assert!(cli.fails(&["events", "create", "--organizer", "999", "--name", "X"]).contains("no organizer"));
+    assert!(cli
+        .fails(&["events", "create", "--organizer", &organizer_id, "--name", "X", "--ticket-type", "Bad"])
+        .contains("NAME:PRICE"));
+    assert!(cli
+        .fails(&["events", "create", "--organizer", &organizer_id, "--name", "X", "--starts-at", "soon"])
+        .contains("starts-at"));
+    assert!(cli
+        .fails(&["orders", "create", "--event", &event_id, "--user", "ghost@example.com", "--ticket-type", &early_bird])
+        .contains("no user"));
+    assert!(cli
+        .fails(&["orders", "create", "--event", "999", "--user", "fan@example.com", "--ticket-type", &early_bird])
+        .contains("no event"));
+}
+
+#[test]
+fn demo_seeds_a_believable_catalogue() {
+    let cli = Cli::new();
+    let demo = cli.json(&["demo", "--json"]);
+    let catalogue = &demo["catalogue"];
+    assert_eq!(catalogue["organizers"].as_array().unwrap().len(), 2);
+    assert!(catalogue["events"].as_array().unwrap().len() >= 4);
+    assert!(catalogue["orders"].as_u64().unwrap() >= 5);
+    assert!(catalogue["tickets"].as_u64().unwrap() >= 8);
+}
