@@ -53,8 +53,21 @@ enum Command {
     /// Record orders.
     #[command(subcommand)]
     Orders(ticketing::OrdersCommand),
+    /// Manage id_token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Seed the demo data set (idempotent).
     Demo(demo::DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Make a new signing key the active one; the previous keys stay published until every token
+    /// they signed has expired.
+    Rotate {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn init_tracing() {
@@ -98,6 +111,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Apps(command) => admin::apps(store.as_ref(), command).await,
         Command::Events(command) => ticketing::events(store.as_ref(), command).await,
         Command::Orders(command) => ticketing::orders(store.as_ref(), command).await,
+        Command::Keys(KeysCommand::Rotate { json }) => {
+            let key = ticketbooth_server::keys::rotate(&store).await?;
+            admin::print(json, serde_json::json!({ "kid": key.kid }), format!("new active signing key {}", key.kid));
+            Ok(())
+        }
         Command::Demo(args) => demo::run(store.as_ref(), args).await,
     }
 }

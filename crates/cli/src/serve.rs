@@ -31,6 +31,7 @@ pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> 
     let listener = TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     let local = listener.local_addr()?;
     let issuer = args.issuer.unwrap_or_else(|| format!("http://{local}"));
+    ticketbooth_server::keys::ensure(&store).await?;
     let mut config = ServerConfig::new(&issuer);
     config.me_rate_limit = args.me_rate_limit;
     if args.demo {

@@ -21,6 +21,8 @@ pub struct AuthorizationParams {
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
     pub nonce: Option<String>,
+    /// OpenID Connect `prompt`: `none`, `consent` or `login` (space-separated).
+    pub prompt: Option<String>,
     /// The first parameter that was sent more than once (RFC 6749 §3.1 forbids repeats).
     pub repeated: Option<String>,
 }
@@ -40,6 +42,7 @@ impl AuthorizationParams {
                 "code_challenge" => &mut params.code_challenge,
                 "code_challenge_method" => &mut params.code_challenge_method,
                 "nonce" => &mut params.nonce,
+                "prompt" => &mut params.prompt,
                 _ => continue,
             };
             if slot.is_some() {
@@ -62,11 +65,24 @@ impl AuthorizationParams {
             ("code_challenge", &self.code_challenge),
             ("code_challenge_method", &self.code_challenge_method),
             ("nonce", &self.nonce),
+            ("prompt", &self.prompt),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
         .collect()
     }
+}
+
+/// What the client asked of the user interface (OpenID Connect Core §3.1.2.1 `prompt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Prompt {
+    /// Ask for consent unless it was given before.
+    #[default]
+    Default,
+    /// Show no page: fail with `login_required` or `consent_required` instead.
+    None,
+    /// Ask for consent even if it was given before.
+    Consent,
 }
 
 /// An authorization request that passed every check.
@@ -78,6 +94,19 @@ pub struct ValidAuthorization {
     pub state: Option<String>,
     pub code_challenge: Option<String>,
     pub nonce: Option<String>,
+    pub prompt: Prompt,
+}
+
+impl ValidAuthorization {
+    /// An error to redirect to the client for this request.
+    pub fn error(&self, code: OAuthErrorCode, description: &str) -> RedirectedError {
+        RedirectedError {
+            redirect_uri: self.redirect_uri.clone(),
+            code,
+            description: description.to_owned(),
+            state: self.state.clone(),
+        }
+    }
 }
 
 /// Failures that must be shown to the user on our own page, never redirected.
@@ -179,6 +208,25 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
         }
         (None, None) => {}
     }
+    let prompt_values: Vec<&str> =
+        params.prompt.as_deref().unwrap_or("").split(' ').filter(|v| !v.is_empty()).collect();
+    let prompt = match prompt_values.as_slice() {
+        [] => Prompt::Default,
+        ["none"] => Prompt::None,
+        values if values.contains(&"none") => {
+            return Err(fail(OAuthErrorCode::InvalidRequest, "prompt=none cannot be combined with other values."))
+        }
+        values if values.iter().all(|v| matches!(*v, "login" | "consent" | "select_account")) => {
+            if values.contains(&"consent") {
+                Prompt::Consent
+            } else {
+                Prompt::Default
+            }
+        }
+        _ => {
+            return Err(fail(OAuthErrorCode::InvalidRequest, "prompt must be none, login, consent or select_account."))
+        }
+    };
 
     Ok(ValidAuthorization {
         redirect_uri,
@@ -187,6 +235,7 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
         state: params.state.clone(),
         code_challenge: params.code_challenge.clone(),
         nonce: params.nonce.clone(),
+        prompt,
     })
 }
 
@@ -300,6 +349,18 @@ mod tests {
             require_client_id(&params(&[("client_id", "a"), ("client_id", "b")])),
             Err(UnsafeToRedirect::Repeated("client_id".into()))
         );
+    }
+
+    #[test]
+    fn prompt_values_are_understood() {
+        let with = |prompt| {
+            validate(&params(&[("client_id", "client"), ("response_type", "code"), ("prompt", prompt)]), &app(true))
+        };
+        assert_eq!(with("none").unwrap().prompt, Prompt::None);
+        assert_eq!(with("login consent").unwrap().prompt, Prompt::Consent);
+        assert_eq!(with("login").unwrap().prompt, Prompt::Default);
+        assert_eq!(redirected(with("none consent")).code, OAuthErrorCode::InvalidRequest);
+        assert_eq!(redirected(with("sometimes")).code, OAuthErrorCode::InvalidRequest);
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub enum GrantError {
     UnexpectedVerifier,
     #[error("The refresh token is invalid, expired, revoked or was issued to another client.")]
     UnknownRefreshToken,
+    /// A refresh token that was already rotated (or revoked) was presented again: the caller must
+    /// revoke its whole family (RFC 9700 §4.14.2).
+    #[error("The refresh token is invalid, expired, revoked or was issued to another client.")]
+    RefreshReused,
     #[error("The requested scope exceeds the scope originally granted.")]
     ScopeBeyondGrant,
     #[error("The scope is malformed or unknown.")]
@@ -93,8 +97,11 @@ pub fn check_refresh(
     requested_scope: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<ScopeSet, GrantError> {
-    if token.application_id != client_application_id || token.revoked_at.is_some() || now >= refresh_expires_at {
+    if token.application_id != client_application_id || now >= refresh_expires_at {
         return Err(GrantError::UnknownRefreshToken);
+    }
+    if token.revoked_at.is_some() {
+        return Err(GrantError::RefreshReused);
     }
     match requested_scope {
         None | Some("") => Ok(token.scopes),
@@ -209,6 +216,7 @@ mod tests {
             expires_at: now + Duration::hours(2),
             revoked_at: None,
             has_refresh_token: true,
+            family_id: 1,
         }
     }
 
@@ -230,6 +238,9 @@ mod tests {
         assert_eq!(check_refresh(&token(), now, 7, None, now), Err(GrantError::UnknownRefreshToken));
         let mut revoked = token();
         revoked.revoked_at = Some(now);
-        assert_eq!(check_refresh(&revoked, expiry, 7, None, now), Err(GrantError::UnknownRefreshToken));
+        assert_eq!(check_refresh(&revoked, expiry, 7, None, now), Err(GrantError::RefreshReused));
+        assert_eq!(GrantError::RefreshReused.code(), OAuthErrorCode::InvalidGrant);
+        // Another client presenting a rotated token learns nothing and triggers nothing.
+        assert_eq!(check_refresh(&revoked, expiry, 8, None, now), Err(GrantError::UnknownRefreshToken));
     }
 }

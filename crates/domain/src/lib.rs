@@ -9,6 +9,7 @@ pub mod grant;
 pub mod listing;
 pub mod model;
 pub mod oauth_error;
+pub mod oidc;
 pub mod password;
 pub mod pkce;
 pub mod redirect;

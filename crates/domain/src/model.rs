@@ -149,6 +149,8 @@ pub struct AccessToken {
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub has_refresh_token: bool,
+    /// The id of the first token of its refresh chain (its own id for a first token).
+    pub family_id: i64,
 }
 
 impl AccessToken {
@@ -170,7 +172,47 @@ pub struct NewAccessToken {
     pub authorization_code_id: Option<i64>,
     /// The token pair this one replaced by refresh-token rotation.
     pub previous_token_id: Option<i64>,
+    /// The first token of the refresh chain this one continues (`None` for a first token).
+    pub family_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub refresh_expires_at: Option<DateTime<Utc>>,
+}
+
+/// An id_token signing key (ES256), as stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    pub id: i64,
+    pub kid: String,
+    pub algorithm: String,
+    /// PKCS#8 DER of the private key.
+    pub private_key: Vec<u8>,
+    /// The public key as a JWK JSON object.
+    pub public_jwk: String,
+    pub created_at: DateTime<Utc>,
+    pub retired_at: Option<DateTime<Utc>>,
+    pub published_until: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("algorithm", &self.algorithm).finish_non_exhaustive()
+    }
+}
+
+/// A signing key to store.
+#[derive(Clone)]
+pub struct NewSigningKey {
+    pub kid: String,
+    pub algorithm: String,
+    pub private_key: Vec<u8>,
+    pub public_jwk: String,
+}
+
+/// An application a user has authorized, and what for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub application: Application,
+    pub scopes: ScopeSet,
+    pub granted_at: DateTime<Utc>,
 }

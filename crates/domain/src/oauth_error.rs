@@ -22,6 +22,14 @@ pub enum OAuthErrorCode {
     InvalidScope,
     /// The resource owner denied the request.
     AccessDenied,
+    /// `prompt=none`, but the user is not signed in (OpenID Connect Core §3.1.2.6).
+    LoginRequired,
+    /// `prompt=none`, but the user has not yet consented (OpenID Connect Core §3.1.2.6).
+    ConsentRequired,
+    /// RFC 7009 §2.2.1: a `token_type_hint` the server does not know.
+    UnsupportedTokenType,
+    /// Too many failed attempts; retry later (sent with 429 and `Retry-After`).
+    TemporarilyUnavailable,
     /// Unexpected condition on our side.
     ServerError,
 }
@@ -38,6 +46,10 @@ impl OAuthErrorCode {
             OAuthErrorCode::UnsupportedResponseType => "unsupported_response_type",
             OAuthErrorCode::InvalidScope => "invalid_scope",
             OAuthErrorCode::AccessDenied => "access_denied",
+            OAuthErrorCode::LoginRequired => "login_required",
+            OAuthErrorCode::ConsentRequired => "consent_required",
+            OAuthErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            OAuthErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             OAuthErrorCode::ServerError => "server_error",
         }
     }

@@ -11,6 +11,9 @@ pub const ACCESS_TOKEN_TTL: Duration = Duration::seconds(7200);
 pub const AUTHORIZATION_CODE_TTL: Duration = Duration::minutes(10);
 /// Refresh tokens live 30 days from their issue; each rotation starts a new 30 days.
 pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
+/// ID tokens live one hour; a retired signing key stays published this long (and for the access
+/// token lifetime, whichever is longer) so every token it signed can still be verified.
+pub const ID_TOKEN_TTL: Duration = Duration::hours(1);
 /// A signed-in browser session lasts 12 hours.
 pub const SESSION_TTL: Duration = Duration::hours(12);
 /// A session that never signed in (it only carries the sign-in form's CSRF token) lasts one hour.
@@ -34,6 +37,9 @@ pub struct TokenResponse {
     pub scope: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// The OpenID Connect ID token, when the `openid` scope was granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 impl TokenResponse {
@@ -51,6 +57,7 @@ impl TokenResponse {
             refresh_token: refresh_token.map(|secret| secret.expose().to_owned()),
             scope: scopes.to_string(),
             created_at: created_at.timestamp(),
+            id_token: None,
         }
     }
 }

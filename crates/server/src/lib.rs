@@ -5,6 +5,7 @@ pub mod api;
 mod config;
 mod error;
 mod extract;
+pub mod keys;
 mod metrics;
 pub mod oauth;
 mod openapi;

@@ -5,9 +5,10 @@ use crate::{PoolStats, StoreResult};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ticketbooth_domain::model::{
-    AccessToken, Application, AuthorizationCode, BrowserSession, NewAccessToken, NewApplication, NewAuthorizationCode,
-    NewUser, Organizer, User,
+    AccessToken, Application, AuthorizationCode, BrowserSession, Consent, NewAccessToken, NewApplication,
+    NewAuthorizationCode, NewSigningKey, NewUser, Organizer, SigningKey, User,
 };
+use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
 
 /// Users, organizers, applications, sessions, codes and tokens.
@@ -77,6 +78,39 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessToken>>;
     /// Finds a token by the hash of its refresh token, returning also the refresh token's expiry.
     async fn find_by_refresh_token(&self, hash: &SecretHash) -> StoreResult<Option<(AccessToken, DateTime<Utc>)>>;
+    /// Revokes one token pair (RFC 7009); false when it was already revoked.
+    async fn revoke_access_token(&self, token_id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Revokes every token of a refresh chain (RFC 9700 §4.14: a rotated refresh token was reused).
+    async fn revoke_token_family(&self, family_id: i64, now: DateTime<Utc>) -> StoreResult<u64>;
+
+    // Consent and signing keys.
+
+    /// The scopes a user granted an application, if any.
+    async fn find_consent(&self, user_id: i64, application_id: i64) -> StoreResult<Option<ScopeSet>>;
+    /// Records (replacing) the scopes a user granted an application.
+    async fn save_consent(
+        &self,
+        user_id: i64,
+        application_id: i64,
+        scopes: ScopeSet,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The applications a user has authorized, most recent first.
+    async fn list_consents(&self, user_id: i64) -> StoreResult<Vec<Consent>>;
+    /// Forgets a consent and revokes every token the application holds for the user, in one
+    /// transaction; returns how many tokens were revoked.
+    async fn revoke_consent(&self, user_id: i64, application_id: i64, now: DateTime<Utc>) -> StoreResult<u64>;
+    /// Makes a new signing key the active one; the previous ones stay published until
+    /// `previous_published_until`.
+    async fn add_signing_key(
+        &self,
+        key: NewSigningKey,
+        now: DateTime<Utc>,
+        previous_published_until: DateTime<Utc>,
+    ) -> StoreResult<SigningKey>;
+    /// The keys to publish at `now`, the active (newest) first.
+    async fn published_signing_keys(&self, now: DateTime<Utc>) -> StoreResult<Vec<SigningKey>>;
+
     /// Revokes the old token pair and stores its successor, in one transaction. Returns `None`,
     /// storing nothing, when the old pair was already revoked (a concurrent rotation won).
     async fn rotate_refresh_token(

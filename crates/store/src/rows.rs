@@ -2,7 +2,7 @@
 
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
-use ticketbooth_domain::model::{AccessToken, Application, AuthorizationCode, BrowserSession, User};
+use ticketbooth_domain::model::{AccessToken, Application, AuthorizationCode, BrowserSession, SigningKey, User};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
 use ticketbooth_domain::ticketing::{Event, Order, Ticket, TicketType};
@@ -13,7 +13,7 @@ pub(crate) fn ts(time: DateTime<Utc>) -> i64 {
 }
 
 /// A stored Unix time back as UTC (out-of-range values clamp to the epoch).
-fn from_ts(seconds: i64) -> DateTime<Utc> {
+pub(crate) fn from_ts(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
@@ -152,6 +152,7 @@ pub(crate) struct AccessTokenRow {
     revoked_at: Option<i64>,
     has_refresh_token: bool,
     refresh_expires_at: Option<i64>,
+    family_id: Option<i64>,
 }
 
 impl AccessTokenRow {
@@ -167,6 +168,7 @@ impl AccessTokenRow {
                 expires_at: from_ts(self.expires_at),
                 revoked_at: self.revoked_at.map(from_ts),
                 has_refresh_token: self.has_refresh_token,
+                family_id: self.family_id.unwrap_or(self.id),
             },
             self.refresh_expires_at.map(from_ts),
         ))
@@ -339,6 +341,33 @@ impl From<TicketRow> for Ticket {
             registered_at: row.registered_at.map(from_ts),
             created_at: from_ts(row.created_at),
             updated_at: from_ts(row.updated_at),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SigningKeyRow {
+    id: i64,
+    kid: String,
+    algorithm: String,
+    private_key: Vec<u8>,
+    public_jwk: String,
+    created_at: i64,
+    retired_at: Option<i64>,
+    published_until: Option<i64>,
+}
+
+impl From<SigningKeyRow> for SigningKey {
+    fn from(row: SigningKeyRow) -> SigningKey {
+        SigningKey {
+            id: row.id,
+            kid: row.kid,
+            algorithm: row.algorithm,
+            private_key: row.private_key,
+            public_jwk: row.public_jwk,
+            created_at: from_ts(row.created_at),
+            retired_at: row.retired_at.map(from_ts),
+            published_until: row.published_until.map(from_ts),
         }
     }
 }

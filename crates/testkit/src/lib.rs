@@ -64,11 +64,21 @@ impl Browser {
         self.post_form("/oauth/authorize", &form).await
     }
 
-    /// The whole browser side of the code flow: sign in, approve, read the code off the callback.
+    /// The whole browser side of the code flow: sign in, approve (unless consent was given before
+    /// and the server skips the page), read the code off the callback.
     pub async fn obtain_code(&self, email: &str, password: &str, params: &[(&str, &str)]) -> String {
         let signed_in = self.sign_in(email, password).await;
         assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "sign-in should redirect");
-        let approved = self.consent(params, "approve").await;
+        let page = self.authorize(params).await;
+        let approved = match page.status() {
+            StatusCode::FOUND => page,
+            StatusCode::OK => {
+                let mut form = hidden_inputs(&page.text().await.expect("consent page"));
+                form.insert("decision".into(), "approve".into());
+                self.post_form("/oauth/authorize", &form).await
+            }
+            other => panic!("unexpected authorization answer {other}"),
+        };
         assert_eq!(approved.status(), StatusCode::FOUND, "approval should redirect");
         location_query(&approved).remove("code").expect("code on the callback")
     }

@@ -13,9 +13,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use ticketbooth_domain::authorize::{
-    self, AuthorizationParams, AuthorizeError, RedirectedError, UnsafeToRedirect, ValidAuthorization,
+    self, AuthorizationParams, AuthorizeError, Prompt, RedirectedError, UnsafeToRedirect, ValidAuthorization,
 };
-use ticketbooth_domain::model::{Application, NewAuthorizationCode, User};
+use ticketbooth_domain::model::{Application, BrowserSession, NewAuthorizationCode, User};
 use ticketbooth_domain::redirect;
 use ticketbooth_domain::secret::Secret;
 use ticketbooth_domain::token::AUTHORIZATION_CODE_TTL;
@@ -90,6 +90,12 @@ pub(super) async fn show(
         Err(response) => return Ok(response),
     };
     let Some((session, user)) = signed_in(&state, &headers).await? else {
+        if valid.prompt == Prompt::None {
+            return Ok(redirect_error(
+                &state,
+                valid.error(OAuthErrorCode::LoginRequired, "The user is not signed in."),
+            ));
+        }
         let return_to = format!("/oauth/authorize?{query}");
         let location = format!(
             "/session/new?{}",
@@ -97,6 +103,14 @@ pub(super) async fn show(
         );
         return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response());
     };
+    // Remembered consent: a user who already granted these scopes is not asked again.
+    let granted = state.store.find_consent(user.id, app.id).await?;
+    if valid.prompt != Prompt::Consent && granted.is_some_and(|granted| valid.scopes.is_subset_of(granted)) {
+        return approve(&state, &app, &user, &session, &valid).await;
+    }
+    if valid.prompt == Prompt::None {
+        return Ok(redirect_error(&state, valid.error(OAuthErrorCode::ConsentRequired, "The user has not consented.")));
+    }
     let scopes: Vec<&str> = valid.scopes.iter().map(|scope| scope.description()).collect();
     let page = ConsentPage {
         app_name: &app.name,
@@ -143,24 +157,38 @@ pub(super) async fn decide(
     };
     match params.single("decision") {
         Ok(Some("approve")) => {
-            let code = issue_code(&state, &app, &user, &valid, session.authenticated_at).await?;
-            let mut query = vec![("code", code.expose())];
-            if let Some(state_param) = &valid.state {
-                query.push(("state", state_param));
-            }
-            Ok(found(redirect::with_query(&valid.redirect_uri, &query)))
+            let granted = state.store.find_consent(user.id, app.id).await?.unwrap_or_default();
+            let scopes = valid.scopes.iter().fold(granted, |set, scope| set.with(scope));
+            state.store.save_consent(user.id, app.id, scopes, Utc::now()).await?;
+            approve(&state, &app, &user, &session, &valid).await
         }
-        Ok(Some("deny")) => Ok(found(
-            RedirectedError {
-                redirect_uri: valid.redirect_uri,
-                code: OAuthErrorCode::AccessDenied,
-                description: "The user denied the request.".into(),
-                state: valid.state,
-            }
-            .location(),
-        )),
+        Ok(Some("deny")) => {
+            Ok(redirect_error(&state, valid.error(OAuthErrorCode::AccessDenied, "The user denied the request.")))
+        }
         _ => Err(PageError::bad_request("The form must be sent with Approve or Deny.")),
     }
+}
+
+/// Issues a code and sends the browser back to the client with `code`, `state` and `iss`.
+async fn approve(
+    state: &AppState,
+    app: &Application,
+    user: &User,
+    session: &BrowserSession,
+    valid: &ValidAuthorization,
+) -> Result<Response, PageError> {
+    let code = issue_code(state, app, user, valid, session.authenticated_at).await?;
+    let mut query = vec![("code", code.expose())];
+    if let Some(state_param) = &valid.state {
+        query.push(("state", state_param));
+    }
+    query.push(("iss", &state.config.issuer));
+    Ok(found(redirect::with_query(&valid.redirect_uri, &query)))
+}
+
+/// An error redirected to the client, naming this server as `iss` (RFC 9207 mix-up defence).
+fn redirect_error(state: &AppState, error: RedirectedError) -> Response {
+    found(redirect::with_query(&error.location(), &[("iss", &state.config.issuer)]))
 }
 
 /// Looks up the client and validates the request. The outer error is a page; the inner `Err` is
@@ -179,7 +207,7 @@ async fn validate(
     Ok(match authorize::validate(request, &app) {
         Ok(valid) => Ok((app, valid)),
         Err(AuthorizeError::UnsafeToRedirect(err)) => Err(unsafe_to_redirect(err)),
-        Err(AuthorizeError::Redirect(err)) => Err(found(err.location())),
+        Err(AuthorizeError::Redirect(err)) => Err(redirect_error(state, err)),
     })
 }
 
@@ -187,10 +215,7 @@ fn unsafe_to_redirect(err: UnsafeToRedirect) -> Response {
     PageError::bad_request(err.to_string()).into_response()
 }
 
-async fn signed_in(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<(ticketbooth_domain::model::BrowserSession, User)>, PageError> {
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<(BrowserSession, User)>, PageError> {
     let Some(session) = session::current(state, headers).await? else {
         return Ok(None);
     };

@@ -4,6 +4,7 @@
 use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
 use crate::extract::client_auth::{self, AuthenticatedClient};
 use crate::extract::params::Params;
+use crate::keys;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -12,11 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use ticketbooth_domain::grant::{self, CodeRedemption, GrantError};
-use ticketbooth_domain::model::NewAccessToken;
+use ticketbooth_domain::model::{AuthorizationCode, NewAccessToken};
+use ticketbooth_domain::oidc::{IdTokenClaims, IdTokenInput};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_domain::token::{TokenResponse, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL};
 use ticketbooth_domain::OAuthErrorCode;
+use ticketbooth_domain::Scope;
 
 /// The token request's parameters (RFC 6749 §4.1.3, §4.4.2, §6).
 #[derive(utoipa::ToSchema)]
@@ -105,6 +108,7 @@ fn mint(client: &AuthenticatedClient, user_id: Option<i64>, scopes: ScopeSet, no
         scopes,
         authorization_code_id: None,
         previous_token_id: None,
+        family_id: None,
         created_at: now,
         expires_at: now + ACCESS_TOKEN_TTL,
         refresh_expires_at: refresh.as_ref().map(|_| now + REFRESH_TOKEN_TTL),
@@ -139,11 +143,41 @@ async fn authorization_code(
     }
     let mut minted = mint(client, Some(code.user_id), code.scopes, now);
     minted.record.authorization_code_id = Some(code.id);
+    // Sign before storing, so the response can be sent the moment the token is committed.
+    let id_token = match code.scopes.contains(Scope::OpenId) {
+        true => Some(id_token(state, client, &code, minted.access.expose(), now).await?),
+        false => None,
+    };
     match state.store.redeem_authorization_code(code.id, minted.record.clone()).await? {
-        Some(_) => Ok(minted.response()),
+        Some(_) => Ok(TokenResponse { id_token, ..minted.response() }),
         // A concurrent redemption won: this request is a replay like any other.
         None => Err(replayed(state, code.id, now).await),
     }
+}
+
+/// The OpenID Connect ID token for a code's user (OpenID Connect Core §3.1.3.3).
+async fn id_token(
+    state: &AppState,
+    client: &AuthenticatedClient,
+    code: &AuthorizationCode,
+    access_token: &str,
+    now: DateTime<Utc>,
+) -> Result<String, OAuthError> {
+    let user = state.store.find_user(code.user_id).await?.ok_or(GrantError::UnknownCode)?;
+    let claims = IdTokenClaims::new(IdTokenInput {
+        issuer: &state.config.issuer,
+        client_id: &client.app.client_id,
+        user: &user,
+        scopes: code.scopes,
+        nonce: code.nonce.clone(),
+        auth_time: code.auth_time,
+        access_token,
+        now,
+    });
+    keys::sign(&state.store, &claims).await.map_err(|err| {
+        tracing::error!(error = %err, "id_token signing failed");
+        OAuthError::new(OAuthErrorCode::ServerError, "The ID token could not be signed.")
+    })
 }
 
 /// RFC 6749 §4.1.2: a code used twice is refused, and the tokens issued from it are revoked.
@@ -168,12 +202,30 @@ async fn refresh_token(
     let Some((old, refresh_expires_at)) = state.store.find_by_refresh_token(&SecretHash::of(presented)).await? else {
         return Err(GrantError::UnknownRefreshToken.into());
     };
-    let scopes = grant::check_refresh(&old, refresh_expires_at, client.app.id, requested_scope, now)?;
+    let scopes = match grant::check_refresh(&old, refresh_expires_at, client.app.id, requested_scope, now) {
+        Ok(scopes) => scopes,
+        Err(GrantError::RefreshReused) => return Err(reused(state, old.family_id, now).await),
+        Err(err) => return Err(err.into()),
+    };
     let mut minted = mint(client, old.user_id, scopes, now);
     minted.record.previous_token_id = Some(old.id);
+    minted.record.family_id = Some(old.family_id);
     match state.store.rotate_refresh_token(old.id, minted.record.clone()).await? {
         Some(_) => Ok(minted.response()),
-        None => Err(GrantError::UnknownRefreshToken.into()),
+        // A concurrent rotation won: this request presented a rotated token like any other reuse.
+        None => Err(reused(state, old.family_id, now).await),
+    }
+}
+
+/// RFC 9700 §4.14.2: a rotated refresh token came back, so either its holder or an attacker has
+/// a copy. Every token of the family is revoked; the legitimate client signs in again.
+async fn reused(state: &AppState, family_id: i64, now: DateTime<Utc>) -> OAuthError {
+    match state.store.revoke_token_family(family_id, now).await {
+        Ok(revoked) => {
+            tracing::warn!(family_id, revoked, "rotated refresh token reused; its family was revoked");
+            GrantError::RefreshReused.into()
+        }
+        Err(err) => err.into(),
     }
 }
 

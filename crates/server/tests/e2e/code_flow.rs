@@ -188,7 +188,7 @@ backend_test! {
 }
 
 backend_test! {
-    async fn refresh_rotates_the_pair_and_the_old_refresh_token_stops_working() {
+    async fn refresh_rotates_the_pair_and_reusing_a_rotated_token_revokes_the_family() {
         let app = TestApp::spawn().await;
         app.create_user("refresh@example.com").await;
         let client = app.create_client(true, &[CALLBACK], "public").await;
@@ -232,18 +232,18 @@ backend_test! {
             "the replaced access token is revoked"
         );
 
-        let (status, error, _) = oauth_error(refresh(old_refresh.to_owned()).await).await;
-        assert_eq!(
-            (status, error.as_str()),
-            (StatusCode::BAD_REQUEST, "invalid_grant")
-        );
+        // The successor rotates again: a chain of refreshes works.
+        let third = refresh(second["refresh_token"].as_str().unwrap().to_owned()).await;
+        assert_eq!(third.status(), StatusCode::OK, "the new refresh token works");
+        let third: serde_json::Value = third.json().await.unwrap();
 
-        let again = refresh(second["refresh_token"].as_str().unwrap().to_owned()).await;
-        assert_eq!(
-            again.status(),
-            StatusCode::OK,
-            "the new refresh token works"
-        );
+        // Presenting an already-rotated refresh token is reuse (RFC 9700 §4.14): refused, and the
+        // whole family is revoked, the newest pair included.
+        let (status, error, _) = oauth_error(refresh(old_refresh.to_owned()).await).await;
+        assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
+        assert_eq!(app.me(third["access_token"].as_str().unwrap()).await.status(), StatusCode::UNAUTHORIZED);
+        let (status, error, _) = oauth_error(refresh(third["refresh_token"].as_str().unwrap().to_owned()).await).await;
+        assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_grant"));
     }
 }
 

@@ -118,6 +118,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let backend = Backend::current();
         let (store, database_url) = backend.fresh_store(dir.path()).await;
+        ticketbooth_server::keys::ensure(&store).await.expect("signing key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(store.clone(), ServerConfig::new(&base));

@@ -6,8 +6,10 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Every route Ticketbooth serves (contract §2–§5 plus pages and operations).
-const ROUTES: [(&str, &str); 23] = [
+const ROUTES: [(&str, &str); 31] = [
     ("get", "/"),
+    ("get", "/.well-known/oauth-authorization-server"),
+    ("get", "/.well-known/openid-configuration"),
     ("get", "/api/public/info"),
     ("get", "/api/public/me"),
     ("post", "/api/public/me"),
@@ -24,6 +26,12 @@ const ROUTES: [(&str, &str); 23] = [
     ("get", "/healthz"),
     ("get", "/metrics"),
     ("get", "/oauth/authorize"),
+    ("get", "/oauth/discovery/keys"),
+    ("post", "/oauth/introspect"),
+    ("post", "/oauth/revoke"),
+    ("get", "/oauth/token/info"),
+    ("get", "/oauth/userinfo"),
+    ("post", "/oauth/userinfo"),
     ("post", "/oauth/authorize"),
     ("post", "/oauth/token"),
     ("get", "/readyz"),

@@ -5,21 +5,22 @@ macro_rules! impl_identity {
     ($store:ty, $migrations:literal, $conn:ty) => {
         const _: () = {
             use $crate::rows::{
-                ts, AccessTokenRow, ApplicationRow, AuthorizationCodeRow, SessionRow, UserRow,
+                from_ts, ts, AccessTokenRow, ApplicationRow, AuthorizationCodeRow, SessionRow, SigningKeyRow, UserRow,
             };
             use $crate::{StoreError, StoreResult};
             use chrono::{DateTime, Utc};
             use ticketbooth_domain::model::{
-                AccessToken, Application, AuthorizationCode, BrowserSession, NewAccessToken,
-                NewApplication, NewAuthorizationCode, NewUser, Organizer, User,
+                AccessToken, Application, AuthorizationCode, BrowserSession, Consent, NewAccessToken,
+                NewApplication, NewAuthorizationCode, NewSigningKey, NewUser, Organizer, SigningKey, User,
             };
+            use ticketbooth_domain::scope::ScopeSet;
             use ticketbooth_domain::secret::SecretHash;
 
             async fn insert_token(conn: &mut $conn, token: &NewAccessToken) -> StoreResult<AccessToken> {
                 let row: AccessTokenRow = sqlx::query_as(concat!(
                     "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, \
                      user_id, scopes, authorization_code_id, previous_token_id, created_at, expires_at, \
-                     refresh_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
+                     refresh_expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
                     $crate::sql::access_token_columns!()
                 ))
                 .bind(token.access_token_hash.as_bytes().as_slice())
@@ -32,6 +33,7 @@ macro_rules! impl_identity {
                 .bind(ts(token.created_at))
                 .bind(ts(token.expires_at))
                 .bind(token.refresh_expires_at.map(ts))
+                .bind(token.family_id)
                 .fetch_one(conn)
                 .await?;
                 row.into_domain().map(|(token, _)| token)
@@ -337,6 +339,142 @@ macro_rules! impl_identity {
                         Some((_, None)) => Err(StoreError::Corrupt("refresh token without expiry".into())),
                         None => Ok(None),
                     }
+                }
+
+                async fn revoke_access_token(&self, token_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+                    let revoked = sqlx::query("UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                        .bind(ts(now))
+                        .bind(token_id)
+                        .execute(&self.writer)
+                        .await?
+                        .rows_affected();
+                    Ok(revoked == 1)
+                }
+
+                async fn revoke_token_family(&self, family_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
+                    let revoked = sqlx::query(
+                        "UPDATE access_tokens SET revoked_at = $1 \
+                         WHERE (id = $2 OR family_id = $2) AND revoked_at IS NULL",
+                    )
+                    .bind(ts(now))
+                    .bind(family_id)
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected();
+                    Ok(revoked)
+                }
+
+                async fn find_consent(&self, user_id: i64, application_id: i64) -> StoreResult<Option<ScopeSet>> {
+                    let scopes: Option<String> =
+                        sqlx::query_scalar("SELECT scopes FROM consents WHERE user_id = $1 AND application_id = $2")
+                            .bind(user_id)
+                            .bind(application_id)
+                            .fetch_optional(&self.reader)
+                            .await?;
+                    scopes
+                        .map(|s| ScopeSet::parse(&s).map_err(|err| StoreError::Corrupt(format!("consent scopes: {err}"))))
+                        .transpose()
+                }
+
+                async fn save_consent(
+                    &self,
+                    user_id: i64,
+                    application_id: i64,
+                    scopes: ScopeSet,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO consents (user_id, application_id, scopes, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $4) ON CONFLICT (user_id, application_id) \
+                         DO UPDATE SET scopes = excluded.scopes, updated_at = excluded.updated_at",
+                    )
+                    .bind(user_id)
+                    .bind(application_id)
+                    .bind(scopes.to_string())
+                    .bind(ts(now))
+                    .execute(&self.writer)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn list_consents(&self, user_id: i64) -> StoreResult<Vec<Consent>> {
+                    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+                        "SELECT application_id, scopes, updated_at FROM consents WHERE user_id = $1 ORDER BY updated_at DESC",
+                    )
+                    .bind(user_id)
+                    .fetch_all(&self.reader)
+                    .await?;
+                    let mut consents = Vec::with_capacity(rows.len());
+                    for (application_id, scopes, granted_at) in rows {
+                        if let Some(application) = self.find_application(application_id).await? {
+                            let scopes = ScopeSet::parse(&scopes)
+                                .map_err(|err| StoreError::Corrupt(format!("consent scopes: {err}")))?;
+                            consents.push(Consent { application, scopes, granted_at: from_ts(granted_at) });
+                        }
+                    }
+                    Ok(consents)
+                }
+
+                async fn revoke_consent(&self, user_id: i64, application_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
+                    let mut tx = self.writer.begin().await?;
+                    sqlx::query("DELETE FROM consents WHERE user_id = $1 AND application_id = $2")
+                        .bind(user_id)
+                        .bind(application_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let revoked = sqlx::query(
+                        "UPDATE access_tokens SET revoked_at = $1 \
+                         WHERE user_id = $2 AND application_id = $3 AND revoked_at IS NULL",
+                    )
+                    .bind(ts(now))
+                    .bind(user_id)
+                    .bind(application_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    tx.commit().await?;
+                    Ok(revoked)
+                }
+
+                async fn add_signing_key(
+                    &self,
+                    key: NewSigningKey,
+                    now: DateTime<Utc>,
+                    previous_published_until: DateTime<Utc>,
+                ) -> StoreResult<SigningKey> {
+                    let mut tx = self.writer.begin().await?;
+                    sqlx::query(
+                        "UPDATE signing_keys SET retired_at = $1, published_until = $2 WHERE retired_at IS NULL",
+                    )
+                    .bind(ts(now))
+                    .bind(ts(previous_published_until))
+                    .execute(&mut *tx)
+                    .await?;
+                    let row: SigningKeyRow = sqlx::query_as(
+                        "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) \
+                         VALUES ($1, $2, $3, $4, $5) \
+                         RETURNING id, kid, algorithm, private_key, public_jwk, created_at, retired_at, published_until",
+                    )
+                    .bind(&key.kid)
+                    .bind(&key.algorithm)
+                    .bind(&key.private_key)
+                    .bind(&key.public_jwk)
+                    .bind(ts(now))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(row.into())
+                }
+
+                async fn published_signing_keys(&self, now: DateTime<Utc>) -> StoreResult<Vec<SigningKey>> {
+                    let rows: Vec<SigningKeyRow> = sqlx::query_as(
+                        "SELECT id, kid, algorithm, private_key, public_jwk, created_at, retired_at, published_until \
+                         FROM signing_keys WHERE retired_at IS NULL OR published_until > $1 ORDER BY id DESC",
+                    )
+                    .bind(ts(now))
+                    .fetch_all(&self.reader)
+                    .await?;
+                    Ok(rows.into_iter().map(Into::into).collect())
                 }
 
                 async fn rotate_refresh_token(

@@ -23,7 +23,7 @@ macro_rules! code_columns {
 macro_rules! access_token_columns {
     () => {
         "id, application_id, user_id, scopes, created_at, expires_at, revoked_at, \
-         refresh_token_hash IS NOT NULL AS has_refresh_token, refresh_expires_at"
+         refresh_token_hash IS NOT NULL AS has_refresh_token, refresh_expires_at, family_id"
     };
 }
 

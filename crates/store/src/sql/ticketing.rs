@@ -426,6 +426,16 @@ macro_rules! impl_ticketing {
                     Ok(row.map(Into::into))
                 }
 
+                async fn rate_limit_hits(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
+                    let hits: Option<i64> =
+                        sqlx::query_scalar("SELECT hits FROM rate_limits WHERE key = $1 AND window_start = $2")
+                            .bind(key)
+                            .bind(ts(window_start))
+                            .fetch_optional(&self.reader)
+                            .await?;
+                    Ok(u32::try_from(hits.unwrap_or(0)).unwrap_or(u32::MAX))
+                }
+
                 async fn hit_rate_limit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
                     let hits: i64 = sqlx::query_scalar(
                         "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \

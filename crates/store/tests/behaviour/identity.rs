@@ -19,6 +19,7 @@ fn token(application_id: i64, user_id: Option<i64>, code_id: Option<i64>) -> New
         scopes: ScopeSet::parse("public").unwrap(),
         authorization_code_id: code_id,
         previous_token_id: None,
+        family_id: None,
         created_at: now,
         expires_at: now + Duration::hours(2),
         refresh_expires_at: user_id.map(|_| now + Duration::days(30)),

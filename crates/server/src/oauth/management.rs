@@ -1,0 +1,178 @@
+//! Token revocation (RFC 7009) and introspection (RFC 7662): a client asks about, or gives up, a
+//! token it holds. A client sees and revokes only its own tokens; anything else looks unknown.
+
+use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
+use crate::extract::client_auth::{self, AuthenticatedClient};
+use crate::extract::params::Params;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use serde::Serialize;
+use ticketbooth_domain::model::AccessToken;
+use ticketbooth_domain::oidc::subject;
+use ticketbooth_domain::secret::{looks_like_secret, SecretHash};
+use ticketbooth_domain::OAuthErrorCode;
+use utoipa::ToSchema;
+
+/// Which half of a token pair a presented token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenKind {
+    Access,
+    Refresh,
+}
+
+/// The parameters of a revocation or introspection request.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Documents the body; the handlers read it as pairs to catch repeats.
+pub(super) struct TokenQuery {
+    /// The access or refresh token.
+    token: String,
+    /// `access_token` or `refresh_token`: where to look first.
+    token_type_hint: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// Finds the caller's token by its access or refresh half, the hinted half first (RFC 7009 §2.1).
+async fn find_own_token(
+    state: &AppState,
+    client: &AuthenticatedClient,
+    params: &Params,
+) -> Result<Option<(AccessToken, TokenKind)>, OAuthError> {
+    let single = |name| {
+        params.single(name).map_err(|name| OAuthError::invalid_request(format!("The {name} parameter is repeated.")))
+    };
+    let token = single("token")?.ok_or_else(|| OAuthError::invalid_request("token is required."))?;
+    let order = match single("token_type_hint")? {
+        None | Some("access_token") => [TokenKind::Access, TokenKind::Refresh],
+        Some("refresh_token") => [TokenKind::Refresh, TokenKind::Access],
+        Some(_) => {
+            return Err(OAuthError::new(
+                OAuthErrorCode::UnsupportedTokenType,
+                "token_type_hint must be access_token or refresh_token.",
+            ))
+        }
+    };
+    if !looks_like_secret(token) {
+        return Ok(None);
+    }
+    let hash = SecretHash::of(token);
+    for kind in order {
+        let found = match kind {
+            TokenKind::Access => state.store.find_access_token(&hash).await?,
+            TokenKind::Refresh => state.store.find_by_refresh_token(&hash).await?.map(|(token, _)| token),
+        };
+        if let Some(found) = found {
+            // Another client's token is reported exactly like an unknown one.
+            return Ok((found.application_id == client.app.id).then_some((found, kind)));
+        }
+    }
+    Ok(None)
+}
+
+/// Revokes a token the client holds: an access token, or a refresh token with every token of its
+/// family. Unknown tokens answer 200 too (RFC 7009 §2.2).
+#[utoipa::path(
+    post,
+    path = "/oauth/revoke",
+    tag = "OAuth 2",
+    request_body(content = TokenQuery, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked, or unknown"),
+        (status = 400, body = OAuthErrorBody), (status = 401, body = OAuthErrorBody),
+    ),
+    security((), ("client_basic" = []))
+)]
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
+    let params = Params::from_body(&headers, &body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
+    let client = client_auth::authenticate(&state, &headers, &params).await?;
+    let now = Utc::now();
+    match find_own_token(&state, &client, &params).await? {
+        Some((token, TokenKind::Refresh)) => {
+            state.store.revoke_token_family(token.family_id, now).await?;
+        }
+        Some((token, TokenKind::Access)) => {
+            state.store.revoke_access_token(token.id, now).await?;
+        }
+        None => {}
+    }
+    Ok((StatusCode::OK, no_store_headers()).into_response())
+}
+
+/// An introspection answer (RFC 7662 §2.2); inactive tokens carry `active` alone.
+#[derive(Serialize, ToSchema, Default)]
+pub(super) struct Introspection {
+    active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iat: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<String>,
+}
+
+/// Tells a confidential client whether one of its tokens is active, and what it grants.
+#[utoipa::path(
+    post,
+    path = "/oauth/introspect",
+    tag = "OAuth 2",
+    request_body(content = TokenQuery, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, body = Introspection),
+        (status = 400, body = OAuthErrorBody), (status = 401, body = OAuthErrorBody),
+    ),
+    security(("client_basic" = []))
+)]
+pub(super) async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
+    let params = Params::from_body(&headers, &body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
+    let client = client_auth::authenticate(&state, &headers, &params).await?;
+    if !client.with_secret {
+        // RFC 7662 §2.1: the endpoint requires authorization; a public client proves nothing.
+        return Err(OAuthError::invalid_client());
+    }
+    let now = Utc::now();
+    let answer = match find_own_token(&state, &client, &params).await? {
+        Some((token, TokenKind::Access)) if token.is_active(now) => {
+            let user = match token.user_id {
+                Some(user_id) => state.store.find_user(user_id).await?,
+                None => None,
+            };
+            Introspection {
+                active: true,
+                scope: Some(token.scopes.to_string()),
+                client_id: Some(client.app.client_id.clone()),
+                username: user.map(|user| user.email),
+                token_type: Some("Bearer"),
+                exp: Some(token.expires_at.timestamp()),
+                iat: Some(token.created_at.timestamp()),
+                sub: token.user_id.map(subject),
+                iss: Some(state.config.issuer.clone()),
+            }
+        }
+        // Refresh tokens are for the token endpoint only; introspection reports access tokens.
+        _ => Introspection::default(),
+    };
+    Ok((no_store_headers(), Json(answer)).into_response())
+}

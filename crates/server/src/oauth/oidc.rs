@@ -1,0 +1,150 @@
+//! OpenID Connect and discovery: userinfo, the JWKS, the authorization server metadata
+//! (RFC 8414) and OpenID Connect discovery, and Doorkeeper's token info.
+
+use crate::error::{ApiError, ApiErrorBody};
+use crate::extract::bearer::ApiRequest;
+use crate::{keys, AppState};
+use axum::extract::State;
+use axum::Json;
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::{json, Value};
+use ticketbooth_domain::oidc::{subject, UserClaims};
+use ticketbooth_domain::Scope;
+use utoipa::ToSchema;
+
+/// The userinfo answer: `sub` and the claims the token's scopes release.
+#[derive(Serialize, ToSchema)]
+pub(super) struct UserInfo {
+    sub: String,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    claims: UserClaims,
+}
+
+/// The signed-in user's claims (OpenID Connect Core §5.3). Needs a token with the `openid` scope.
+#[utoipa::path(
+    method(get, post),
+    path = "/oauth/userinfo",
+    tag = "OAuth 2",
+    responses((status = 200, body = UserInfo), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
+    security(("user_token" = ["openid"]))
+)]
+pub(super) async fn userinfo(State(state): State<AppState>, request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
+    request.bearer.require(Scope::OpenId)?;
+    let user_id = request.bearer.user_id()?;
+    let user = state
+        .store
+        .find_user(user_id)
+        .await?
+        .ok_or_else(|| ApiError::invalid_token("The token's user no longer exists."))?;
+    Ok(Json(UserInfo { sub: subject(user.id), claims: UserClaims::for_scopes(&user, request.bearer.0.scopes) }))
+}
+
+/// Doorkeeper's token info: the bearer token's own details.
+#[derive(Serialize, ToSchema)]
+pub(super) struct TokenInfo {
+    resource_owner_id: Option<i64>,
+    scope: Vec<&'static str>,
+    expires_in: i64,
+    application: TokenInfoApplication,
+    created_at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(super) struct TokenInfoApplication {
+    uid: String,
+}
+
+/// The bearer token's owner, scopes, remaining lifetime and application.
+#[utoipa::path(
+    get,
+    path = "/oauth/token/info",
+    tag = "OAuth 2",
+    responses((status = 200, body = TokenInfo), (status = 401, body = ApiErrorBody)),
+    security(("user_token" = []), ("application_token" = []))
+)]
+pub(super) async fn token_info(
+    State(state): State<AppState>,
+    request: ApiRequest,
+) -> Result<Json<TokenInfo>, ApiError> {
+    let token = &request.bearer.0;
+    let app = state.store.find_application(token.application_id).await?;
+    Ok(Json(TokenInfo {
+        resource_owner_id: token.user_id,
+        scope: token.scopes.iter().map(Scope::as_str).collect(),
+        expires_in: (token.expires_at - Utc::now()).num_seconds().max(0),
+        application: TokenInfoApplication { uid: app.map(|app| app.client_id).unwrap_or_default() },
+        created_at: token.created_at.timestamp(),
+    }))
+}
+
+/// The public keys that verify ID tokens, current and recently retired (RFC 7517).
+#[utoipa::path(get, path = "/oauth/discovery/keys", tag = "OAuth 2", responses((status = 200, description = "A JWK Set")))]
+pub(super) async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(keys::jwks(&state.store).await?))
+}
+
+fn metadata(issuer: &str) -> serde_json::Map<String, Value> {
+    let url = |path: &str| format!("{issuer}{path}");
+    let value = json!({
+        "issuer": issuer,
+        "authorization_endpoint": url("/oauth/authorize"),
+        "token_endpoint": url("/oauth/token"),
+        "revocation_endpoint": url("/oauth/revoke"),
+        "introspection_endpoint": url("/oauth/introspect"),
+        "userinfo_endpoint": url("/oauth/userinfo"),
+        "jwks_uri": url("/oauth/discovery/keys"),
+        "service_documentation": url("/docs/api"),
+        "scopes_supported": Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+    });
+    match value {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// Authorization server metadata (RFC 8414).
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "OAuth 2", responses((status = 200, description = "RFC 8414 metadata")))]
+pub(super) async fn oauth_metadata(State(state): State<AppState>) -> Json<Value> {
+    Json(Value::Object(metadata(&state.config.issuer)))
+}
+
+/// OpenID Connect discovery (OpenID Connect Discovery 1.0 §3).
+#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "OAuth 2", responses((status = 200, description = "OpenID Provider metadata")))]
+pub(super) async fn openid_configuration(State(state): State<AppState>) -> Json<Value> {
+    let mut map = metadata(&state.config.issuer);
+    map.insert("subject_types_supported".into(), json!(["public"]));
+    map.insert("id_token_signing_alg_values_supported".into(), json!([keys::ALGORITHM]));
+    map.insert(
+        "claims_supported".into(),
+        json!([
+            "iss",
+            "sub",
+            "aud",
+            "azp",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "name",
+            "given_name",
+            "family_name",
+            "email",
+            "email_verified",
+        ]),
+    );
+    map.insert("claims_parameter_supported".into(), json!(false));
+    map.insert("request_parameter_supported".into(), json!(false));
+    Json(Value::Object(map))
+}
