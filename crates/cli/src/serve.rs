@@ -4,6 +4,7 @@ use crate::demo;
 use anyhow::Context;
 use clap::Args;
 use std::time::Duration;
+use ticketbooth_server::throttle::FailureLimits;
 use ticketbooth_server::{AppState, ServerConfig};
 use ticketbooth_store::DynStore;
 use tokio::net::TcpListener;
@@ -22,6 +23,22 @@ pub(crate) struct ServeArgs {
     /// Requests per minute per token on /api/public/me (0 = no limit).
     #[arg(long, env = "TICKETBOOTH_ME_RATE_LIMIT", default_value_t = 10)]
     me_rate_limit: u32,
+    /// Failed sign-ins allowed per account in 15 minutes (0 = no limit).
+    #[arg(long, env = "TICKETBOOTH_SIGN_IN_FAILURES_PER_ACCOUNT", default_value_t = FailureLimits::SIGN_IN.per_subject)]
+    sign_in_failures_per_account: u32,
+    /// Failed sign-ins allowed per client address in 15 minutes (0 = no limit).
+    #[arg(long, env = "TICKETBOOTH_SIGN_IN_FAILURES_PER_ADDRESS", default_value_t = FailureLimits::SIGN_IN.per_address)]
+    sign_in_failures_per_address: u32,
+    /// Failed client authentications allowed per client id in 15 minutes (0 = no limit).
+    #[arg(long, env = "TICKETBOOTH_CLIENT_AUTH_FAILURES_PER_CLIENT", default_value_t = FailureLimits::CLIENT_AUTH.per_subject)]
+    client_auth_failures_per_client: u32,
+    /// Failed client authentications allowed per client address in 15 minutes (0 = no limit).
+    #[arg(long, env = "TICKETBOOTH_CLIENT_AUTH_FAILURES_PER_ADDRESS", default_value_t = FailureLimits::CLIENT_AUTH.per_address)]
+    client_auth_failures_per_address: u32,
+    /// Header a trusted proxy puts the client address in (its right-most entry is used), e.g.
+    /// x-forwarded-for. Without it the peer address is used.
+    #[arg(long, env = "TICKETBOOTH_CLIENT_IP_HEADER")]
+    client_ip_header: Option<String>,
     /// Seconds between sweeps of expired codes, tokens and sessions (0 = never).
     #[arg(long, env = "TICKETBOOTH_SWEEP_INTERVAL", default_value_t = 300)]
     sweep_interval: u64,
@@ -34,6 +51,17 @@ pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> 
     ticketbooth_server::keys::ensure(&store).await?;
     let mut config = ServerConfig::new(&issuer);
     config.me_rate_limit = args.me_rate_limit;
+    config.sign_in_limits = FailureLimits {
+        per_subject: args.sign_in_failures_per_account,
+        per_address: args.sign_in_failures_per_address,
+        ..FailureLimits::SIGN_IN
+    };
+    config.client_auth_limits = FailureLimits {
+        per_subject: args.client_auth_failures_per_client,
+        per_address: args.client_auth_failures_per_address,
+        ..FailureLimits::CLIENT_AUTH
+    };
+    config.client_ip_header = args.client_ip_header.map(|header| header.to_ascii_lowercase());
     if args.demo {
         let seeded = demo::seed(store.as_ref(), &config.issuer).await?;
         eprintln!("{}", demo::instructions(&seeded, &config.issuer));

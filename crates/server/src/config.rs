@@ -1,5 +1,7 @@
 //! The server's configuration, built once by the CLI.
 
+use crate::throttle::FailureLimits;
+
 /// Settings the handlers read.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -11,6 +13,13 @@ pub struct ServerConfig {
     /// Requests per minute per token on `/api/public/me`; 0 switches the limit off
     /// (`TICKETBOOTH_ME_RATE_LIMIT`, default 10).
     pub me_rate_limit: u32,
+    /// Limits on failed sign-ins.
+    pub sign_in_limits: FailureLimits,
+    /// Limits on failed client authentications at the token endpoint.
+    pub client_auth_limits: FailureLimits,
+    /// A header carrying the client's address, set by a trusted proxy (`TICKETBOOTH_CLIENT_IP_HEADER`,
+    /// e.g. `x-forwarded-for`); without it the peer address is used.
+    pub client_ip_header: Option<String>,
 }
 
 /// The demo application's credentials, as printed by `serve --demo`.
@@ -29,7 +38,14 @@ impl std::fmt::Debug for DemoCredentials {
 impl ServerConfig {
     /// A configuration for the given issuer URL.
     pub fn new(issuer: &str) -> ServerConfig {
-        ServerConfig { issuer: issuer.trim_end_matches('/').to_owned(), demo: None, me_rate_limit: 10 }
+        ServerConfig {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            demo: None,
+            me_rate_limit: 10,
+            sign_in_limits: FailureLimits::SIGN_IN,
+            client_auth_limits: FailureLimits::CLIENT_AUTH,
+            client_ip_header: None,
+        }
     }
 
     /// Cookies get `Secure` when the issuer is served over https.

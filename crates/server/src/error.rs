@@ -49,11 +49,13 @@ fn log_internal(err: &dyn std::error::Error) {
 pub(crate) struct OAuthError {
     code: OAuthErrorCode,
     description: Cow<'static, str>,
+    /// Seconds for `Retry-After` on 429.
+    retry_after: Option<u64>,
 }
 
 impl OAuthError {
     pub(crate) fn new(code: OAuthErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
-        OAuthError { code, description: description.into() }
+        OAuthError { code, description: description.into(), retry_after: None }
     }
 
     pub(crate) fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
@@ -62,6 +64,14 @@ impl OAuthError {
 
     pub(crate) fn invalid_client() -> Self {
         Self::new(OAuthErrorCode::InvalidClient, "Client authentication failed.")
+    }
+
+    /// 429: too many failed client authentications; retry after `seconds`.
+    pub(crate) fn throttled(seconds: u64) -> Self {
+        OAuthError {
+            retry_after: Some(seconds),
+            ..Self::new(OAuthErrorCode::TemporarilyUnavailable, "Too many failed attempts; retry later.")
+        }
     }
 }
 
@@ -83,6 +93,7 @@ impl IntoResponse for OAuthError {
         let status = match self.code {
             OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            OAuthErrorCode::TemporarilyUnavailable => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         };
         let body = Json(OAuthErrorBody {
@@ -90,6 +101,9 @@ impl IntoResponse for OAuthError {
             error_description: self.description.into_owned(),
         });
         let mut response = (status, no_store_headers(), body).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.code == OAuthErrorCode::InvalidClient {
             // RFC 6749 §5.2: a 401 carries the scheme the client should authenticate with.
             response

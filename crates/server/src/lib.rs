@@ -12,6 +12,7 @@ mod openapi;
 mod ops;
 pub mod pages;
 mod sweeper;
+pub mod throttle;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -77,7 +78,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Unknown routes: JSON under `/api/`, a page elsewhere.

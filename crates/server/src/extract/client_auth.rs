@@ -3,10 +3,12 @@
 
 use super::params::Params;
 use crate::error::OAuthError;
+use crate::throttle::Attempt;
 use crate::AppState;
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use chrono::Utc;
 use percent_encoding::percent_decode_str;
 use ticketbooth_domain::model::Application;
 use ticketbooth_domain::secret::SecretHash;
@@ -57,9 +59,11 @@ fn repeated(name: &str) -> OAuthError {
     OAuthError::invalid_request(format!("The {name} parameter is repeated."))
 }
 
-/// Authenticates the client of a token request.
+/// Authenticates the client of a token request from `address`, counting failures against the
+/// client id and the address (too many: 429 before any secret is checked).
 pub(crate) async fn authenticate(
     state: &AppState,
+    address: &str,
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<AuthenticatedClient, OAuthError> {
@@ -74,17 +78,26 @@ pub(crate) async fn authenticate(
         (None, None) => return Err(OAuthError::invalid_client()),
     };
 
+    let now = Utc::now();
+    let attempt = Attempt::new("client", &credentials.client_id, address, state.config.client_auth_limits, now);
+    if let Err(wait) = attempt.check(&state.store, now).await? {
+        return Err(OAuthError::throttled(wait));
+    }
     let app = state.store.find_application_by_client_id(&credentials.client_id).await?;
     // Hash even when the client is unknown, so the response time does not tell which ids exist.
     let presented = credentials.client_secret.as_deref().map(SecretHash::of);
-    let Some(app) = app else {
-        return Err(OAuthError::invalid_client());
-    };
-    match (&app.secret_hash, presented) {
+    let authenticated = app.and_then(|app| match (&app.secret_hash, presented) {
         (Some(stored), Some(presented)) if stored.constant_time_eq(&presented) => {
-            Ok(AuthenticatedClient { app, with_secret: true })
+            Some(AuthenticatedClient { app, with_secret: true })
         }
-        (None, None) => Ok(AuthenticatedClient { app, with_secret: false }),
-        _ => Err(OAuthError::invalid_client()),
+        (None, None) => Some(AuthenticatedClient { app, with_secret: false }),
+        _ => None,
+    });
+    match authenticated {
+        Some(client) => Ok(client),
+        None => {
+            attempt.record_failure(&state.store).await?;
+            Err(OAuthError::invalid_client())
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! token it holds. A client sees and revokes only its own tokens; anything else looks unknown.
 
 use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
+use crate::extract::address::ClientAddress;
 use crate::extract::client_auth::{self, AuthenticatedClient};
 use crate::extract::params::Params;
 use crate::AppState;
@@ -89,11 +90,12 @@ async fn find_own_token(
 )]
 pub(super) async fn revoke(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     let params = Params::from_body(&headers, &body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
-    let client = client_auth::authenticate(&state, &headers, &params).await?;
+    let client = client_auth::authenticate(&state, &address, &headers, &params).await?;
     let now = Utc::now();
     match find_own_token(&state, &client, &params).await? {
         Some((token, TokenKind::Refresh)) => {
@@ -143,11 +145,12 @@ pub(super) struct Introspection {
 )]
 pub(super) async fn introspect(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     let params = Params::from_body(&headers, &body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
-    let client = client_auth::authenticate(&state, &headers, &params).await?;
+    let client = client_auth::authenticate(&state, &address, &headers, &params).await?;
     if !client.with_secret {
         // RFC 7662 §2.1: the endpoint requires authorization; a public client proves nothing.
         return Err(OAuthError::invalid_client());

@@ -2,6 +2,7 @@
 //! `client_credentials` grants.
 
 use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
+use crate::extract::address::ClientAddress;
 use crate::extract::client_auth::{self, AuthenticatedClient};
 use crate::extract::params::Params;
 use crate::keys;
@@ -60,12 +61,13 @@ pub(super) struct TokenRequest {
 )]
 pub(super) async fn issue(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     let params = Params::from_body(&headers, &body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
     let grant_type = single(&params, "grant_type")?;
-    let client = client_auth::authenticate(&state, &headers, &params).await?;
+    let client = client_auth::authenticate(&state, &address, &headers, &params).await?;
     let (grant, response) = match grant_type {
         Some("authorization_code") => ("authorization_code", authorization_code(&state, &client, &params).await?),
         Some("refresh_token") => ("refresh_token", refresh_token(&state, &client, &params).await?),

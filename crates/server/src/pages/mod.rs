@@ -1,6 +1,7 @@
 //! Our own pages: sign-in, sign-out, home, static files and, with `--demo`, a callback page that
 //! shows the code it received. Every response carries the security headers of [`security_headers`].
 
+mod account;
 mod sign_in;
 pub(crate) mod templates;
 
@@ -22,6 +23,8 @@ use utoipa_axum::routes;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(home))
+        .routes(routes!(account::show))
+        .routes(routes!(account::revoke))
         .routes(routes!(sign_in::show, sign_in::submit))
         .routes(routes!(sign_in::sign_out))
         .routes(routes!(static_asset))

@@ -2,13 +2,16 @@
 
 use super::templates::SignInPage;
 use crate::error::PageError;
+use crate::extract::address::ClientAddress;
 use crate::extract::params::Params;
 use crate::extract::session;
+use crate::throttle::Attempt;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
 use ticketbooth_domain::model::{normalize_email, BrowserSession};
 use ticketbooth_domain::password;
 
@@ -16,7 +19,7 @@ use ticketbooth_domain::password;
 /// this server (no open redirect), else home.
 fn safe_return_to(requested: Option<&str>) -> &str {
     match requested {
-        Some(path) if path == "/oauth/authorize" || path.starts_with("/oauth/authorize?") => path,
+        Some(path) if path == "/oauth/authorize" || path.starts_with("/oauth/authorize?") || path == "/account" => path,
         _ => "/",
     }
 }
@@ -83,6 +86,7 @@ pub(super) async fn show(
 )]
 pub(super) async fn submit(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: String,
 ) -> Result<Response, PageError> {
@@ -97,6 +101,16 @@ pub(super) async fn submit(
     let return_to = safe_return_to(field("return_to"));
     let email = normalize_email(field("email").unwrap_or_default());
     let password = field("password").unwrap_or_default().to_owned();
+
+    // Throttled attempts are refused before the password is even looked at.
+    let now = Utc::now();
+    let attempt = Attempt::new("signin", &email, &address, state.config.sign_in_limits, now);
+    if let Err(wait) = attempt.check(&state.store, now).await? {
+        let message = format!("Too many failed sign-in attempts. Try again in {} minutes.", wait.div_ceil(60));
+        let mut response = render(StatusCode::TOO_MANY_REQUESTS, &session, return_to, &email, Some(&message))?;
+        response.headers_mut().insert(header::RETRY_AFTER, wait.into());
+        return Ok(response);
+    }
 
     let user = state.store.find_user_by_email(&email).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
@@ -113,6 +127,7 @@ pub(super) async fn submit(
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("sign-in failed");
         state.metrics.sign_in_failed();
+        attempt.record_failure(&state.store).await?;
         return render(StatusCode::UNAUTHORIZED, &session, return_to, &email, Some("Incorrect email or password."));
     };
 

@@ -83,3 +83,19 @@ pub(crate) struct ApiReferencePage {
     pub(crate) version: &'static str,
     pub(crate) tags: Vec<TagView>,
 }
+
+/// An application on the account page.
+pub(crate) struct AuthorizedApp {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) scopes: Vec<&'static str>,
+    pub(crate) granted_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub(crate) struct AccountPage<'a> {
+    pub(crate) user_email: &'a str,
+    pub(crate) csrf_token: &'a str,
+    pub(crate) apps: Vec<AuthorizedApp>,
+}

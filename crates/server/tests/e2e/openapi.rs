@@ -6,10 +6,12 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Every route Ticketbooth serves (contract §2–§5 plus pages and operations).
-const ROUTES: [(&str, &str); 31] = [
+const ROUTES: [(&str, &str); 33] = [
     ("get", "/"),
     ("get", "/.well-known/oauth-authorization-server"),
     ("get", "/.well-known/openid-configuration"),
+    ("get", "/account"),
+    ("post", "/account/applications/{application_id}/revoke"),
     ("get", "/api/public/info"),
     ("get", "/api/public/me"),
     ("post", "/api/public/me"),
