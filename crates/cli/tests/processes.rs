@@ -234,6 +234,14 @@ async fn three_instances_on_one_postgresql_behave_as_one_server() {
     }
     assert_eq!(successes, 1, "exactly one rotation wins across instances");
 
+    // A signing key rotated once is published by every instance at once: keys live in the database.
+    let rotated = admin(&database_url, &["keys", "rotate"]);
+    for server in &servers {
+        let jwks: Value = http.get(server.url("/oauth/discovery/keys")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(jwks["keys"][0]["kid"], rotated["kid"], "{}", server.base);
+        assert_eq!(jwks["keys"].as_array().unwrap().len(), 2, "the previous key stays published");
+    }
+
     for server in &servers {
         server.assert_logs_free_of(&[access, &refresh, &code, secret, PASSWORD]);
     }

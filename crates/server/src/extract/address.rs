@@ -23,7 +23,7 @@ impl FromRequestParts<AppState> for ClientAddress {
                 .flat_map(|value| value.split(','))
                 .map(str::trim)
                 .filter(|entry| !entry.is_empty())
-                .last();
+                .next_back();
             if let Some(address) = forwarded {
                 return Ok(ClientAddress(address.to_owned()));
             }

@@ -115,13 +115,20 @@ impl TestClient {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A server whose configuration `configure` adjusts (the issuer, limits, …).
+    pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let backend = Backend::current();
         let (store, database_url) = backend.fresh_store(dir.path()).await;
         ticketbooth_server::keys::ensure(&store).await.expect("signing key");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(store.clone(), ServerConfig::new(&base));
+        let mut config = ServerConfig::new(&base);
+        configure(&mut config);
+        let state = AppState::new(store.clone(), config);
         tokio::spawn(ticketbooth_server::serve(listener, state, std::future::pending()));
         let browser = Browser::new(&base);
         let http = Client::builder().redirect(Policy::none()).build().unwrap();

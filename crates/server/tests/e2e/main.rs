@@ -9,6 +9,8 @@ mod authorize_errors;
 mod bearer;
 mod client_credentials;
 mod code_flow;
+mod oidc;
 mod openapi;
 mod ops;
+mod security;
 mod token_errors;

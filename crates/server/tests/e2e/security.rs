@@ -1,0 +1,246 @@
+//! The RFC 9700 protections and the endpoints around tokens: revocation, introspection, token
+//! info, metadata, remembered consent, the account page, throttling and cookie flags.
+
+use crate::harness::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn tokens_for(app: &TestApp, client: &TestClient, email: &str) -> Value {
+    let code = app.new_browser().obtain_code(email, PASSWORD, &code_request(client)).await;
+    app.exchange(client, &code).await
+}
+
+async fn post_form(app: &TestApp, path: &str, client: &TestClient, form: &[(&str, &str)]) -> reqwest::Response {
+    app.http.post(app.url(path)).basic_auth(client.id(), client.secret.as_deref()).form(form).send().await.unwrap()
+}
+
+backend_test! {
+    async fn revoking_an_access_token_or_a_refresh_token_family() {
+        let app = TestApp::spawn().await;
+        app.create_user("rev@example.com").await;
+        let client = app.create_client(true, &[CALLBACK], "public").await;
+        let other = app.create_client(true, &[CALLBACK], "public").await;
+
+        let first = tokens_for(&app, &client, "rev@example.com").await;
+        let access = first["access_token"].as_str().unwrap();
+        // Another client cannot revoke it: 200, and nothing happens.
+        assert_eq!(post_form(&app, "/oauth/revoke", &other, &[("token", access)]).await.status(), StatusCode::OK);
+        assert_eq!(app.me(access).await.status(), StatusCode::OK);
+        assert_eq!(post_form(&app, "/oauth/revoke", &client, &[("token", access)]).await.status(), StatusCode::OK);
+        assert_eq!(app.me(access).await.status(), StatusCode::UNAUTHORIZED);
+        // Unknown tokens are fine too (RFC 7009 §2.2); bad hints are not.
+        assert_eq!(post_form(&app, "/oauth/revoke", &client, &[("token", "nope")]).await.status(), StatusCode::OK);
+        let (status, error, _) = oauth_error(post_form(&app, "/oauth/revoke", &client, &[("token", access), ("token_type_hint", "id_token")]).await).await;
+        assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "unsupported_token_type"));
+        let unauthenticated = app.http.post(app.url("/oauth/revoke")).form(&[("token", access)]).send().await.unwrap();
+        assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
+
+        // Revoking a refresh token takes the whole family, later pairs included.
+        let second = tokens_for(&app, &client, "rev@example.com").await;
+        let rotated: Value = app
+            .token(&[("grant_type", "refresh_token"), ("client_id", client.id()), ("client_secret", client.secret()), ("refresh_token", second["refresh_token"].as_str().unwrap())])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let newest = rotated["access_token"].as_str().unwrap();
+        assert_eq!(app.me(newest).await.status(), StatusCode::OK);
+        let revoke = [("token", second["refresh_token"].as_str().unwrap()), ("token_type_hint", "refresh_token")];
+        assert_eq!(post_form(&app, "/oauth/revoke", &client, &revoke).await.status(), StatusCode::OK);
+        assert_eq!(app.me(newest).await.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+backend_test! {
+    async fn introspection_shows_a_client_only_its_own_active_tokens() {
+        let app = TestApp::spawn().await;
+        let user = app.create_user("intro@example.com").await;
+        let client = app.create_client(true, &[CALLBACK], "public").await;
+        let other = app.create_client(true, &[CALLBACK], "public").await;
+        let tokens = tokens_for(&app, &client, "intro@example.com").await;
+        let access = tokens["access_token"].as_str().unwrap();
+
+        let body: Value = post_form(&app, "/oauth/introspect", &client, &[("token", access)]).await.json().await.unwrap();
+        assert_eq!(body["active"], true, "{body}");
+        assert_eq!(body["scope"], "public");
+        assert_eq!(body["client_id"], client.id());
+        assert_eq!(body["username"], "intro@example.com");
+        assert_eq!(body["sub"], user.id.to_string());
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["iss"], app.base);
+        assert_eq!(body["exp"].as_i64().unwrap() - body["iat"].as_i64().unwrap(), 7200);
+
+        let foreign: Value = post_form(&app, "/oauth/introspect", &other, &[("token", access)]).await.json().await.unwrap();
+        assert_eq!(foreign, serde_json::json!({ "active": false }));
+        let refresh: Value = post_form(&app, "/oauth/introspect", &client, &[("token", tokens["refresh_token"].as_str().unwrap())]).await.json().await.unwrap();
+        assert_eq!(refresh["active"], false, "refresh tokens are not bearer credentials");
+        post_form(&app, "/oauth/revoke", &client, &[("token", access)]).await;
+        let revoked: Value = post_form(&app, "/oauth/introspect", &client, &[("token", access)]).await.json().await.unwrap();
+        assert_eq!(revoked, serde_json::json!({ "active": false }));
+
+        let public = app.create_client(false, &[CALLBACK], "public").await;
+        let response = app.http.post(app.url("/oauth/introspect")).form(&[("token", access), ("client_id", public.id())]).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+backend_test! {
+    async fn token_info_describes_the_bearer_token() {
+        let app = TestApp::spawn().await;
+        let user = app.create_user("info@example.com").await;
+        let client = app.create_client(true, &[CALLBACK], "public organizer").await;
+        let mut params = code_request(&client);
+        params.push(("scope", "public organizer"));
+        let code = app.new_browser().obtain_code("info@example.com", PASSWORD, &params).await;
+        let tokens = app.exchange(&client, &code).await;
+        let (status, body) = app.api_get("/oauth/token/info", tokens["access_token"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["resource_owner_id"], user.id);
+        assert_eq!(body["scope"], serde_json::json!(["public", "organizer"]));
+        assert_eq!(body["application"]["uid"], client.id());
+        assert!((7190..=7200).contains(&body["expires_in"].as_i64().unwrap()));
+        assert_eq!(body["created_at"], tokens["created_at"]);
+        assert_eq!(app.api_get("/oauth/token/info", &"0".repeat(64)).await.0, StatusCode::UNAUTHORIZED);
+    }
+}
+
+backend_test! {
+    async fn metadata_documents_list_every_endpoint() {
+        let app = TestApp::spawn().await;
+        for path in ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"] {
+            let body: Value = app.http.get(app.url(path)).send().await.unwrap().json().await.unwrap();
+            assert_eq!(body["issuer"], app.base, "{path}");
+            for (field, endpoint) in [
+                ("authorization_endpoint", "/oauth/authorize"),
+                ("token_endpoint", "/oauth/token"),
+                ("revocation_endpoint", "/oauth/revoke"),
+                ("introspection_endpoint", "/oauth/introspect"),
+                ("userinfo_endpoint", "/oauth/userinfo"),
+                ("jwks_uri", "/oauth/discovery/keys"),
+            ] {
+                assert_eq!(body[field], format!("{}{endpoint}", app.base), "{path} {field}");
+            }
+            assert_eq!(body["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+            assert_eq!(body["authorization_response_iss_parameter_supported"], true);
+        }
+        let jwks: Value = app.http.get(app.url("/oauth/discovery/keys")).send().await.unwrap().json().await.unwrap();
+        let key = &jwks["keys"][0];
+        assert_eq!((key["kty"].clone(), key["alg"].clone()), ("EC".into(), "ES256".into()));
+        assert!(key.get("d").is_none());
+    }
+}
+
+backend_test! {
+    async fn consent_is_remembered_until_revoked_on_the_account_page() {
+        let app = TestApp::spawn().await;
+        app.create_user("remember@example.com").await;
+        let client = app.create_client(true, &[CALLBACK], "public organizer").await;
+        let first = app.obtain_code("remember@example.com", &code_request(&client)).await;
+        let tokens = app.exchange(&client, &first).await;
+
+        // Same scopes again: straight back to the client, with the issuer named (RFC 9207).
+        let again = app.authorize(&code_request(&client)).await;
+        assert_eq!(again.status(), StatusCode::FOUND);
+        let query = location_query(&again);
+        assert!(query.contains_key("code") && query["state"] == "xyz-123");
+        assert_eq!(query["iss"], app.base);
+        // More scopes, or prompt=consent, ask again.
+        let mut wider = code_request(&client);
+        wider.push(("scope", "public organizer"));
+        assert_eq!(app.authorize(&wider).await.status(), StatusCode::OK);
+        let mut forced = code_request(&client);
+        forced.push(("prompt", "consent"));
+        assert_eq!(app.authorize(&forced).await.status(), StatusCode::OK);
+
+        // The account page lists the application and revokes it with every token.
+        let page = app.browser.get("/account").await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Concert Companion"), "{html}");
+        let form = hidden_inputs(&html);
+        let revoke_path = format!("/account/applications/{}/revoke", client.app.id);
+        assert_eq!(app.browser.post_form(&revoke_path, &[("csrf_token", "forged")]).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(app.me(tokens["access_token"].as_str().unwrap()).await.status(), StatusCode::OK);
+        let revoked = app.browser.post_form(&revoke_path, &[("csrf_token", form["csrf_token"].as_str())]).await;
+        assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+        assert_eq!(app.me(tokens["access_token"].as_str().unwrap()).await.status(), StatusCode::UNAUTHORIZED);
+        assert!(!app.browser.get("/account").await.text().await.unwrap().contains("Concert Companion"));
+        assert_eq!(app.authorize(&code_request(&client)).await.status(), StatusCode::OK, "consent is asked again");
+    }
+}
+
+backend_test! {
+    async fn prompt_none_never_shows_a_page() {
+        let app = TestApp::spawn().await;
+        app.create_user("silent@example.com").await;
+        let client = app.create_client(true, &[CALLBACK], "public").await;
+        let mut silent = code_request(&client);
+        silent.push(("prompt", "none"));
+        let anonymous = app.authorize(&silent).await;
+        assert_eq!(anonymous.status(), StatusCode::FOUND);
+        assert_eq!(location_query(&anonymous)["error"], "login_required");
+        app.sign_in("silent@example.com", PASSWORD).await;
+        let no_consent = app.authorize(&silent).await;
+        assert_eq!(location_query(&no_consent)["error"], "consent_required");
+        assert_eq!(location_query(&no_consent)["state"], "xyz-123");
+    }
+}
+
+backend_test! {
+    async fn sign_in_is_throttled_per_account_and_per_address() {
+        let app = TestApp::spawn_with(|config| {
+            config.sign_in_limits.per_subject = 3;
+            config.sign_in_limits.per_address = 5;
+        })
+        .await;
+        app.create_user("target@example.com").await;
+        app.create_user("other@example.com").await;
+        for _ in 0..3 {
+            assert_eq!(app.sign_in("target@example.com", "guess").await.status(), StatusCode::UNAUTHORIZED);
+        }
+        let locked = app.sign_in("target@example.com", PASSWORD).await;
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+        assert!(locked.headers().contains_key("retry-after"));
+        assert!(locked.text().await.unwrap().contains("Too many failed sign-in attempts"));
+        // Another account from the same address still works until the address limit.
+        assert_eq!(app.sign_in("other@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+        for _ in 0..2 {
+            app.sign_in("other@example.com", "guess").await;
+        }
+        assert_eq!(app.sign_in("other@example.com", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+backend_test! {
+    async fn client_authentication_failures_are_throttled() {
+        let app = TestApp::spawn_with(|config| config.client_auth_limits.per_subject = 2).await;
+        let client = app.create_client(true, &[CALLBACK], "public").await;
+        for _ in 0..2 {
+            let wrong = app.token(&[("grant_type", "client_credentials"), ("client_id", client.id()), ("client_secret", "wrong")]).await;
+            assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        }
+        let right = app.token(&[("grant_type", "client_credentials"), ("client_id", client.id()), ("client_secret", client.secret())]).await;
+        assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(right.headers().contains_key("retry-after"));
+        let (_, error, _) = oauth_error(right).await;
+        assert_eq!(error, "temporarily_unavailable");
+    }
+}
+
+backend_test! {
+    async fn cookies_are_secure_under_an_https_issuer() {
+        let app = TestApp::spawn_with(|config| config.issuer = "https://id.example".into()).await;
+        let page = app.browser.get("/session/new").await;
+        let cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    }
+}
+
+backend_test! {
+    async fn request_bodies_are_size_limited() {
+        let app = TestApp::spawn().await;
+        let huge = "a".repeat(200 * 1024);
+        let response = app.http.post(app.url("/oauth/token")).form(&[("grant_type", huge.as_str())]).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}
