@@ -22,8 +22,7 @@ impl FromRequestParts<AppState> for ClientAddress {
                 .filter_map(|value| value.to_str().ok())
                 .flat_map(|value| value.split(','))
                 .map(str::trim)
-                .filter(|entry| !entry.is_empty())
-                .next_back();
+                .rfind(|entry| !entry.is_empty());
             if let Some(address) = forwarded {
                 return Ok(ClientAddress(address.to_owned()));
             }
