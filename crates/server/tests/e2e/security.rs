@@ -244,3 +244,28 @@ backend_test! {
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     }
 }
+
+backend_test! {
+    async fn behind_a_proxy_the_forwarded_address_is_throttled_not_the_proxys() {
+        let app = TestApp::spawn_with(|config| {
+            config.client_ip_header = Some("x-forwarded-for".into());
+            config.client_auth_limits.per_subject = 0;
+            config.client_auth_limits.per_address = 2;
+        })
+        .await;
+        let client = app.create_client(true, &[CALLBACK], "public").await;
+        let attempt = |address: &str, secret: &str| {
+            let request = app
+                .http
+                .post(app.url("/oauth/token"))
+                // The trusted proxy appends the real client address last; earlier entries are the client's word.
+                .header("x-forwarded-for", format!("203.0.113.99, {address}"))
+                .form(&[("grant_type", "client_credentials"), ("client_id", client.id()), ("client_secret", secret)]);
+            async move { request.send().await.unwrap().status() }
+        };
+        assert_eq!(attempt("198.51.100.1", "wrong").await, StatusCode::UNAUTHORIZED);
+        assert_eq!(attempt("198.51.100.1", "wrong").await, StatusCode::UNAUTHORIZED);
+        assert_eq!(attempt("198.51.100.1", "wrong").await, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(attempt("198.51.100.2", client.secret()).await, StatusCode::OK, "another address is not blocked");
+    }
+}
