@@ -83,6 +83,11 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// Revokes every token of a refresh chain (RFC 9700 §4.14: a rotated refresh token was reused).
     async fn revoke_token_family(&self, family_id: i64, now: DateTime<Utc>) -> StoreResult<u64>;
 
+    /// Inserts many users in few statements (data imports, load tests); returns how many.
+    async fn import_users(&self, users: &[NewUser]) -> StoreResult<u64>;
+    /// Inserts many tokens in few statements (data imports, load tests); returns how many.
+    async fn import_access_tokens(&self, tokens: &[NewAccessToken]) -> StoreResult<u64>;
+
     // Consent and signing keys.
 
     /// The scopes a user granted an application, if any.

@@ -364,6 +364,59 @@ macro_rules! impl_identity {
                     Ok(revoked)
                 }
 
+                async fn import_users(&self, users: &[NewUser]) -> StoreResult<u64> {
+                    let now = ts(Utc::now());
+                    let mut inserted = 0;
+                    let mut tx = self.writer.begin().await?;
+                    // 8 parameters a row, well under both backends' per-statement limits.
+                    for chunk in users.chunks(1000) {
+                        let mut qb = sqlx::QueryBuilder::new(
+                            "INSERT INTO users (email, password_hash, first_name, last_name, phone, is_admin, created_at, updated_at) ",
+                        );
+                        qb.push_values(chunk, |mut row, user| {
+                            row.push_bind(&user.email)
+                                .push_bind(&user.password_hash)
+                                .push_bind(&user.first_name)
+                                .push_bind(&user.last_name)
+                                .push_bind(&user.phone)
+                                .push_bind(user.is_admin)
+                                .push_bind(now)
+                                .push_bind(now);
+                        });
+                        inserted += qb.build().execute(&mut *tx).await?.rows_affected();
+                    }
+                    tx.commit().await?;
+                    Ok(inserted)
+                }
+
+                async fn import_access_tokens(&self, tokens: &[NewAccessToken]) -> StoreResult<u64> {
+                    let mut inserted = 0;
+                    let mut tx = self.writer.begin().await?;
+                    for chunk in tokens.chunks(1000) {
+                        let mut qb = sqlx::QueryBuilder::new(
+                            "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, \
+                             scopes, authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, \
+                             family_id) ",
+                        );
+                        qb.push_values(chunk, |mut row, token| {
+                            row.push_bind(token.access_token_hash.as_bytes().to_vec())
+                                .push_bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
+                                .push_bind(token.application_id)
+                                .push_bind(token.user_id)
+                                .push_bind(token.scopes.to_string())
+                                .push_bind(token.authorization_code_id)
+                                .push_bind(token.previous_token_id)
+                                .push_bind(ts(token.created_at))
+                                .push_bind(ts(token.expires_at))
+                                .push_bind(token.refresh_expires_at.map(ts))
+                                .push_bind(token.family_id);
+                        });
+                        inserted += qb.build().execute(&mut *tx).await?.rows_affected();
+                    }
+                    tx.commit().await?;
+                    Ok(inserted)
+                }
+
                 async fn find_consent(&self, user_id: i64, application_id: i64) -> StoreResult<Option<ScopeSet>> {
                     let scopes: Option<String> =
                         sqlx::query_scalar("SELECT scopes FROM consents WHERE user_id = $1 AND application_id = $2")

@@ -228,3 +228,20 @@ async fn pool_stats_report_open_connections() {
         assert!(stats.idle <= stats.size, "{name}: {stats:?}");
     }
 }
+
+#[tokio::test]
+async fn imports_insert_many_rows_in_chunks() {
+    for Backend { name, store, .. } in backends().await {
+        let users: Vec<_> = (0..2500).map(|i| new_user(&format!("bulk{i}@example.com"))).collect();
+        assert_eq!(store.import_users(&users).await.unwrap(), 2500, "{name}");
+        let last = store.find_user_by_email("bulk2499@example.com").await.unwrap().unwrap();
+        assert_eq!(last.first_name, "Ann", "{name}");
+        let app = store.create_application(new_app("bulk")).await.unwrap();
+        let tokens: Vec<_> = (0..2500).map(|_| token(app.id, Some(last.id), None)).collect();
+        assert_eq!(store.import_access_tokens(&tokens).await.unwrap(), 2500, "{name}");
+        let found = store.find_access_token(&tokens[1234].access_token_hash).await.unwrap().unwrap();
+        assert_eq!(found.user_id, Some(last.id), "{name}");
+        let (by_refresh, _) = store.find_by_refresh_token(tokens[42].refresh_token_hash.as_ref().unwrap()).await.unwrap().unwrap();
+        assert!(by_refresh.is_active(Utc::now()), "{name}");
+    }
+}
