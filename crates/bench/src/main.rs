@@ -1,0 +1,218 @@
+//! `ticketbooth-bench`: prepares a data set, starts the release server on it, drives every
+//! scenario with wrk and reports requests per second, latency, errors and the server's memory.
+//! Run it through `bench/run`, which builds the release binaries and installs wrk first.
+
+mod prepare;
+mod report;
+mod scenarios;
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use prepare::Sizes;
+use report::{Measurement, Report};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Load benchmark for Ticketbooth.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The release `ticketbooth` binary to benchmark.
+    #[arg(long, default_value = "target/release/ticketbooth")]
+    server: PathBuf,
+    /// A few seconds per scenario and a small data set: the regression guard CI runs.
+    #[arg(long)]
+    quick: bool,
+    /// Load 1,000,000 live tokens and 100,000 users before measuring.
+    #[arg(long)]
+    large: bool,
+    /// Also run every scenario on this PostgreSQL server (a fresh schema is made).
+    #[arg(long, env = "BENCH_POSTGRES_URL")]
+    postgres: Option<String>,
+    /// Seconds per scenario (default 10, quick 3).
+    #[arg(long)]
+    duration: Option<u32>,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 32)]
+    connections: u32,
+    /// Where results.json, results.md and results.svg go.
+    #[arg(long, default_value = "bench/results")]
+    out: PathBuf,
+    /// Only these scenarios (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct WrkSummary {
+    requests: u64,
+    duration_us: u64,
+    errors: u64,
+    p50_us: u64,
+    p99_us: u64,
+}
+
+/// The server process, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn start_server(binary: &Path, database_url: &str) -> anyhow::Result<Server> {
+    let port = free_port()?;
+    let child = Command::new(binary)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+        .args(["--me-rate-limit", "0", "--sweep-interval", "0"])
+        .args(["--sign-in-failures-per-account", "0", "--sign-in-failures-per-address", "0"])
+        .args(["--client-auth-failures-per-client", "0", "--client-auth-failures-per-address", "0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| format!("start {}", binary.display()))?;
+    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            bail!("the server did not start listening");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(server)
+}
+
+/// Resident set size of a process, in MB.
+fn rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn run_wrk(
+    server: &Server,
+    scenario: &scenarios::Scenario,
+    seconds: u32,
+    connections: u32,
+    dir: &Path,
+) -> anyhow::Result<(WrkSummary, f64)> {
+    const THREADS: u32 = 2;
+    let script = dir.join(format!("{}.lua", scenario.name));
+    std::fs::write(&script, &scenario.script)?;
+    let mut wrk = Command::new("wrk")
+        .args(["-t", &THREADS.to_string(), "-c", &connections.to_string(), "-d", &format!("{seconds}s")])
+        .args(["--latency", "-s"])
+        .arg(&script)
+        .arg(&server.base)
+        .env("BENCH_THREADS", THREADS.to_string())
+        .env("BENCH_DATA", scenario.data.as_deref().map(Path::as_os_str).unwrap_or_default())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("run wrk (bench/run installs it)")?;
+    let mut peak = 0.0_f64;
+    while wrk.try_wait()?.is_none() {
+        peak = peak.max(rss_mb(server.child.id()));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let output = wrk.wait_with_output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("BENCH "))
+        .with_context(|| format!("wrk printed no summary for {}: {stdout}", scenario.name))?;
+    Ok((serde_json::from_str(line)?, peak))
+}
+
+async fn fresh_database(backend: &str, postgres: Option<&str>, dir: &Path) -> anyhow::Result<String> {
+    Ok(match (backend, postgres) {
+        ("postgres", Some(url)) => ticketbooth_store::postgres::create_isolated_schema(url).await?,
+        _ => dir.join("bench.db").to_string_lossy().into_owned(),
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let seconds = args.duration.unwrap_or(if args.quick { 3 } else { 10 });
+    // Enough single-use secrets for 20,000 requests a second, and sign-ins for 400 a second.
+    let sizes = Sizes {
+        filler_users: if args.large { 100_000 } else { 0 },
+        filler_tokens: if args.large { 1_000_000 } else { 0 },
+        bearer_tokens: 1_000,
+        single_use: 20_000 * seconds as usize,
+        sessions: 400 * seconds as usize,
+    };
+    let mut backends = vec!["sqlite"];
+    if args.postgres.is_some() {
+        backends.push("postgres");
+    }
+    let mut measurements = Vec::new();
+    for backend in backends {
+        let dir = std::env::temp_dir().join(format!("ticketbooth-bench-{}-{backend}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let database_url = fresh_database(backend, args.postgres.as_deref(), &dir).await?;
+        eprintln!("== {backend}: preparing the data set");
+        let store = ticketbooth_store::connect(&database_url, Default::default()).await?;
+        store.migrate().await?;
+        let files = prepare::prepare(&store, sizes, &dir).await?;
+        drop(store);
+
+        let server = start_server(&args.server, &database_url)?;
+        std::thread::sleep(Duration::from_millis(500));
+        let rss_idle = rss_mb(server.child.id());
+        let mut healthz_rate = None;
+        for scenario in scenarios::all(&files) {
+            if !args.only.is_empty() && !args.only.iter().any(|o| o == scenario.name) {
+                continue;
+            }
+            eprintln!("== {backend}: {} for {seconds} s", scenario.name);
+            let (summary, rss_peak) = run_wrk(&server, &scenario, seconds, args.connections, &dir)?;
+            let rate = summary.requests as f64 / (summary.duration_us.max(1) as f64 / 1e6);
+            let healthz = *healthz_rate.get_or_insert(rate);
+            measurements.push(Measurement {
+                backend: backend.into(),
+                scenario: scenario.name.into(),
+                requests: summary.requests,
+                requests_per_second: rate,
+                p50_ms: summary.p50_us as f64 / 1000.0,
+                p99_ms: summary.p99_us as f64 / 1000.0,
+                errors: summary.errors,
+                rss_idle_mb: rss_idle,
+                rss_peak_mb: rss_peak.max(rss_idle),
+                ratio_to_healthz: rate / healthz,
+            });
+        }
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    let report = Report {
+        date: chrono::Utc::now().to_rfc3339(),
+        machine: format!("{} cores", std::thread::available_parallelism().map_or(0, |n| n.get())),
+        connections: args.connections,
+        duration_seconds: seconds,
+        data_set: if args.large { "1,000,000 tokens, 100,000 users".into() } else { "small".into() },
+        measurements,
+    };
+    println!("{}", report.table());
+    report.write(&args.out)?;
+    let errors: u64 = report.measurements.iter().map(|m| m.errors).sum();
+    if errors > 0 {
+        bail!("{errors} requests failed");
+    }
+    Ok(())
+}
