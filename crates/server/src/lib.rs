@@ -33,12 +33,22 @@ pub struct AppState {
     pub store: DynStore,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
+    /// Bounds concurrent password hashing to the number of cores: each Argon2id verification
+    /// holds 19 MiB, so unbounded concurrency under a sign-in burst costs gigabytes and buys no
+    /// throughput.
+    pub password_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// Bundles a store and a configuration.
     pub fn new(store: DynStore, config: ServerConfig) -> AppState {
-        AppState { store, config: Arc::new(config), metrics: Arc::default() }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::default(),
+            password_slots: Arc::new(tokio::sync::Semaphore::new(cores)),
+        }
     }
 }
 

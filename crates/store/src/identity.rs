@@ -76,6 +76,9 @@ pub trait IdentityStore: Send + Sync + 'static {
     async fn create_access_token(&self, token: NewAccessToken) -> StoreResult<AccessToken>;
     /// Finds a token by the hash of its access token.
     async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessToken>>;
+    /// Finds a token by the hash of its access token together with its user, in one query: the
+    /// bearer check on every API request.
+    async fn find_access_token_with_user(&self, hash: &SecretHash) -> StoreResult<Option<(AccessToken, Option<User>)>>;
     /// Finds a token by the hash of its refresh token, returning also the refresh token's expiry.
     async fn find_by_refresh_token(&self, hash: &SecretHash) -> StoreResult<Option<(AccessToken, DateTime<Utc>)>>;
     /// Revokes one token pair (RFC 7009); false when it was already revoked.

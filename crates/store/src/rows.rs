@@ -371,3 +371,38 @@ impl From<SigningKeyRow> for SigningKey {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TokenWithUserRow {
+    #[sqlx(flatten)]
+    token: AccessTokenRow,
+    u_id: Option<i64>,
+    u_email: Option<String>,
+    u_password_hash: Option<String>,
+    u_first_name: Option<String>,
+    u_last_name: Option<String>,
+    u_phone: Option<String>,
+    u_birthday: Option<String>,
+    u_gender: Option<String>,
+    u_is_admin: Option<bool>,
+    u_created_at: Option<i64>,
+}
+
+impl TokenWithUserRow {
+    pub(crate) fn into_domain(self) -> StoreResult<(AccessToken, Option<User>)> {
+        let user = self.u_id.map(|id| User {
+            id,
+            email: self.u_email.unwrap_or_default(),
+            password_hash: self.u_password_hash.unwrap_or_default(),
+            first_name: self.u_first_name.unwrap_or_default(),
+            last_name: self.u_last_name.unwrap_or_default(),
+            phone: self.u_phone,
+            birthday: self.u_birthday,
+            gender: self.u_gender,
+            is_admin: self.u_is_admin.unwrap_or(false),
+            created_at: from_ts(self.u_created_at.unwrap_or_default()),
+        });
+        let (token, _) = self.token.into_domain()?;
+        Ok((token, user))
+    }
+}

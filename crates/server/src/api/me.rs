@@ -76,13 +76,9 @@ impl UserBody {
 pub(super) async fn show(State(state): State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
     let bearer = &request.bearer;
     bearer.require(Scope::Public)?;
-    let user_id = bearer.user_id()?;
-    enforce_rate_limit(&state, bearer.0.id).await?;
-    let user = state
-        .store
-        .find_user(user_id)
-        .await?
-        .ok_or_else(|| ApiError::invalid_token("The token's user no longer exists."))?;
+    bearer.user_id()?;
+    enforce_rate_limit(&state, bearer.token.id).await?;
+    let user = bearer.user.clone().ok_or_else(|| ApiError::invalid_token("The token's user no longer exists."))?;
     Ok(Json(MeResponse { user: UserBody::new(user, state.config.url("/static/avatar.svg")) }))
 }
 

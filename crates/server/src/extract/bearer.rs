@@ -13,25 +13,28 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, HeaderMap};
 use chrono::Utc;
 use ticketbooth_domain::access::Caller;
-use ticketbooth_domain::model::AccessToken;
+use ticketbooth_domain::model::{AccessToken, User};
 use ticketbooth_domain::secret::{looks_like_secret, SecretHash};
 use ticketbooth_domain::Scope;
 
-/// A request's valid, unexpired, unrevoked access token.
+/// A request's valid, unexpired, unrevoked access token, and its user (none for application tokens).
 #[derive(Debug, Clone)]
-pub(crate) struct Bearer(pub(crate) AccessToken);
+pub(crate) struct Bearer {
+    pub(crate) token: AccessToken,
+    pub(crate) user: Option<User>,
+}
 
 impl Bearer {
     /// The token's user, or 403 when it is an application (client-credentials) token.
     pub(crate) fn user_id(&self) -> Result<i64, ApiError> {
-        self.0.user_id.ok_or_else(|| {
+        self.token.user_id.ok_or_else(|| {
             ApiError::insufficient_scope("public", "This operation needs a user token, not an application token.")
         })
     }
 
     /// 403 unless the token carries `scope`.
     pub(crate) fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        if self.0.scopes.contains(scope) {
+        if self.token.scopes.contains(scope) {
             Ok(())
         } else {
             Err(ApiError::insufficient_scope(
@@ -43,10 +46,10 @@ impl Bearer {
 
     /// The token as an access-control subject, with the organizer owning its application.
     pub(crate) async fn caller(&self, state: &AppState) -> Result<Caller, ApiError> {
-        let app = state.store.find_application(self.0.application_id).await?;
+        let app = state.store.find_application(self.token.application_id).await?;
         Ok(Caller {
-            user_id: self.0.user_id,
-            scopes: self.0.scopes,
+            user_id: self.token.user_id,
+            scopes: self.token.scopes,
             app_organizer_id: app.and_then(|app| app.organizer_id),
         })
     }
@@ -131,8 +134,8 @@ impl FromRequest<AppState> for ApiRequest {
         if !looks_like_secret(token) {
             return Err(ApiError::invalid_token("The access token is invalid."));
         }
-        let bearer = match state.store.find_access_token(&SecretHash::of(token)).await? {
-            Some(token) if token.is_active(Utc::now()) => Bearer(token),
+        let bearer = match state.store.find_access_token_with_user(&SecretHash::of(token)).await? {
+            Some((token, user)) if token.is_active(Utc::now()) => Bearer { token, user },
             Some(_) => return Err(ApiError::invalid_token("The access token expired or was revoked.")),
             None => return Err(ApiError::invalid_token("The access token is invalid.")),
         };

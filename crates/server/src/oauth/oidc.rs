@@ -30,15 +30,12 @@ pub(super) struct UserInfo {
     responses((status = 200, body = UserInfo), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
     security(("user_token" = ["openid"]))
 )]
-pub(super) async fn userinfo(State(state): State<AppState>, request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
+pub(super) async fn userinfo(request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
     request.bearer.require(Scope::OpenId)?;
-    let user_id = request.bearer.user_id()?;
-    let user = state
-        .store
-        .find_user(user_id)
-        .await?
-        .ok_or_else(|| ApiError::invalid_token("The token's user no longer exists."))?;
-    Ok(Json(UserInfo { sub: subject(user.id), claims: UserClaims::for_scopes(&user, request.bearer.0.scopes) }))
+    request.bearer.user_id()?;
+    let user =
+        request.bearer.user.as_ref().ok_or_else(|| ApiError::invalid_token("The token's user no longer exists."))?;
+    Ok(Json(UserInfo { sub: subject(user.id), claims: UserClaims::for_scopes(user, request.bearer.token.scopes) }))
 }
 
 /// Doorkeeper's token info: the bearer token's own details.
@@ -68,7 +65,7 @@ pub(super) async fn token_info(
     State(state): State<AppState>,
     request: ApiRequest,
 ) -> Result<Json<TokenInfo>, ApiError> {
-    let token = &request.bearer.0;
+    let token = &request.bearer.token;
     let app = state.store.find_application(token.application_id).await?;
     Ok(Json(TokenInfo {
         resource_owner_id: token.user_id,

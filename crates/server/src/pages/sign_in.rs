@@ -114,7 +114,8 @@ pub(super) async fn submit(
 
     let user = state.store.find_user_by_email(&email).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
-    // Argon2id takes tens of milliseconds of CPU: keep it off the async workers.
+    // Argon2id takes tens of milliseconds of CPU: keep it off the async workers, one per core.
+    let slot = state.password_slots.clone().acquire_owned().await.ok();
     let verified = tokio::task::spawn_blocking(move || match stored_hash {
         Some(stored) => password::verify(&password, &stored),
         None => {
@@ -124,6 +125,7 @@ pub(super) async fn submit(
     })
     .await
     .unwrap_or(false);
+    drop(slot);
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("sign-in failed");
         state.metrics.sign_in_failed();

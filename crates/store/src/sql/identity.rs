@@ -5,7 +5,8 @@ macro_rules! impl_identity {
     ($store:ty, $migrations:literal, $conn:ty) => {
         const _: () = {
             use $crate::rows::{
-                from_ts, ts, AccessTokenRow, ApplicationRow, AuthorizationCodeRow, SessionRow, SigningKeyRow, UserRow,
+                from_ts, ts, AccessTokenRow, ApplicationRow, AuthorizationCodeRow, SessionRow, SigningKeyRow, TokenWithUserRow,
+                UserRow,
             };
             use $crate::{StoreError, StoreResult};
             use chrono::{DateTime, Utc};
@@ -320,6 +321,21 @@ macro_rules! impl_identity {
                     .fetch_optional(&self.reader)
                     .await?;
                     Ok(row.map(AccessTokenRow::into_domain).transpose()?.map(|(token, _)| token))
+                }
+
+                async fn find_access_token_with_user(
+                    &self,
+                    hash: &SecretHash,
+                ) -> StoreResult<Option<(AccessToken, Option<User>)>> {
+                    let row: Option<TokenWithUserRow> = sqlx::query_as(concat!(
+                        "SELECT ",
+                        $crate::sql::token_with_user_columns!(),
+                        " FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.access_token_hash = $1"
+                    ))
+                    .bind(hash.as_bytes().as_slice())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    row.map(TokenWithUserRow::into_domain).transpose()
                 }
 
                 async fn find_by_refresh_token(

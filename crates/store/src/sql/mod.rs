@@ -9,6 +9,16 @@ macro_rules! user_columns {
         "id, email, password_hash, first_name, last_name, phone, birthday, gender, is_admin, created_at"
     };
 }
+/// Token and user columns for `FROM access_tokens t LEFT JOIN users u`, user columns prefixed `u_`.
+macro_rules! token_with_user_columns {
+    () => {
+        "t.id, t.application_id, t.user_id, t.scopes, t.created_at, t.expires_at, t.revoked_at, \
+         t.refresh_token_hash IS NOT NULL AS has_refresh_token, t.refresh_expires_at, t.family_id, \
+         u.id AS u_id, u.email AS u_email, u.password_hash AS u_password_hash, u.first_name AS u_first_name, \
+         u.last_name AS u_last_name, u.phone AS u_phone, u.birthday AS u_birthday, u.gender AS u_gender, \
+         u.is_admin AS u_is_admin, u.created_at AS u_created_at"
+    };
+}
 macro_rules! application_columns {
     () => {
         "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, created_at"
@@ -68,5 +78,5 @@ macro_rules! impl_store {
 
 pub(crate) use {
     access_token_columns, application_columns, code_columns, event_columns, impl_store, order_columns, ticket_columns,
-    ticket_type_columns, user_columns,
+    ticket_type_columns, token_with_user_columns, user_columns,
 };

@@ -241,7 +241,8 @@ async fn imports_insert_many_rows_in_chunks() {
         assert_eq!(store.import_access_tokens(&tokens).await.unwrap(), 2500, "{name}");
         let found = store.find_access_token(&tokens[1234].access_token_hash).await.unwrap().unwrap();
         assert_eq!(found.user_id, Some(last.id), "{name}");
-        let (by_refresh, _) = store.find_by_refresh_token(tokens[42].refresh_token_hash.as_ref().unwrap()).await.unwrap().unwrap();
+        let (by_refresh, _) =
+            store.find_by_refresh_token(tokens[42].refresh_token_hash.as_ref().unwrap()).await.unwrap().unwrap();
         assert!(by_refresh.is_active(Utc::now()), "{name}");
     }
 }
