@@ -33,8 +33,11 @@ impl PgStore {
     /// Connects to the database a `postgres://` URL names.
     pub async fn open(url: &str, settings: PoolSettings) -> StoreResult<PgStore> {
         let options = PgConnectOptions::from_str(url)?;
+        // No ping before each use: it would double the round trips of every query; a broken
+        // connection fails its query instead, and the pool replaces it.
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
+            .test_before_acquire(false)
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await?;
