@@ -1,17 +1,17 @@
 //! The PostgreSQL backend: one pool serves reads and writes; PostgreSQL's row locks settle races
 //! between instances (the single-use guards in [`crate::sql`] block, then match nothing).
 
-use crate::StoreResult;
+use crate::{PoolStats, StoreResult};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres};
 use std::str::FromStr;
 use std::time::Duration;
 
 /// Ticketbooth's store on PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    writer: PgPool,
-    reader: PgPool,
+    pool: PgPool,
 }
 
 /// Pool settings for [`PgStore::open`].
@@ -41,11 +41,21 @@ impl PgStore {
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await?;
-        Ok(PgStore { writer: pool.clone(), reader: pool })
+        Ok(PgStore { pool })
     }
 
-    fn pools(&self) -> [&PgPool; 1] {
-        [&self.writer]
+    /// A connection for writing; PostgreSQL takes writes on any connection.
+    async fn write(&self) -> StoreResult<PoolConnection<Postgres>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// A connection for reading.
+    async fn read(&self) -> StoreResult<PoolConnection<Postgres>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    fn stats(&self) -> PoolStats {
+        PoolStats { size: self.pool.size(), idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX) }
     }
 }
 

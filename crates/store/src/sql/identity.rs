@@ -43,21 +43,18 @@ macro_rules! impl_identity {
             #[async_trait::async_trait]
             impl $crate::IdentityStore for $store {
                 async fn migrate(&self) -> StoreResult<()> {
-                    sqlx::migrate!($migrations).run(&self.writer).await?;
+                    let mut conn = self.write().await?;
+                    sqlx::migrate!($migrations).run_direct(&mut *conn).await?;
                     Ok(())
                 }
 
                 async fn ping(&self) -> StoreResult<()> {
-                    sqlx::query("SELECT 1").execute(&self.reader).await?;
+                    sqlx::query("SELECT 1").execute(&mut *self.read().await?).await?;
                     Ok(())
                 }
 
                 fn pool_stats(&self) -> $crate::PoolStats {
-                    self.pools()
-                        .iter().fold($crate::PoolStats::default(), |stats, pool| $crate::PoolStats {
-                        size: stats.size + pool.size(),
-                        idle: stats.idle + u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
-                    })
+                    self.stats()
                 }
 
                 async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
@@ -77,7 +74,7 @@ macro_rules! impl_identity {
                         deleted += sqlx::query(statement)
                             .bind(ts(now))
                             .bind(i64::from(limit))
-                            .execute(&self.writer)
+                            .execute(&mut *self.write().await?)
                             .await?
                             .rows_affected();
                     }
@@ -97,7 +94,7 @@ macro_rules! impl_identity {
                     .bind(&user.phone)
                     .bind(user.is_admin)
                     .bind(ts(Utc::now()))
-                    .fetch_one(&self.writer)
+                    .fetch_one(&mut *self.write().await?)
                     .await?;
                     Ok(row.into())
                 }
@@ -106,7 +103,7 @@ macro_rules! impl_identity {
                     let row: Option<UserRow> =
                         sqlx::query_as(concat!("SELECT ", $crate::sql::user_columns!(), " FROM users WHERE email = $1"))
                             .bind(email)
-                            .fetch_optional(&self.reader)
+                            .fetch_optional(&mut *self.read().await?)
                             .await?;
                     Ok(row.map(Into::into))
                 }
@@ -115,13 +112,14 @@ macro_rules! impl_identity {
                     let row: Option<UserRow> =
                         sqlx::query_as(concat!("SELECT ", $crate::sql::user_columns!(), " FROM users WHERE id = $1"))
                             .bind(id)
-                            .fetch_optional(&self.reader)
+                            .fetch_optional(&mut *self.read().await?)
                             .await?;
                     Ok(row.map(Into::into))
                 }
 
                 async fn create_organizer(&self, name: &str, member_ids: &[i64]) -> StoreResult<Organizer> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut conn = self.write().await?;
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let id: i64 =
                         sqlx::query_scalar("INSERT INTO organizers (name, created_at) VALUES ($1, $2) RETURNING id")
                             .bind(name)
@@ -145,7 +143,7 @@ macro_rules! impl_identity {
                 async fn find_organizer(&self, id: i64) -> StoreResult<Option<Organizer>> {
                     let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM organizers WHERE id = $1")
                         .bind(id)
-                        .fetch_optional(&self.reader)
+                        .fetch_optional(&mut *self.read().await?)
                         .await?;
                     Ok(row.map(|(id, name)| Organizer { id, name }))
                 }
@@ -163,7 +161,7 @@ macro_rules! impl_identity {
                     .bind(app.scopes.to_string())
                     .bind(app.organizer_id)
                     .bind(ts(Utc::now()))
-                    .fetch_one(&self.writer)
+                    .fetch_one(&mut *self.write().await?)
                     .await?;
                     row.into_domain()
                 }
@@ -175,7 +173,7 @@ macro_rules! impl_identity {
                         " FROM applications WHERE id = $1"
                     ))
                     .bind(id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.read().await?)
                     .await?;
                     row.map(ApplicationRow::into_domain).transpose()
                 }
@@ -187,7 +185,7 @@ macro_rules! impl_identity {
                         " FROM applications WHERE client_id = $1"
                     ))
                     .bind(client_id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.read().await?)
                     .await?;
                     row.map(ApplicationRow::into_domain).transpose()
                 }
@@ -203,7 +201,7 @@ macro_rules! impl_identity {
                     .bind(session.authenticated_at.map(ts))
                     .bind(ts(Utc::now()))
                     .bind(ts(session.expires_at))
-                    .execute(&self.writer)
+                    .execute(&mut *self.write().await?)
                     .await?;
                     Ok(())
                 }
@@ -219,7 +217,7 @@ macro_rules! impl_identity {
                     )
                     .bind(id_hash.as_bytes().as_slice())
                     .bind(ts(now))
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.read().await?)
                     .await?;
                     row.map(SessionRow::into_domain).transpose()
                 }
@@ -227,7 +225,7 @@ macro_rules! impl_identity {
                 async fn delete_session(&self, id_hash: &SecretHash) -> StoreResult<()> {
                     sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1")
                         .bind(id_hash.as_bytes().as_slice())
-                        .execute(&self.writer)
+                        .execute(&mut *self.write().await?)
                         .await?;
                     Ok(())
                 }
@@ -249,7 +247,7 @@ macro_rules! impl_identity {
                     .bind(ts(code.auth_time))
                     .bind(ts(code.created_at))
                     .bind(ts(code.expires_at))
-                    .execute(&self.writer)
+                    .execute(&mut *self.write().await?)
                     .await?;
                     Ok(())
                 }
@@ -264,7 +262,7 @@ macro_rules! impl_identity {
                         " FROM authorization_codes WHERE code_hash = $1"
                     ))
                     .bind(code_hash.as_bytes().as_slice())
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.read().await?)
                     .await?;
                     row.map(AuthorizationCodeRow::into_domain).transpose()
                 }
@@ -274,7 +272,8 @@ macro_rules! impl_identity {
                     code_id: i64,
                     token: NewAccessToken,
                 ) -> StoreResult<Option<AccessToken>> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut conn = self.write().await?;
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     // The guard `redeemed_at IS NULL` makes the claim single-use: a concurrent
                     // redemption blocks on the row and then matches nothing.
                     let claimed = sqlx::query(
@@ -300,14 +299,14 @@ macro_rules! impl_identity {
                     )
                     .bind(ts(now))
                     .bind(code_id)
-                    .execute(&self.writer)
+                    .execute(&mut *self.write().await?)
                     .await?
                     .rows_affected();
                     Ok(revoked)
                 }
 
                 async fn create_access_token(&self, token: NewAccessToken) -> StoreResult<AccessToken> {
-                    let mut conn = self.writer.acquire().await?;
+                    let mut conn = self.write().await?;
                     insert_token(&mut conn, &token).await
                 }
 
@@ -318,7 +317,7 @@ macro_rules! impl_identity {
                         " FROM access_tokens WHERE access_token_hash = $1"
                     ))
                     .bind(hash.as_bytes().as_slice())
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.read().await?)
                     .await?;
                     Ok(row.map(AccessTokenRow::into_domain).transpose()?.map(|(token, _)| token))
                 }
@@ -333,7 +332,7 @@ macro_rules! impl_identity {
                         " FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.access_token_hash = $1"
                     ))
                     .bind(hash.as_bytes().as_slice())
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.read().await?)
                     .await?;
                     row.map(TokenWithUserRow::into_domain).transpose()
                 }
@@ -348,7 +347,7 @@ macro_rules! impl_identity {
                         " FROM access_tokens WHERE refresh_token_hash = $1"
                     ))
                     .bind(hash.as_bytes().as_slice())
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.read().await?)
                     .await?;
                     match row.map(AccessTokenRow::into_domain).transpose()? {
                         Some((token, Some(refresh_expires_at))) => Ok(Some((token, refresh_expires_at))),
@@ -361,7 +360,7 @@ macro_rules! impl_identity {
                     let revoked = sqlx::query("UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                         .bind(ts(now))
                         .bind(token_id)
-                        .execute(&self.writer)
+                        .execute(&mut *self.write().await?)
                         .await?
                         .rows_affected();
                     Ok(revoked == 1)
@@ -374,7 +373,7 @@ macro_rules! impl_identity {
                     )
                     .bind(ts(now))
                     .bind(family_id)
-                    .execute(&self.writer)
+                    .execute(&mut *self.write().await?)
                     .await?
                     .rows_affected();
                     Ok(revoked)
@@ -383,7 +382,8 @@ macro_rules! impl_identity {
                 async fn import_users(&self, users: &[NewUser]) -> StoreResult<u64> {
                     let now = ts(Utc::now());
                     let mut inserted = 0;
-                    let mut tx = self.writer.begin().await?;
+                    let mut conn = self.write().await?;
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     // 8 parameters a row, well under both backends' per-statement limits.
                     for chunk in users.chunks(1000) {
                         let mut qb = sqlx::QueryBuilder::new(
@@ -407,7 +407,8 @@ macro_rules! impl_identity {
 
                 async fn import_access_tokens(&self, tokens: &[NewAccessToken]) -> StoreResult<u64> {
                     let mut inserted = 0;
-                    let mut tx = self.writer.begin().await?;
+                    let mut conn = self.write().await?;
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     for chunk in tokens.chunks(1000) {
                         let mut qb = sqlx::QueryBuilder::new(
                             "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, \
@@ -438,7 +439,7 @@ macro_rules! impl_identity {
                         sqlx::query_scalar("SELECT scopes FROM consents WHERE user_id = $1 AND application_id = $2")
                             .bind(user_id)
                             .bind(application_id)
-                            .fetch_optional(&self.reader)
+                            .fetch_optional(&mut *self.read().await?)
                             .await?;
                     scopes
                         .map(|s| ScopeSet::parse(&s).map_err(|err| StoreError::Corrupt(format!("consent scopes: {err}"))))
@@ -461,7 +462,7 @@ macro_rules! impl_identity {
                     .bind(application_id)
                     .bind(scopes.to_string())
                     .bind(ts(now))
-                    .execute(&self.writer)
+                    .execute(&mut *self.write().await?)
                     .await?;
                     Ok(())
                 }
@@ -471,7 +472,7 @@ macro_rules! impl_identity {
                         "SELECT application_id, scopes, updated_at FROM consents WHERE user_id = $1 ORDER BY updated_at DESC",
                     )
                     .bind(user_id)
-                    .fetch_all(&self.reader)
+                    .fetch_all(&mut *self.read().await?)
                     .await?;
                     let mut consents = Vec::with_capacity(rows.len());
                     for (application_id, scopes, granted_at) in rows {
@@ -485,7 +486,8 @@ macro_rules! impl_identity {
                 }
 
                 async fn revoke_consent(&self, user_id: i64, application_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut conn = self.write().await?;
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     sqlx::query("DELETE FROM consents WHERE user_id = $1 AND application_id = $2")
                         .bind(user_id)
                         .bind(application_id)
@@ -511,7 +513,8 @@ macro_rules! impl_identity {
                     now: DateTime<Utc>,
                     previous_published_until: DateTime<Utc>,
                 ) -> StoreResult<SigningKey> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut conn = self.write().await?;
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     sqlx::query(
                         "UPDATE signing_keys SET retired_at = $1, published_until = $2 WHERE retired_at IS NULL",
                     )
@@ -541,7 +544,7 @@ macro_rules! impl_identity {
                          FROM signing_keys WHERE retired_at IS NULL OR published_until > $1 ORDER BY id DESC",
                     )
                     .bind(ts(now))
-                    .fetch_all(&self.reader)
+                    .fetch_all(&mut *self.read().await?)
                     .await?;
                     Ok(rows.into_iter().map(Into::into).collect())
                 }
@@ -551,7 +554,8 @@ macro_rules! impl_identity {
                     old_token_id: i64,
                     successor: NewAccessToken,
                 ) -> StoreResult<Option<AccessToken>> {
-                    let mut tx = self.writer.begin().await?;
+                    let mut conn = self.write().await?;
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let revoked =
                         sqlx::query("UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                             .bind(ts(successor.created_at))

@@ -66,8 +66,8 @@ macro_rules! ticket_columns {
 pub(crate) mod identity;
 pub(crate) mod ticketing;
 
-/// Implements [`Store`](crate::Store) for a backend struct with `writer` and `reader` pools of
-/// connection type `$conn` on database `$db` (and a `pools()` method listing the distinct pools),
+/// Implements [`Store`](crate::Store) for a backend struct with connections of
+/// connection type `$conn` on database `$db` (and `write()`, `read()` and `stats()` methods),
 /// migrated from the folder `$migrations`.
 macro_rules! impl_store {
     ($store:ty, $migrations:literal, $conn:ty, $db:ty) => {

@@ -87,7 +87,7 @@ macro_rules! impl_ticketing {
                     if let Some(b) = b {
                         query = query.bind(b.to_owned());
                     }
-                    Ok(query.fetch_optional(&self.writer).await?.map(Into::into))
+                    Ok(query.fetch_optional(&mut *self.write().await?).await?.map(Into::into))
                 }
 
                 async fn by_external_id(&self, event_id: i64, external_id: Option<&str>) -> StoreResult<Option<Ticket>> {
@@ -109,7 +109,7 @@ macro_rules! impl_ticketing {
                         separated.push_bind(*id);
                     }
                     qb.push(") ORDER BY id");
-                    Ok(qb.build_query_as::<(i64, i64)>().fetch_all(&self.reader).await?)
+                    Ok(qb.build_query_as::<(i64, i64)>().fetch_all(&mut *self.read().await?).await?)
                 }
             }
 
@@ -117,7 +117,8 @@ macro_rules! impl_ticketing {
             impl $crate::TicketStore for $store {
                 async fn create_event(&self, event: NewEvent) -> StoreResult<(Event, Vec<TicketType>)> {
                     let now = ts(Utc::now());
-                    let mut tx = self.writer.begin().await?;
+                    let mut conn = self.write().await?;
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let row: EventRow = sqlx::query_as(concat!(
                         "INSERT INTO events (organizer_id, title, description, description_en, location_name, cover_url, \
                          poster_url, status, start_at, end_at, api_ticket_quota, created_at, updated_at) \
@@ -161,7 +162,7 @@ macro_rules! impl_ticketing {
                     let row: Option<EventRow> =
                         sqlx::query_as(concat!("SELECT ", $crate::sql::event_columns!(), " FROM events WHERE id = $1"))
                             .bind(id)
-                            .fetch_optional(&self.reader)
+                            .fetch_optional(&mut *self.read().await?)
                             .await?;
                     Ok(row.map(Into::into))
                 }
@@ -173,7 +174,7 @@ macro_rules! impl_ticketing {
                         " FROM ticket_types WHERE id = $1"
                     ))
                     .bind(id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.read().await?)
                     .await?;
                     Ok(row.map(Into::into))
                 }
@@ -184,14 +185,15 @@ macro_rules! impl_ticketing {
                     )
                     .bind(organizer_id)
                     .bind(user_id)
-                    .fetch_optional(&self.reader)
+                    .fetch_optional(&mut *self.read().await?)
                     .await?;
                     Ok(found.is_some())
                 }
 
                 async fn create_order(&self, order: NewOrder, reference_codes: Vec<String>) -> StoreResult<Order> {
                     let now = ts(Utc::now());
-                    let mut tx = self.writer.begin().await?;
+                    let mut conn = self.write().await?;
+                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     let quota: Option<(Option<i64>, i64)> = sqlx::query_as(
                         "SELECT quota, (SELECT COUNT(*) FROM tickets WHERE ticket_type_id = $1) \
                          FROM ticket_types WHERE id = $1 AND event_id = $2",
@@ -258,11 +260,11 @@ macro_rules! impl_ticketing {
                     };
                     let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM events");
                     filter(&mut count);
-                    let total: i64 = count.build_query_scalar().fetch_one(&self.reader).await?;
+                    let total: i64 = count.build_query_scalar().fetch_one(&mut *self.read().await?).await?;
                     let mut select = QueryBuilder::<$db>::new(concat!("SELECT ", $crate::sql::event_columns!(), " FROM events"));
                     filter(&mut select);
                     push_order_and_page(&mut select, listing, "");
-                    let rows: Vec<EventRow> = select.build_query_as().fetch_all(&self.reader).await?;
+                    let rows: Vec<EventRow> = select.build_query_as().fetch_all(&mut *self.read().await?).await?;
                     Ok(Page { items: rows.into_iter().map(Into::into).collect(), total: total.max(0) as u64 })
                 }
 
@@ -287,11 +289,11 @@ macro_rules! impl_ticketing {
                     };
                     let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM orders");
                     filter(&mut count);
-                    let total: i64 = count.build_query_scalar().fetch_one(&self.reader).await?;
+                    let total: i64 = count.build_query_scalar().fetch_one(&mut *self.read().await?).await?;
                     let mut select = QueryBuilder::<$db>::new(concat!("SELECT ", $crate::sql::order_columns!(), " FROM orders"));
                     filter(&mut select);
                     push_order_and_page(&mut select, listing, "");
-                    let rows: Vec<OrderRow> = select.build_query_as().fetch_all(&self.reader).await?;
+                    let rows: Vec<OrderRow> = select.build_query_as().fetch_all(&mut *self.read().await?).await?;
                     let order_ids: Vec<i64> = rows.iter().map(OrderRow::id).collect();
                     let pairs = self.ticket_ids_of_orders(&order_ids).await?;
                     let items = rows
@@ -308,11 +310,11 @@ macro_rules! impl_ticketing {
                 async fn list_tickets(&self, query: TicketQuery<'_>) -> StoreResult<Page<Ticket>> {
                     let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM tickets t");
                     push_ticket_where(&mut count, &query);
-                    let total: i64 = count.build_query_scalar().fetch_one(&self.reader).await?;
+                    let total: i64 = count.build_query_scalar().fetch_one(&mut *self.read().await?).await?;
                     let mut select = QueryBuilder::<$db>::new(TICKET_FROM);
                     push_ticket_where(&mut select, &query);
                     push_order_and_page(&mut select, query.listing, "t.");
-                    let rows: Vec<TicketRow> = select.build_query_as().fetch_all(&self.reader).await?;
+                    let rows: Vec<TicketRow> = select.build_query_as().fetch_all(&mut *self.read().await?).await?;
                     Ok(Page { items: rows.into_iter().map(Into::into).collect(), total: total.max(0) as u64 })
                 }
 
@@ -322,50 +324,63 @@ macro_rules! impl_ticketing {
                         return Ok(TicketCreation::Existing(found));
                     }
                     let now = ts(ticket.now);
-                    let mut tx = self.writer.begin().await?;
-                    // Reserving a quota slot locks the event's row, so concurrent creations for one
-                    // event queue here and each sees the others' committed tickets.
-                    let reserved = sqlx::query(
-                        "UPDATE events SET api_tickets_issued = api_tickets_issued + 1 \
-                         WHERE id = $1 AND api_tickets_issued < api_ticket_quota",
-                    )
-                    .bind(ticket.event_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if reserved != 1 {
-                        tx.rollback().await?;
-                        return Ok(match self.by_external_id(ticket.event_id, ticket.external_id.as_deref()).await? {
-                            Some(found) => TicketCreation::Existing(found),
-                            None => TicketCreation::QuotaExceeded,
-                        });
-                    }
-                    let inserted: Option<i64> = sqlx::query_scalar(
-                        "INSERT INTO tickets (event_id, ticket_type_id, status, firstname, lastname, email, phone, \
-                         reference_code, kind, external_id, registered_at, created_at, updated_at) \
-                         VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, 'external', $8, $9, $9, $9) \
-                         ON CONFLICT DO NOTHING RETURNING id",
-                    )
-                    .bind(ticket.event_id)
-                    .bind(ticket.ticket_type_id)
-                    .bind(&ticket.firstname)
-                    .bind(&ticket.lastname)
-                    .bind(&ticket.email)
-                    .bind(&ticket.phone)
-                    .bind(&ticket.reference_code)
-                    .bind(&ticket.external_id)
-                    .bind(now)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let Some(id) = inserted else {
-                        // A unique key was taken: the external id (a replay) or the reference code.
-                        tx.rollback().await?;
-                        return Ok(match self.by_external_id(ticket.event_id, ticket.external_id.as_deref()).await? {
-                            Some(found) => TicketCreation::Existing(found),
-                            None => TicketCreation::ReferenceTaken,
-                        });
+                    let inserted = {
+                        let mut conn = self.write().await?;
+                        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                        // Reserving a quota slot locks the event's row, so concurrent creations for
+                        // one event queue here and each sees the others' committed tickets.
+                        let reserved = sqlx::query(
+                            "UPDATE events SET api_tickets_issued = api_tickets_issued + 1 \
+                             WHERE id = $1 AND api_tickets_issued < api_ticket_quota",
+                        )
+                        .bind(ticket.event_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if reserved != 1 {
+                            tx.rollback().await?;
+                            Err(TicketCreation::QuotaExceeded)
+                        } else {
+                            let id: Option<i64> = sqlx::query_scalar(
+                                "INSERT INTO tickets (event_id, ticket_type_id, status, firstname, lastname, email, \
+                                 phone, reference_code, kind, external_id, registered_at, created_at, updated_at) \
+                                 VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, 'external', $8, $9, $9, $9) \
+                                 ON CONFLICT DO NOTHING RETURNING id",
+                            )
+                            .bind(ticket.event_id)
+                            .bind(ticket.ticket_type_id)
+                            .bind(&ticket.firstname)
+                            .bind(&ticket.lastname)
+                            .bind(&ticket.email)
+                            .bind(&ticket.phone)
+                            .bind(&ticket.reference_code)
+                            .bind(&ticket.external_id)
+                            .bind(now)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            match id {
+                                Some(id) => {
+                                    tx.commit().await?;
+                                    Ok(id)
+                                }
+                                // A unique key was taken: the external id (a replay) or the reference code.
+                                None => {
+                                    tx.rollback().await?;
+                                    Err(TicketCreation::ReferenceTaken)
+                                }
+                            }
+                        }
                     };
-                    tx.commit().await?;
+                    // The writer is released here: what follows may read through it.
+                    let id = match inserted {
+                        Ok(id) => id,
+                        Err(refusal) => {
+                            return Ok(match self.by_external_id(ticket.event_id, ticket.external_id.as_deref()).await? {
+                                Some(found) => TicketCreation::Existing(found),
+                                None => refusal,
+                            })
+                        }
+                    };
                     let created = self.ticket_where("t.id = $1", id, None).await?.ok_or(StoreError::NotFound)?;
                     Ok(TicketCreation::Created(created))
                 }
@@ -391,7 +406,7 @@ macro_rules! impl_ticketing {
                         Err(id) => query.bind(*id),
                         Ok(code) => query.bind(code.clone()),
                     };
-                    let revoked = query.bind(reason).bind(ts(now)).fetch_optional(&self.writer).await?;
+                    let revoked = query.bind(reason).bind(ts(now)).fetch_optional(&mut *self.write().await?).await?;
                     if let Some(id) = revoked {
                         let ticket = self.ticket_where("t.id = $1", id, None).await?.ok_or(StoreError::NotFound)?;
                         return Ok(Invalidation::Revoked(Box::new(ticket)));
@@ -413,7 +428,7 @@ macro_rules! impl_ticketing {
                     )
                     .bind(ts(now))
                     .bind(ticket_id)
-                    .execute(&self.writer)
+                    .execute(&mut *self.write().await?)
                     .await?
                     .rows_affected();
                     Ok(updated == 1)
@@ -422,7 +437,7 @@ macro_rules! impl_ticketing {
                 async fn find_ticket_by_reference(&self, event_id: i64, reference_code: &str) -> StoreResult<Option<Ticket>> {
                     let sql = format!("{TICKET_FROM} WHERE t.event_id = $1 AND t.reference_code = $2");
                     let row: Option<TicketRow> =
-                        sqlx::query_as(&sql).bind(event_id).bind(reference_code).fetch_optional(&self.reader).await?;
+                        sqlx::query_as(&sql).bind(event_id).bind(reference_code).fetch_optional(&mut *self.read().await?).await?;
                     Ok(row.map(Into::into))
                 }
 
@@ -431,7 +446,7 @@ macro_rules! impl_ticketing {
                         sqlx::query_scalar("SELECT hits FROM rate_limits WHERE key = $1 AND window_start = $2")
                             .bind(key)
                             .bind(ts(window_start))
-                            .fetch_optional(&self.reader)
+                            .fetch_optional(&mut *self.read().await?)
                             .await?;
                     Ok(u32::try_from(hits.unwrap_or(0)).unwrap_or(u32::MAX))
                 }
@@ -443,7 +458,7 @@ macro_rules! impl_ticketing {
                     )
                     .bind(key)
                     .bind(ts(window_start))
-                    .fetch_one(&self.writer)
+                    .fetch_one(&mut *self.write().await?)
                     .await?;
                     Ok(u32::try_from(hits).unwrap_or(u32::MAX))
                 }
