@@ -45,7 +45,7 @@ pub(crate) struct DataFiles {
 
 fn progress(label: &str, done: usize, total: usize, started: Instant) {
     const WIDTH: usize = 30;
-    let filled = if total == 0 { WIDTH } else { done * WIDTH / total };
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
     eprint!(
         "\r  {label:<14} [{}{}] {done:>9}/{total} {:>5.1}s",
         "#".repeat(filled),

@@ -33,22 +33,21 @@ pub struct AppState {
     pub store: DynStore,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
-    /// Bounds concurrent password hashing to the number of cores: each Argon2id verification
-    /// holds 19 MiB, so unbounded concurrency under a sign-in burst costs gigabytes and buys no
-    /// throughput.
-    pub password_slots: Arc<tokio::sync::Semaphore>,
+    /// Where Argon2id runs: one thread per core, each with its own 19 MiB of working memory, so a
+    /// sign-in burst queues instead of costing gigabytes, and never blocks the async workers.
+    pub passwords: Arc<rayon::ThreadPool>,
 }
 
 impl AppState {
     /// Bundles a store and a configuration.
     pub fn new(store: DynStore, config: ServerConfig) -> AppState {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        AppState {
-            store,
-            config: Arc::new(config),
-            metrics: Arc::default(),
-            password_slots: Arc::new(tokio::sync::Semaphore::new(cores)),
-        }
+        let passwords = rayon::ThreadPoolBuilder::new()
+            .num_threads(cores)
+            .thread_name(|i| format!("argon2-{i}"))
+            .build()
+            .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().build().expect("a thread pool"));
+        AppState { store, config: Arc::new(config), metrics: Arc::default(), passwords: Arc::new(passwords) }
     }
 }
 

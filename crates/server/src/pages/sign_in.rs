@@ -114,18 +114,19 @@ pub(super) async fn submit(
 
     let user = state.store.find_user_by_email(&email).await?;
     let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
-    // Argon2id takes tens of milliseconds of CPU: keep it off the async workers, one per core.
-    let slot = state.password_slots.clone().acquire_owned().await.ok();
-    let verified = tokio::task::spawn_blocking(move || match stored_hash {
-        Some(stored) => password::verify(&password, &stored),
-        None => {
-            password::verify_against_dummy(&password);
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
-    drop(slot);
+    // Argon2id takes tens of milliseconds of CPU: it runs on the password threads.
+    let (sender, verified) = tokio::sync::oneshot::channel();
+    state.passwords.spawn(move || {
+        let matches = match stored_hash {
+            Some(stored) => password::verify(&password, &stored),
+            None => {
+                password::verify_against_dummy(&password);
+                false
+            }
+        };
+        let _ = sender.send(matches);
+    });
+    let verified = verified.await.unwrap_or(false);
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("sign-in failed");
         state.metrics.sign_in_failed();
