@@ -94,7 +94,8 @@ impl SqliteStore {
 
     fn stats(&self) -> PoolStats {
         let connections = std::iter::once(&*self.writer).chain(&self.readers.connections);
-        let (size, idle) = connections.fold((0, 0), |(size, idle), c| (size + 1, idle + u32::from(c.try_lock().is_ok())));
+        let (size, idle) =
+            connections.fold((0, 0), |(size, idle), c| (size + 1, idle + u32::from(c.try_lock().is_ok())));
         PoolStats { size, idle }
     }
 }
