@@ -2,7 +2,7 @@
 //! organizer's events (#5) and every ticket of one event (#6).
 
 use super::models::{EventBody, EventList, OrderBody, OrderList, TicketBody, TicketList};
-use super::{authorize_organizer, event_of, existing_organizer, listing, PathIds};
+use super::{authorize_organizer, existing_organizer, listing, organizer_event, PathIds};
 use crate::error::ApiError;
 use crate::error::ApiErrorBody;
 use crate::extract::bearer::ApiRequest;
@@ -163,9 +163,7 @@ pub(super) async fn event_tickets(
     path: PathIds,
     request: ApiRequest,
 ) -> Result<Json<TicketList>, ApiError> {
-    let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
-    authorize_organizer(&state, &request, organizer_id).await?;
-    let event = event_of(&state, organizer_id, path.get("event_id")).await?;
+    let event = organizer_event(&state, &path, &request).await?;
     let listing = listing(&request, ListKind::EventTickets)?;
     let filter = parse_event_ticket_filter(EventTicketParams {
         status: request.query("status")?,
@@ -178,8 +176,13 @@ pub(super) async fn event_tickets(
         max_id: request.query("max_id")?,
     })
     .map_err(ApiError::invalid_request)?;
-    let query =
-        TicketQuery { organizer_id, event_id: Some(event.id), user_id: None, listing: &listing, filter: &filter };
+    let query = TicketQuery {
+        organizer_id: event.organizer_id,
+        event_id: Some(event.id),
+        user_id: None,
+        listing: &listing,
+        filter: &filter,
+    };
     let page = state.store.list_tickets(query).await?;
     let items: Vec<TicketBody> = page.items.into_iter().map(Into::into).collect();
     Ok(Json(TicketList::new(items, page.total, listing.page, listing.per_page)))

@@ -95,6 +95,14 @@ async fn authorize_organizer(state: &AppState, request: &ApiRequest, organizer_i
     Ok(access::organizer_operation(&caller, organizer_id, is_member)?)
 }
 
+/// The path's organizer and event for an organizer operation (#6–#8): the organizer must exist,
+/// the caller may act for it, and the event must be one of its.
+async fn organizer_event(state: &AppState, path: &PathIds, request: &ApiRequest) -> Result<Event, ApiError> {
+    let organizer_id = existing_organizer(state, path.get("organizer_id")).await?;
+    authorize_organizer(state, request, organizer_id).await?;
+    event_of(state, organizer_id, path.get("event_id")).await
+}
+
 /// The path's event, 404 unless it exists and belongs to the organizer.
 async fn event_of(state: &AppState, organizer_id: i64, text: &str) -> Result<Event, ApiError> {
     let id = path_id(text)?;

@@ -1,7 +1,7 @@
 //! Ticket management: idempotent creation (#7), invalidation (#8) and search by reference code (#9).
 
 use super::models::{CreateTicketRequest, InvalidateTicketRequest, TicketBody, TicketResponse};
-use super::{authorize_organizer, event_of, existing_organizer, membership, PathIds};
+use super::{membership, organizer_event, PathIds};
 use crate::error::ApiError;
 use crate::error::ApiErrorBody;
 use crate::extract::bearer::ApiRequest;
@@ -49,9 +49,7 @@ pub(super) async fn create(
     path: PathIds,
     request: ApiRequest,
 ) -> Result<(StatusCode, Json<TicketResponse>), ApiError> {
-    let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
-    authorize_organizer(&state, &request, organizer_id).await?;
-    let event = event_of(&state, organizer_id, path.get("event_id")).await?;
+    let event = organizer_event(&state, &path, &request).await?;
 
     let ticket_type_id: i64 = required(&request, "ticket_type_id")?
         .parse()
@@ -133,9 +131,7 @@ pub(super) async fn invalidate(
     path: PathIds,
     request: ApiRequest,
 ) -> Result<(StatusCode, Json<TicketResponse>), ApiError> {
-    let organizer_id = existing_organizer(&state, path.get("organizer_id")).await?;
-    authorize_organizer(&state, &request, organizer_id).await?;
-    let event = event_of(&state, organizer_id, path.get("event_id")).await?;
+    let event = organizer_event(&state, &path, &request).await?;
     let target = match (request.field("ticket_id")?, request.field("reference_code")?) {
         (Some(id), _) => {
             TicketRef::Id(id.parse().map_err(|_| ApiError::invalid_request("ticket_id must be an integer."))?)

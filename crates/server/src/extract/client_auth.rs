@@ -101,3 +101,16 @@ pub(crate) async fn authenticate(
         }
     }
 }
+
+/// Reads a client-authenticated request's body (form or JSON) and authenticates its client: the
+/// start of every token-endpoint-style request.
+pub(crate) async fn read_request(
+    state: &AppState,
+    address: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Params, AuthenticatedClient), OAuthError> {
+    let params = Params::from_body(headers, body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
+    let client = authenticate(state, address, headers, &params).await?;
+    Ok((params, client))
+}

@@ -94,8 +94,7 @@ pub(super) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let params = Params::from_body(&headers, &body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
-    let client = client_auth::authenticate(&state, &address, &headers, &params).await?;
+    let (params, client) = client_auth::read_request(&state, &address, &headers, &body).await?;
     let now = Utc::now();
     match find_own_token(&state, &client, &params).await? {
         Some((token, TokenKind::Refresh)) => {
@@ -149,8 +148,7 @@ pub(super) async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let params = Params::from_body(&headers, &body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
-    let client = client_auth::authenticate(&state, &address, &headers, &params).await?;
+    let (params, client) = client_auth::read_request(&state, &address, &headers, &body).await?;
     if !client.with_secret {
         // RFC 7662 §2.1: the endpoint requires authorization; a public client proves nothing.
         return Err(OAuthError::invalid_client());

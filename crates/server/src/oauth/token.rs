@@ -65,9 +65,8 @@ pub(super) async fn issue(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let params = Params::from_body(&headers, &body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
+    let (params, client) = client_auth::read_request(&state, &address, &headers, &body).await?;
     let grant_type = single(&params, "grant_type")?;
-    let client = client_auth::authenticate(&state, &address, &headers, &params).await?;
     let (grant, response) = match grant_type {
         Some("authorization_code") => ("authorization_code", authorization_code(&state, &client, &params).await?),
         Some("refresh_token") => ("refresh_token", refresh_token(&state, &client, &params).await?),
