@@ -15,6 +15,9 @@ pub enum StoreError {
     /// The database failed.
     #[error(transparent)]
     Database(sqlx::Error),
+    /// A write batched with others failed; the message is the batch's error.
+    #[error("batched write failed: {0}")]
+    Batched(String),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),

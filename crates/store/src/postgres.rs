@@ -1,17 +1,20 @@
 //! The PostgreSQL backend: one pool serves reads and writes; PostgreSQL's row locks settle races
 //! between instances (the single-use guards in [`crate::sql`] block, then match nothing).
 
+use crate::sql::PendingTokens;
 use crate::{PoolStats, StoreResult};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Ticketbooth's store on PostgreSQL.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    pending_tokens: Arc<PendingTokens>,
 }
 
 /// Pool settings for [`PgStore::open`].
@@ -41,12 +44,17 @@ impl PgStore {
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, pending_tokens: Arc::default() })
     }
 
     /// A connection for writing; PostgreSQL takes writes on any connection.
     async fn write(&self) -> StoreResult<PoolConnection<Postgres>> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// A connection for writing, owned (a pooled connection always is).
+    async fn write_owned(&self) -> StoreResult<PoolConnection<Postgres>> {
+        self.write().await
     }
 
     /// A connection for reading.

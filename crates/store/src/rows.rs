@@ -406,3 +406,18 @@ impl TokenWithUserRow {
         Ok((token, user))
     }
 }
+
+/// A token row with its access-token hash, as a batched insert returns it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct HashedAccessTokenRow {
+    access_token_hash: Vec<u8>,
+    #[sqlx(flatten)]
+    token: AccessTokenRow,
+}
+
+impl HashedAccessTokenRow {
+    pub(crate) fn into_domain(self) -> StoreResult<(SecretHash, AccessToken)> {
+        let hash = hash(&self.access_token_hash)?;
+        Ok((hash, self.token.into_domain()?.0))
+    }
+}

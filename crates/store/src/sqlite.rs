@@ -9,6 +9,7 @@
 //! connection does, once a second. Commits stay durable against a process crash
 //! (`synchronous = NORMAL` in WAL mode: the WAL is written before a commit returns).
 
+use crate::sql::PendingTokens;
 use crate::{PoolStats, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection};
@@ -16,12 +17,13 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 /// Ticketbooth's store on a SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: Arc<Mutex<SqliteConnection>>,
+    pending_tokens: Arc<PendingTokens>,
     readers: Arc<Readers>,
     /// The checkpointer runs while any clone of the store is alive.
     _alive: Arc<()>,
@@ -70,6 +72,7 @@ impl SqliteStore {
         spawn_checkpointer(checkpointer, Arc::downgrade(&alive));
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
+            pending_tokens: Arc::default(),
             readers: Arc::new(Readers { connections, next: AtomicUsize::new(0) }),
             _alive: alive,
         })
@@ -78,6 +81,11 @@ impl SqliteStore {
     /// The single write connection.
     async fn write(&self) -> StoreResult<MutexGuard<'_, SqliteConnection>> {
         Ok(self.writer.lock().await)
+    }
+
+    /// The write connection, held by value so a spawned batch can own it.
+    async fn write_owned(&self) -> StoreResult<OwnedMutexGuard<SqliteConnection>> {
+        Ok(Arc::clone(&self.writer).lock_owned().await)
     }
 
     /// A free read connection, or the next one in turn when all are busy.

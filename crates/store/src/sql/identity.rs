@@ -5,7 +5,7 @@ macro_rules! impl_identity {
     ($store:ty, $migrations:literal, $conn:ty) => {
         const _: () = {
             use $crate::rows::{
-                from_ts, ts, AccessTokenRow, ApplicationRow, AuthorizationCodeRow, SessionRow, SigningKeyRow, TokenWithUserRow,
+                from_ts, ts, AccessTokenRow, ApplicationRow, HashedAccessTokenRow, AuthorizationCodeRow, SessionRow, SigningKeyRow, TokenWithUserRow,
                 UserRow,
             };
             use $crate::{StoreError, StoreResult};
@@ -38,6 +38,40 @@ macro_rules! impl_identity {
                 .fetch_one(conn)
                 .await?;
                 row.into_domain().map(|(token, _)| token)
+            }
+
+            /// Stores tokens in one multi-row statement, returning each with its hash, in input order.
+            async fn insert_tokens(
+                conn: &mut $conn,
+                tokens: &[&NewAccessToken],
+            ) -> StoreResult<Vec<(SecretHash, AccessToken)>> {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, \
+                     scopes, authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, \
+                     family_id) ",
+                );
+                qb.push_values(tokens, |mut row, token| {
+                    row.push_bind(token.access_token_hash.as_bytes().to_vec())
+                        .push_bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
+                        .push_bind(token.application_id)
+                        .push_bind(token.user_id)
+                        .push_bind(token.scopes.to_string())
+                        .push_bind(token.authorization_code_id)
+                        .push_bind(token.previous_token_id)
+                        .push_bind(ts(token.created_at))
+                        .push_bind(ts(token.expires_at))
+                        .push_bind(token.refresh_expires_at.map(ts))
+                        .push_bind(token.family_id);
+                });
+                qb.push(concat!(" RETURNING access_token_hash, ", $crate::sql::access_token_columns!()));
+                let rows: Vec<HashedAccessTokenRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
+                let mut stored = Vec::with_capacity(rows.len());
+                for row in rows {
+                    stored.push(row.into_domain()?);
+                }
+                // Both backends return rows in VALUES order for a plain multi-row insert; the caller
+                // checks each hash anyway.
+                Ok(stored)
             }
 
             #[async_trait::async_trait]
@@ -306,8 +340,39 @@ macro_rules! impl_identity {
                 }
 
                 async fn create_access_token(&self, token: NewAccessToken) -> StoreResult<AccessToken> {
-                    let mut conn = self.write().await?;
-                    insert_token(&mut conn, &token).await
+                    let (sender, receiver) = tokio::sync::oneshot::channel();
+                    let take = |pending: &$crate::sql::PendingTokens| {
+                        let mut queue = pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        std::mem::take(&mut *queue)
+                    };
+                    self.pending_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((token, sender));
+                    let mut conn = self.write_owned().await?;
+                    let batch = take(&self.pending_tokens);
+                    if !batch.is_empty() {
+                        tokio::spawn(async move {
+                            let tokens: Vec<&NewAccessToken> = batch.iter().map(|(token, _)| token).collect();
+                            match insert_tokens(&mut conn, &tokens).await {
+                                Ok(stored) => {
+                                    for ((token, sender), stored) in batch.into_iter().zip(stored) {
+                                        let _ = sender.send(if stored.0 == token.access_token_hash {
+                                            Ok(stored.1)
+                                        } else {
+                                            Err("the batch answered out of order".to_owned())
+                                        });
+                                    }
+                                }
+                                Err(err) => {
+                                    let message = err.to_string();
+                                    for (_, sender) in batch {
+                                        let _ = sender.send(Err(message.clone()));
+                                    }
+                                }
+                            }
+                        });
+                    }
+                    // Queued before the writer was taken, so this request's token was in a batch
+                    // taken by this request or by an earlier holder of the writer.
+                    receiver.await.map_err(|_| StoreError::Batched("the batch was dropped".into()))?.map_err(StoreError::Batched)
                 }
 
                 async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessToken>> {

@@ -63,6 +63,19 @@ macro_rules! ticket_columns {
     };
 }
 
+/// Token inserts waiting for the writer, each with the channel its request awaits the result on.
+///
+/// Group commit: a request that needs to store a token queues it, then takes the writer; whoever
+/// holds the writer takes the whole queue and stores it in one multi-row statement, in a task of
+/// its own (so a cancelled request cannot cancel the others' writes). Under load one commit
+/// carries many tokens; alone, a request stores just its own. Each answer is sent after the commit.
+pub(crate) type PendingTokens = std::sync::Mutex<
+    Vec<(
+        ticketbooth_domain::model::NewAccessToken,
+        tokio::sync::oneshot::Sender<Result<ticketbooth_domain::model::AccessToken, String>>,
+    )>,
+>;
+
 pub(crate) mod identity;
 pub(crate) mod ticketing;
 

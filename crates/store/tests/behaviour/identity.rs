@@ -246,3 +246,26 @@ async fn imports_insert_many_rows_in_chunks() {
         assert!(by_refresh.is_active(Utc::now()), "{name}");
     }
 }
+
+#[tokio::test]
+async fn concurrent_token_creations_are_batched_and_each_answered_with_its_own_row() {
+    for Backend { name, store, .. } in backends().await {
+        let app = store.create_application(new_app("batch")).await.unwrap();
+        let creations: Vec<_> = (0..200)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                let new = token(app.id, None, None);
+                let hash = new.access_token_hash;
+                tokio::spawn(async move { (hash, store.create_access_token(new).await) })
+            })
+            .collect();
+        let mut ids = std::collections::HashSet::new();
+        for creation in creations {
+            let (hash, stored) = creation.await.unwrap();
+            let stored = stored.unwrap();
+            assert!(ids.insert(stored.id), "{name}: every request gets its own row");
+            let found = store.find_access_token(&hash).await.unwrap().unwrap();
+            assert_eq!(found.id, stored.id, "{name}: the answer is the row of this request's token");
+        }
+    }
+}
