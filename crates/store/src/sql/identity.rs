@@ -475,25 +475,8 @@ macro_rules! impl_identity {
                     let mut conn = self.write().await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
                     for chunk in tokens.chunks(1000) {
-                        let mut qb = sqlx::QueryBuilder::new(
-                            "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, \
-                             scopes, authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, \
-                             family_id) ",
-                        );
-                        qb.push_values(chunk, |mut row, token| {
-                            row.push_bind(token.access_token_hash.as_bytes().to_vec())
-                                .push_bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
-                                .push_bind(token.application_id)
-                                .push_bind(token.user_id)
-                                .push_bind(token.scopes.to_string())
-                                .push_bind(token.authorization_code_id)
-                                .push_bind(token.previous_token_id)
-                                .push_bind(ts(token.created_at))
-                                .push_bind(ts(token.expires_at))
-                                .push_bind(token.refresh_expires_at.map(ts))
-                                .push_bind(token.family_id);
-                        });
-                        inserted += qb.build().execute(&mut *tx).await?.rows_affected();
+                        let chunk: Vec<&NewAccessToken> = chunk.iter().collect();
+                        inserted += insert_tokens(&mut tx, &chunk).await?.len() as u64;
                     }
                     tx.commit().await?;
                     Ok(inserted)
