@@ -17,27 +17,10 @@ macro_rules! impl_identity {
             use ticketbooth_domain::scope::ScopeSet;
             use ticketbooth_domain::secret::SecretHash;
 
+            /// Stores one token: a batch of one.
             async fn insert_token(conn: &mut $conn, token: &NewAccessToken) -> StoreResult<AccessToken> {
-                let row: AccessTokenRow = sqlx::query_as(concat!(
-                    "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, \
-                     user_id, scopes, authorization_code_id, previous_token_id, created_at, expires_at, \
-                     refresh_expires_at, family_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
-                    $crate::sql::access_token_columns!()
-                ))
-                .bind(token.access_token_hash.as_bytes().as_slice())
-                .bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
-                .bind(token.application_id)
-                .bind(token.user_id)
-                .bind(token.scopes.to_string())
-                .bind(token.authorization_code_id)
-                .bind(token.previous_token_id)
-                .bind(ts(token.created_at))
-                .bind(ts(token.expires_at))
-                .bind(token.refresh_expires_at.map(ts))
-                .bind(token.family_id)
-                .fetch_one(conn)
-                .await?;
-                row.into_domain().map(|(token, _)| token)
+                let mut stored = insert_tokens(conn, &[token]).await?;
+                stored.pop().map(|(_, token)| token).ok_or(StoreError::NotFound)
             }
 
             /// Stores tokens in one multi-row statement, returning each with its hash, in input order.
@@ -341,13 +324,11 @@ macro_rules! impl_identity {
 
                 async fn create_access_token(&self, token: NewAccessToken) -> StoreResult<AccessToken> {
                     let (sender, receiver) = tokio::sync::oneshot::channel();
-                    let take = |pending: &$crate::sql::PendingTokens| {
-                        let mut queue = pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                        std::mem::take(&mut *queue)
-                    };
                     self.pending_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((token, sender));
                     let mut conn = self.write_owned().await?;
-                    let batch = take(&self.pending_tokens);
+                    let batch = std::mem::take(
+                        &mut *self.pending_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+                    );
                     if !batch.is_empty() {
                         tokio::spawn(async move {
                             let tokens: Vec<&NewAccessToken> = batch.iter().map(|(token, _)| token).collect();
