@@ -18,6 +18,9 @@ pub enum StoreError {
     /// A write batched with others failed; the message is the batch's error.
     #[error("batched write failed: {0}")]
     Batched(String),
+    /// A file the database lives in could not be used.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
