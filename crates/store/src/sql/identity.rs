@@ -8,6 +8,7 @@ macro_rules! impl_identity {
                 from_ts, ts, AccessTokenRow, ApplicationRow, HashedAccessTokenRow, AuthorizationCodeRow, SessionRow, SigningKeyRow, TokenWithUserRow,
                 UserRow,
             };
+            use $crate::sql::{Claim, PendingToken};
             use $crate::{StoreError, StoreResult};
             use chrono::{DateTime, Utc};
             use ticketbooth_domain::model::{
@@ -17,10 +18,140 @@ macro_rules! impl_identity {
             use ticketbooth_domain::scope::ScopeSet;
             use ticketbooth_domain::secret::SecretHash;
 
-            /// Stores one token: a batch of one.
-            async fn insert_token(conn: &mut $conn, token: &NewAccessToken) -> StoreResult<AccessToken> {
-                let mut stored = insert_tokens(conn, &[token]).await?;
-                stored.pop().map(|(_, token)| token).ok_or(StoreError::NotFound)
+            /// The most tokens one statement stores: 11 parameters each stays well under SQLite's
+            /// 32,766 and PostgreSQL's 65,535 parameters a statement.
+            const MAX_BATCH: usize = 1000;
+
+            impl $store {
+                /// Queues a token behind its claim and waits for the batch that stores it (see
+                /// [`PendingTokens`](crate::sql::PendingTokens)); `None` when the claim was lost.
+                async fn store_token(&self, token: NewAccessToken, claim: Claim) -> StoreResult<Option<AccessToken>> {
+                    let (answer, receiver) = tokio::sync::oneshot::channel();
+                    self.pending_tokens
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(PendingToken { token, claim, answer });
+                    let mut conn = self.write_owned().await?;
+                    let mut batch = std::mem::take(
+                        &mut *self.pending_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+                    );
+                    if !batch.is_empty() {
+                        tokio::spawn(async move {
+                            while !batch.is_empty() {
+                                let rest = batch.split_off(batch.len().min(MAX_BATCH));
+                                store_batch(&mut conn, batch).await;
+                                batch = rest;
+                            }
+                        });
+                    }
+                    // Queued before the writer was taken, so this request's token was in a batch
+                    // taken by this request or by an earlier holder of the writer.
+                    receiver.await.map_err(|_| StoreError::Batched("the batch was dropped".into()))?
+                }
+            }
+
+            /// Stores a batch and answers each request. Should the batch fail as a whole, each
+            /// token is tried alone, so one bad row fails only its own request.
+            async fn store_batch(conn: &mut $conn, batch: Vec<PendingToken>) {
+                let requests: Vec<(&NewAccessToken, Claim)> = batch.iter().map(|p| (&p.token, p.claim)).collect();
+                match store_tokens(conn, &requests).await {
+                    Ok(stored) => {
+                        for (pending, stored) in batch.into_iter().zip(stored) {
+                            let _ = pending.answer.send(Ok(stored));
+                        }
+                    }
+                    Err(err) if batch.len() == 1 => {
+                        let _ = batch.into_iter().next().map(|pending| pending.answer.send(Err(err)));
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
+                        for pending in batch {
+                            let stored = store_tokens(conn, &[(&pending.token, pending.claim)]).await;
+                            let _ = pending.answer.send(stored.map(|mut stored| stored.pop().flatten()));
+                        }
+                    }
+                }
+            }
+
+            /// Stores the tokens whose claims succeed, in one transaction: one guarded update per
+            /// kind of claim, then one multi-row insert. Returns each token, or `None` where its
+            /// claim was lost (already redeemed or revoked, or won by an earlier token in the batch).
+            async fn store_tokens(
+                conn: &mut $conn,
+                requests: &[(&NewAccessToken, Claim)],
+            ) -> StoreResult<Vec<Option<AccessToken>>> {
+                let codes: Vec<i64> =
+                    requests.iter().filter_map(|(_, claim)| match claim { Claim::Code(id) => Some(*id), _ => None }).collect();
+                let refreshes: Vec<i64> =
+                    requests.iter().filter_map(|(_, claim)| match claim { Claim::Refresh(id) => Some(*id), _ => None }).collect();
+                if codes.is_empty() && refreshes.is_empty() {
+                    // One statement is atomic on its own: no transaction needed.
+                    let tokens: Vec<&NewAccessToken> = requests.iter().map(|(token, _)| *token).collect();
+                    let stored = insert_tokens(conn, &tokens).await?;
+                    return answers(requests, &vec![true; requests.len()], stored);
+                }
+                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                let now = ts(Utc::now());
+                let mut won = std::collections::HashSet::new();
+                // The guards make each claim single-use: a concurrent claimant (another instance
+                // on PostgreSQL) blocks on the row and then matches nothing.
+                if !codes.is_empty() {
+                    let claimed = claim_rows(&mut tx, "authorization_codes", "redeemed_at", now, &codes).await?;
+                    won.extend(claimed.into_iter().map(Claim::Code));
+                }
+                if !refreshes.is_empty() {
+                    let claimed = claim_rows(&mut tx, "access_tokens", "revoked_at", now, &refreshes).await?;
+                    won.extend(claimed.into_iter().map(Claim::Refresh));
+                }
+                let winners: Vec<bool> =
+                    requests.iter().map(|(_, claim)| *claim == Claim::Unconditional || won.remove(claim)).collect();
+                let tokens: Vec<&NewAccessToken> =
+                    requests.iter().zip(&winners).filter(|(_, won)| **won).map(|((token, _), _)| *token).collect();
+                let stored = match tokens.is_empty() {
+                    true => Vec::new(),
+                    false => insert_tokens(&mut tx, &tokens).await?,
+                };
+                tx.commit().await?;
+                answers(requests, &winners, stored)
+            }
+
+            /// Each request's stored token, or `None` where it did not win its claim.
+            fn answers(
+                requests: &[(&NewAccessToken, Claim)],
+                winners: &[bool],
+                stored: Vec<(SecretHash, AccessToken)>,
+            ) -> StoreResult<Vec<Option<AccessToken>>> {
+                let mut stored = stored.into_iter();
+                let mut answers = Vec::with_capacity(requests.len());
+                for ((token, _), won) in requests.iter().zip(winners) {
+                    answers.push(match won {
+                        false => None,
+                        true => match stored.next() {
+                            Some((hash, stored)) if hash == token.access_token_hash => Some(stored),
+                            _ => return Err(StoreError::Corrupt("the token batch answered out of order".into())),
+                        },
+                    });
+                }
+                Ok(answers)
+            }
+
+            /// Sets `column` to `now` on the rows of `table` with these ids where it is still
+            /// null, returning the ids it set.
+            async fn claim_rows(
+                conn: &mut $conn,
+                table: &str,
+                column: &str,
+                now: i64,
+                ids: &[i64],
+            ) -> StoreResult<Vec<i64>> {
+                let mut qb = sqlx::QueryBuilder::new(format!("UPDATE {table} SET {column} = "));
+                qb.push_bind(now).push(format!(" WHERE {column} IS NULL AND id IN ("));
+                let mut list = qb.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                qb.push(") RETURNING id");
+                Ok(qb.build_query_scalar().fetch_all(&mut *conn).await?)
             }
 
             /// Stores tokens in one multi-row statement, returning each with its hash, in input order.
@@ -289,24 +420,7 @@ macro_rules! impl_identity {
                     code_id: i64,
                     token: NewAccessToken,
                 ) -> StoreResult<Option<AccessToken>> {
-                    let mut conn = self.write().await?;
-                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                    // The guard `redeemed_at IS NULL` makes the claim single-use: a concurrent
-                    // redemption blocks on the row and then matches nothing.
-                    let claimed = sqlx::query(
-                        "UPDATE authorization_codes SET redeemed_at = $1 WHERE id = $2 AND redeemed_at IS NULL",
-                    )
-                    .bind(ts(token.created_at))
-                    .bind(code_id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if claimed != 1 {
-                        return Ok(None);
-                    }
-                    let token = insert_token(&mut tx, &token).await?;
-                    tx.commit().await?;
-                    Ok(Some(token))
+                    self.store_token(token, Claim::Code(code_id)).await
                 }
 
                 async fn revoke_tokens_from_code(&self, code_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
@@ -323,37 +437,7 @@ macro_rules! impl_identity {
                 }
 
                 async fn create_access_token(&self, token: NewAccessToken) -> StoreResult<AccessToken> {
-                    let (sender, receiver) = tokio::sync::oneshot::channel();
-                    self.pending_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((token, sender));
-                    let mut conn = self.write_owned().await?;
-                    let batch = std::mem::take(
-                        &mut *self.pending_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
-                    );
-                    if !batch.is_empty() {
-                        tokio::spawn(async move {
-                            let tokens: Vec<&NewAccessToken> = batch.iter().map(|(token, _)| token).collect();
-                            match insert_tokens(&mut conn, &tokens).await {
-                                Ok(stored) => {
-                                    for ((token, sender), stored) in batch.into_iter().zip(stored) {
-                                        let _ = sender.send(if stored.0 == token.access_token_hash {
-                                            Ok(stored.1)
-                                        } else {
-                                            Err("the batch answered out of order".to_owned())
-                                        });
-                                    }
-                                }
-                                Err(err) => {
-                                    let message = err.to_string();
-                                    for (_, sender) in batch {
-                                        let _ = sender.send(Err(message.clone()));
-                                    }
-                                }
-                            }
-                        });
-                    }
-                    // Queued before the writer was taken, so this request's token was in a batch
-                    // taken by this request or by an earlier holder of the writer.
-                    receiver.await.map_err(|_| StoreError::Batched("the batch was dropped".into()))?.map_err(StoreError::Batched)
+                    self.store_token(token, Claim::Unconditional).await?.ok_or(StoreError::NotFound)
                 }
 
                 async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessToken>> {
@@ -583,21 +667,7 @@ macro_rules! impl_identity {
                     old_token_id: i64,
                     successor: NewAccessToken,
                 ) -> StoreResult<Option<AccessToken>> {
-                    let mut conn = self.write().await?;
-                    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                    let revoked =
-                        sqlx::query("UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                            .bind(ts(successor.created_at))
-                            .bind(old_token_id)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
-                    if revoked != 1 {
-                        return Ok(None);
-                    }
-                    let token = insert_token(&mut tx, &successor).await?;
-                    tx.commit().await?;
-                    Ok(Some(token))
+                    self.store_token(successor, Claim::Refresh(old_token_id)).await
                 }
             }
         };

@@ -63,18 +63,34 @@ macro_rules! ticket_columns {
     };
 }
 
-/// Token inserts waiting for the writer, each with the channel its request awaits the result on.
+/// What a queued token must win before it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Claim {
+    /// Nothing: the token is stored unconditionally (client credentials).
+    Unconditional,
+    /// The authorization code with this id, still unredeemed (RFC 6749 §4.1.2: single use).
+    Code(i64),
+    /// The token with this id, still unrevoked: the refresh token the new pair replaces.
+    Refresh(i64),
+}
+
+/// A token waiting for the writer, with its claim and the channel its request awaits the result
+/// on (`None` when the claim was lost).
+#[derive(Debug)]
+pub(crate) struct PendingToken {
+    pub(crate) token: ticketbooth_domain::model::NewAccessToken,
+    pub(crate) claim: Claim,
+    pub(crate) answer: tokio::sync::oneshot::Sender<crate::StoreResult<Option<ticketbooth_domain::model::AccessToken>>>,
+}
+
+/// Tokens waiting for the writer.
 ///
 /// Group commit: a request that needs to store a token queues it, then takes the writer; whoever
-/// holds the writer takes the whole queue and stores it in one multi-row statement, in a task of
-/// its own (so a cancelled request cannot cancel the others' writes). Under load one commit
-/// carries many tokens; alone, a request stores just its own. Each answer is sent after the commit.
-pub(crate) type PendingTokens = std::sync::Mutex<
-    Vec<(
-        ticketbooth_domain::model::NewAccessToken,
-        tokio::sync::oneshot::Sender<Result<ticketbooth_domain::model::AccessToken, String>>,
-    )>,
->;
+/// holds the writer takes the whole queue and stores it in one transaction (one statement per
+/// kind of claim, one multi-row insert), in a task of its own, so a cancelled request cannot
+/// cancel the others' writes. Under load one commit carries many tokens; alone, a request stores
+/// just its own. Each answer is sent after the commit.
+pub(crate) type PendingTokens = std::sync::Mutex<Vec<PendingToken>>;
 
 pub(crate) mod identity;
 pub(crate) mod ticketing;
