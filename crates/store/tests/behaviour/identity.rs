@@ -269,3 +269,90 @@ async fn concurrent_token_creations_are_batched_and_each_answered_with_its_own_r
         }
     }
 }
+
+/// What one concurrent request asked the store for, and what it got.
+enum Outcome {
+    Redeemed(i64, Option<i64>),
+    Rotated(i64, Option<i64>),
+    Created(SecretHash, i64),
+}
+
+#[tokio::test]
+async fn concurrent_redemptions_rotations_and_creations_batched_together_each_win_once() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store.create_user(new_user("mixed@example.com")).await.unwrap();
+        let app = store.create_application(new_app("mixed")).await.unwrap();
+        let mut codes = Vec::new();
+        let mut refreshed = Vec::new();
+        for _ in 0..10 {
+            codes.push(stored_code(&store, app.id, user.id).await.0);
+            refreshed.push(store.create_access_token(token(app.id, Some(user.id), None)).await.unwrap().id);
+        }
+        let mut requests = Vec::new();
+        for _ in 0..3 {
+            for (&code_id, &old_id) in codes.iter().zip(&refreshed) {
+                let (redeemer, redeem) = (Arc::clone(&store), token(app.id, Some(user.id), Some(code_id)));
+                requests.push(tokio::spawn(async move {
+                    let won = redeemer.redeem_authorization_code(code_id, redeem).await.unwrap();
+                    Outcome::Redeemed(code_id, won.map(|t| t.id))
+                }));
+                let (rotator, successor) = (Arc::clone(&store), token(app.id, Some(user.id), None));
+                requests.push(tokio::spawn(async move {
+                    let won = rotator.rotate_refresh_token(old_id, successor).await.unwrap();
+                    Outcome::Rotated(old_id, won.map(|t| t.id))
+                }));
+                let (creator, new) = (Arc::clone(&store), token(app.id, None, None));
+                requests.push(tokio::spawn(async move {
+                    let hash = new.access_token_hash;
+                    Outcome::Created(hash, creator.create_access_token(new).await.unwrap().id)
+                }));
+            }
+        }
+        let mut redeemed = std::collections::HashMap::new();
+        let mut rotated = std::collections::HashMap::new();
+        let mut created = 0;
+        for request in requests {
+            match request.await.unwrap() {
+                Outcome::Redeemed(code_id, won) => *redeemed.entry(code_id).or_insert(0) += usize::from(won.is_some()),
+                Outcome::Rotated(old_id, won) => *rotated.entry(old_id).or_insert(0) += usize::from(won.is_some()),
+                Outcome::Created(hash, id) => {
+                    assert_eq!(store.find_access_token(&hash).await.unwrap().unwrap().id, id, "{name}");
+                    created += 1;
+                }
+            }
+        }
+        assert_eq!(created, 30, "{name}: every unconditional token is stored");
+        assert_eq!(redeemed.len(), 10, "{name}");
+        assert!(redeemed.values().all(|&wins| wins == 1), "{name}: one redemption per code wins: {redeemed:?}");
+        assert_eq!(rotated.len(), 10, "{name}");
+        assert!(rotated.values().all(|&wins| wins == 1), "{name}: one rotation per refresh token wins: {rotated:?}");
+        for code_id in codes {
+            assert_eq!(
+                store.revoke_tokens_from_code(code_id, Utc::now()).await.unwrap(),
+                1,
+                "{name}: one token a code"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_token_that_cannot_be_stored_fails_alone_and_the_tokens_batched_with_it_are_stored() {
+    for Backend { name, store, .. } in backends().await {
+        let app = store.create_application(new_app("isolated")).await.unwrap();
+        let mut requests = Vec::new();
+        for i in 0..31 {
+            // The middle request names an application that does not exist.
+            let new = token(if i == 15 { app.id + 1000 } else { app.id }, None, None);
+            let store = Arc::clone(&store);
+            requests.push(tokio::spawn(async move { store.create_access_token(new).await }));
+        }
+        for (i, request) in requests.into_iter().enumerate() {
+            let result = request.await.unwrap();
+            match i {
+                15 => assert!(matches!(result, Err(StoreError::Conflict(_))), "{name}: {result:?}"),
+                _ => assert!(result.is_ok(), "{name}: request {i}: {result:?}"),
+            }
+        }
+    }
+}
