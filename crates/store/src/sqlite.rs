@@ -10,7 +10,7 @@
 //! (`synchronous = NORMAL` in WAL mode: the WAL is written before a commit returns).
 
 use crate::sql::PendingTokens;
-use crate::{PoolStats, StoreError, StoreResult};
+use crate::{PoolStats, StoreResult};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection};
 use std::fs::File;
@@ -125,13 +125,17 @@ impl SqliteStore {
 /// left. That completes the checkpoint, and the next commit starts the WAL over.
 fn spawn_checkpointer(mut connection: SqliteConnection, database: PathBuf, writer: Weak<Mutex<SqliteConnection>>) {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(CHECKPOINT_INTERVAL);
+        // The first round a period after opening: short-lived commands never need one.
+        let mut ticker =
+            tokio::time::interval_at(tokio::time::Instant::now() + CHECKPOINT_INTERVAL, CHECKPOINT_INTERVAL);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
             let Some(writer) = writer.upgrade() else { break };
-            if let Err(err) = checkpoint_round(&mut connection, &database, &writer).await {
-                tracing::warn!(error = %err, "WAL checkpoint failed; will retry");
+            match checkpoint_round(&mut connection, &database, &writer).await {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(err) => tracing::warn!(error = %err, "WAL checkpoint failed; will retry"),
             }
         }
         let _ = connection.close().await;
@@ -139,12 +143,12 @@ fn spawn_checkpointer(mut connection: SqliteConnection, database: PathBuf, write
 }
 
 /// One round of checkpoint passes (see [`spawn_checkpointer`]); returns the last pass's
-/// `(busy, frames in the WAL, frames checkpointed)`.
+/// `(busy, frames in the WAL, frames checkpointed)`, or `None` when the runtime is shutting down.
 async fn checkpoint_round(
     connection: &mut SqliteConnection,
     database: &Path,
     writer: &Mutex<SqliteConnection>,
-) -> StoreResult<(i64, i64, i64)> {
+) -> StoreResult<Option<(i64, i64, i64)>> {
     for _ in 0..MAX_CATCH_UP_PASSES {
         let started = Instant::now();
         checkpoint(connection).await?;
@@ -155,11 +159,13 @@ async fn checkpoint_round(
     // Only a complete pass syncs the database file, and that sync covers every page copied
     // since the last one: flush them first, so the pass that holds writes back syncs little.
     let database = database.to_owned();
-    tokio::task::spawn_blocking(move || File::open(database)?.sync_data())
-        .await
-        .map_err(|err| StoreError::Corrupt(format!("the sync task failed: {err}")))??;
+    match tokio::task::spawn_blocking(move || File::open(database)?.sync_data()).await {
+        Ok(synced) => synced?,
+        // The runtime is shutting down.
+        Err(_) => return Ok(None),
+    }
     let _writes_held_back = writer.lock().await;
-    checkpoint(connection).await
+    checkpoint(connection).await.map(Some)
 }
 
 /// One `PASSIVE` checkpoint: it waits for no one, and copies what readers no longer need.
@@ -227,7 +233,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let mut connection =
             SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path)).await.unwrap();
-        let (_, frames_before, _) = checkpoint_round(&mut connection, &path, &store.writer).await.unwrap();
+        let (_, frames_before, _) = checkpoint_round(&mut connection, &path, &store.writer).await.unwrap().unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
         writing.store(false, Ordering::Relaxed);
         let mut written = 0;
