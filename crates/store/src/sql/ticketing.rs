@@ -441,14 +441,25 @@ macro_rules! impl_ticketing {
                     Ok(row.map(Into::into))
                 }
 
-                async fn rate_limit_hits(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
-                    let hits: Option<i64> =
-                        sqlx::query_scalar("SELECT hits FROM rate_limits WHERE key = $1 AND window_start = $2")
-                            .bind(key)
-                            .bind(ts(window_start))
-                            .fetch_optional(&mut *self.read().await?)
-                            .await?;
-                    Ok(u32::try_from(hits.unwrap_or(0)).unwrap_or(u32::MAX))
+                async fn rate_limit_hits(&self, keys: &[&str], window_start: DateTime<Utc>) -> StoreResult<Vec<u32>> {
+                    if keys.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut qb = sqlx::QueryBuilder::new("SELECT key, hits FROM rate_limits WHERE window_start = ");
+                    qb.push_bind(ts(window_start)).push(" AND key IN (");
+                    let mut list = qb.separated(", ");
+                    for key in keys {
+                        list.push_bind(*key);
+                    }
+                    qb.push(")");
+                    let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *self.read().await?).await?;
+                    Ok(keys
+                        .iter()
+                        .map(|key| {
+                            let hits = rows.iter().find(|(k, _)| k == key).map_or(0, |(_, hits)| *hits);
+                            u32::try_from(hits).unwrap_or(u32::MAX)
+                        })
+                        .collect())
                 }
 
                 async fn hit_rate_limit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {

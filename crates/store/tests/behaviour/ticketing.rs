@@ -342,5 +342,12 @@ async fn rate_limit_windows_count_hits_per_key() {
         }
         assert_eq!(store.hit_rate_limit("me:2", window).await.unwrap(), 1, "{name}");
         assert_eq!(store.hit_rate_limit("me:1", window + Duration::minutes(1)).await.unwrap(), 1, "{name}");
+        assert_eq!(
+            store.rate_limit_hits(&["me:2", "me:3", "me:1"], window).await.unwrap(),
+            [1, 0, 3],
+            "{name}: counts read without counting, in the keys' order, 0 for an unseen key"
+        );
+        assert_eq!(store.rate_limit_hits(&["me:1"], window).await.unwrap(), [3], "{name}: reading did not count");
+        assert!(store.rate_limit_hits(&[], window).await.unwrap().is_empty(), "{name}");
     }
 }
