@@ -18,6 +18,9 @@ pub enum StoreError {
     /// A write batched with others failed; the message is the batch's error.
     #[error("batched write failed: {0}")]
     Batched(String),
+    /// An inline read on the SQLite backend failed.
+    #[error(transparent)]
+    InlineRead(#[from] rusqlite::Error),
     /// A file the database lives in could not be used.
     #[error(transparent)]
     Io(#[from] std::io::Error),

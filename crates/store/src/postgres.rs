@@ -62,6 +62,16 @@ impl PgStore {
         Ok(self.pool.acquire().await?)
     }
 
+    /// PostgreSQL answers over the network: no read is cheap enough to run inline.
+    fn read_inline<K, T>(
+        &self,
+        _query: &str,
+        _key: K,
+        _row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Option<StoreResult<Option<T>>> {
+        None
+    }
+
     fn stats(&self) -> PoolStats {
         PoolStats { size: self.pool.size(), idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX) }
     }

@@ -10,7 +10,8 @@
 //! (`synchronous = NORMAL` in WAL mode: the WAL is written before a commit returns).
 
 use crate::sql::PendingTokens;
-use crate::{PoolStats, StoreResult};
+use crate::{PoolStats, StoreError, StoreResult};
+use rusqlite::OptionalExtension;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection};
 use std::fs::File;
@@ -27,6 +28,9 @@ pub struct SqliteStore {
     writer: Arc<Mutex<SqliteConnection>>,
     pending_tokens: Arc<PendingTokens>,
     readers: Arc<Readers>,
+    /// Connections for the hot point lookups, run inline on the async worker that asks (see
+    /// [`INLINE_READERS`]).
+    inline_readers: Arc<Vec<std::sync::Mutex<rusqlite::Connection>>>,
 }
 
 /// The read connections, handed out first-free from a rotating start.
@@ -46,6 +50,12 @@ const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 const QUICK_PASS: Duration = Duration::from_millis(2);
 /// Catch-up passes before the last one, should the writer outpace them.
 const MAX_CATCH_UP_PASSES: usize = 6;
+/// Connections for inline reads: one per async worker thread is all that can be in use at once.
+///
+/// A lookup by a unique key takes microseconds, less than the thread switches of a query on a
+/// reader connection (whose `sqlx` worker thread takes the query and sends the row back); so the
+/// hot ones run on the calling thread. `rusqlite` drives the same SQLite library `sqlx` links.
+const INLINE_READERS: usize = 4;
 /// Two cores serve reads well from four connections; more only add threads to switch between.
 const READERS: usize = 4;
 
@@ -76,6 +86,16 @@ impl SqliteStore {
         for _ in 0..READERS {
             connections.push(Mutex::new(SqliteConnection::connect_with(&reader_options).await?));
         }
+        let inline_readers = (0..INLINE_READERS)
+            .map(|_| {
+                let connection = rusqlite::Connection::open_with_flags(
+                    options.get_filename(),
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                connection.busy_timeout(Duration::ZERO)?;
+                Ok(std::sync::Mutex::new(connection))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         let checkpointer = SqliteConnection::connect_with(&options).await?;
         let writer = Arc::new(Mutex::new(writer));
         spawn_checkpointer(checkpointer, options.get_filename().to_owned(), Arc::downgrade(&writer));
@@ -83,6 +103,7 @@ impl SqliteStore {
             writer,
             pending_tokens: Arc::default(),
             readers: Arc::new(Readers { connections, next: AtomicUsize::new(0) }),
+            inline_readers: Arc::new(inline_readers),
         })
     }
 
@@ -106,6 +127,27 @@ impl SqliteStore {
             }
         }
         Ok(connections[start % connections.len()].lock().await)
+    }
+
+    /// One row of a point lookup (see [`crate::sql::point_read`]) from a free inline connection,
+    /// on the calling thread; `None` when every inline connection is busy (the caller then asks a
+    /// reader connection).
+    fn read_inline<K: rusqlite::ToSql, T>(
+        &self,
+        query: &str,
+        key: K,
+        row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Option<StoreResult<Option<T>>> {
+        let connection = self.inline_readers.iter().find_map(|connection| connection.try_lock().ok())?;
+        let found =
+            connection.prepare_cached(query).and_then(|mut statement| statement.query_row([key], row).optional());
+        match found {
+            // Never wait on the calling thread: a busy database is the reader connections' job.
+            Err(rusqlite::Error::SqliteFailure(failure, _)) if failure.code == rusqlite::ErrorCode::DatabaseBusy => {
+                None
+            }
+            found => Some(found.map_err(StoreError::from)),
+        }
     }
 
     fn stats(&self) -> PoolStats {
@@ -180,6 +222,50 @@ mod tests {
     use ticketbooth_domain::model::{NewAccessToken, NewApplication};
     use ticketbooth_domain::scope::ScopeSet;
     use ticketbooth_domain::secret::Secret;
+
+    #[tokio::test]
+    async fn the_fallback_reader_answers_like_the_inline_connections_when_they_are_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("inline.db").to_str().unwrap()).await.unwrap();
+        store.migrate().await.unwrap();
+        let app = store
+            .create_application(NewApplication {
+                client_id: "inline".into(),
+                name: "Inline".into(),
+                secret_hash: Some(Secret::generate().hash()),
+                redirect_uris: vec![],
+                scopes: ScopeSet::parse("public").unwrap(),
+                organizer_id: None,
+            })
+            .await
+            .unwrap();
+        let now = chrono::Utc::now();
+        let new = NewAccessToken {
+            access_token_hash: Secret::generate().hash(),
+            refresh_token_hash: None,
+            application_id: app.id,
+            user_id: None,
+            scopes: ScopeSet::parse("public").unwrap(),
+            authorization_code_id: None,
+            previous_token_id: None,
+            family_id: None,
+            created_at: now,
+            expires_at: now + chrono::Duration::hours(2),
+            refresh_expires_at: None,
+        };
+        let hash = new.access_token_hash;
+        let stored = store.create_access_token(new).await.unwrap();
+
+        let inline = store.find_access_token(&hash).await.unwrap();
+        let held: Vec<_> = store.inline_readers.iter().map(|connection| connection.lock().unwrap()).collect();
+        assert!(store.read_inline(crate::sql::TOKEN_BY_HASH, hash.as_bytes().as_slice(), |_| Ok(())).is_none());
+        let fallback = store.find_access_token(&hash).await.unwrap();
+        drop(held);
+        assert_eq!(inline.as_ref(), Some(&stored), "inline");
+        assert_eq!(fallback.as_ref(), Some(&stored), "reader connection");
+        assert_eq!(store.find_application_by_client_id("inline").await.unwrap(), Some(app));
+        assert_eq!(store.find_access_token(&Secret::generate().hash()).await.unwrap(), None);
+    }
 
     /// The WAL starts over only after a complete checkpoint, and a pass beside a busy writer
     /// rarely completes: without rounds that do, the WAL grows without bound under sustained load.

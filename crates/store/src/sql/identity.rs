@@ -8,7 +8,7 @@ macro_rules! impl_identity {
                 from_ts, ts, AccessTokenRow, ApplicationRow, HashedAccessTokenRow, AuthorizationCodeRow, SessionRow, SigningKeyRow, TokenWithUserRow,
                 UserRow,
             };
-            use $crate::sql::{Claim, PendingToken};
+            use $crate::sql::{point_read, Claim, PendingToken};
             use $crate::{StoreError, StoreResult};
             use chrono::{DateTime, Utc};
             use ticketbooth_domain::model::{
@@ -327,14 +327,7 @@ macro_rules! impl_identity {
                 }
 
                 async fn find_application_by_client_id(&self, client_id: &str) -> StoreResult<Option<Application>> {
-                    let row: Option<ApplicationRow> = sqlx::query_as(concat!(
-                        "SELECT ",
-                        $crate::sql::application_columns!(),
-                        " FROM applications WHERE client_id = $1"
-                    ))
-                    .bind(client_id)
-                    .fetch_optional(&mut *self.read().await?)
-                    .await?;
+                    let row = point_read!(self, APPLICATION_BY_CLIENT_ID, client_id, ApplicationRow);
                     row.map(ApplicationRow::into_domain).transpose()
                 }
 
@@ -404,14 +397,7 @@ macro_rules! impl_identity {
                     &self,
                     code_hash: &SecretHash,
                 ) -> StoreResult<Option<AuthorizationCode>> {
-                    let row: Option<AuthorizationCodeRow> = sqlx::query_as(concat!(
-                        "SELECT ",
-                        $crate::sql::code_columns!(),
-                        " FROM authorization_codes WHERE code_hash = $1"
-                    ))
-                    .bind(code_hash.as_bytes().as_slice())
-                    .fetch_optional(&mut *self.read().await?)
-                    .await?;
+                    let row = point_read!(self, CODE_BY_HASH, code_hash.as_bytes().as_slice(), AuthorizationCodeRow);
                     row.map(AuthorizationCodeRow::into_domain).transpose()
                 }
 
@@ -441,14 +427,7 @@ macro_rules! impl_identity {
                 }
 
                 async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessToken>> {
-                    let row: Option<AccessTokenRow> = sqlx::query_as(concat!(
-                        "SELECT ",
-                        $crate::sql::access_token_columns!(),
-                        " FROM access_tokens WHERE access_token_hash = $1"
-                    ))
-                    .bind(hash.as_bytes().as_slice())
-                    .fetch_optional(&mut *self.read().await?)
-                    .await?;
+                    let row = point_read!(self, TOKEN_BY_HASH, hash.as_bytes().as_slice(), AccessTokenRow);
                     Ok(row.map(AccessTokenRow::into_domain).transpose()?.map(|(token, _)| token))
                 }
 
@@ -456,14 +435,7 @@ macro_rules! impl_identity {
                     &self,
                     hash: &SecretHash,
                 ) -> StoreResult<Option<(AccessToken, Option<User>)>> {
-                    let row: Option<TokenWithUserRow> = sqlx::query_as(concat!(
-                        "SELECT ",
-                        $crate::sql::token_with_user_columns!(),
-                        " FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.access_token_hash = $1"
-                    ))
-                    .bind(hash.as_bytes().as_slice())
-                    .fetch_optional(&mut *self.read().await?)
-                    .await?;
+                    let row = point_read!(self, TOKEN_WITH_USER_BY_HASH, hash.as_bytes().as_slice(), TokenWithUserRow);
                     row.map(TokenWithUserRow::into_domain).transpose()
                 }
 
@@ -471,14 +443,7 @@ macro_rules! impl_identity {
                     &self,
                     hash: &SecretHash,
                 ) -> StoreResult<Option<(AccessToken, DateTime<Utc>)>> {
-                    let row: Option<AccessTokenRow> = sqlx::query_as(concat!(
-                        "SELECT ",
-                        $crate::sql::access_token_columns!(),
-                        " FROM access_tokens WHERE refresh_token_hash = $1"
-                    ))
-                    .bind(hash.as_bytes().as_slice())
-                    .fetch_optional(&mut *self.read().await?)
-                    .await?;
+                    let row = point_read!(self, TOKEN_BY_REFRESH_HASH, hash.as_bytes().as_slice(), AccessTokenRow);
                     match row.map(AccessTokenRow::into_domain).transpose()? {
                         Some((token, Some(refresh_expires_at))) => Ok(Some((token, refresh_expires_at))),
                         Some((_, None)) => Err(StoreError::Corrupt("refresh token without expiry".into())),

@@ -63,6 +63,38 @@ macro_rules! ticket_columns {
     };
 }
 
+/// The point lookups on the hot paths (bearer check, client authentication, code and refresh
+/// grants, introspection): one row by a unique key, bound as `$1`.
+pub(crate) const TOKEN_WITH_USER_BY_HASH: &str = concat!(
+    "SELECT ",
+    token_with_user_columns!(),
+    " FROM access_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.access_token_hash = $1"
+);
+pub(crate) const TOKEN_BY_HASH: &str =
+    concat!("SELECT ", access_token_columns!(), " FROM access_tokens WHERE access_token_hash = $1");
+pub(crate) const TOKEN_BY_REFRESH_HASH: &str =
+    concat!("SELECT ", access_token_columns!(), " FROM access_tokens WHERE refresh_token_hash = $1");
+pub(crate) const APPLICATION_BY_CLIENT_ID: &str =
+    concat!("SELECT ", application_columns!(), " FROM applications WHERE client_id = $1");
+pub(crate) const CODE_BY_HASH: &str =
+    concat!("SELECT ", code_columns!(), " FROM authorization_codes WHERE code_hash = $1");
+
+/// Runs one of the point lookups above: inline where the backend can (see
+/// `SqliteStore::read_inline`), else on a read connection. `$row` maps both libraries' rows.
+macro_rules! point_read {
+    ($store:ident, $query:ident, $key:expr, $row:ty) => {
+        match $store.read_inline($crate::sql::$query, $key, <$row>::from_inline) {
+            Some(found) => found?,
+            None => {
+                sqlx::query_as::<_, $row>($crate::sql::$query)
+                    .bind($key)
+                    .fetch_optional(&mut *$store.read().await?)
+                    .await?
+            }
+        }
+    };
+}
+
 /// What a queued token must win before it is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Claim {
@@ -106,6 +138,6 @@ macro_rules! impl_store {
 }
 
 pub(crate) use {
-    access_token_columns, application_columns, code_columns, event_columns, impl_store, order_columns, ticket_columns,
-    ticket_type_columns, token_with_user_columns, user_columns,
+    access_token_columns, application_columns, event_columns, impl_store, order_columns, point_read, ticket_columns,
+    ticket_type_columns, user_columns,
 };
