@@ -63,10 +63,10 @@ impl PgStore {
     }
 
     /// PostgreSQL answers over the network: no read is cheap enough to run inline.
-    fn read_inline<K, T>(
+    fn read_inline<P, T>(
         &self,
         _query: &str,
-        _key: K,
+        _params: P,
         _row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Option<StoreResult<Option<T>>> {
         None

@@ -29,7 +29,7 @@ pub struct SqliteStore {
     pending_tokens: Arc<PendingTokens>,
     readers: Arc<Readers>,
     /// Connections for the hot point lookups, run inline on the async worker that asks (see
-    /// [`INLINE_READERS`]).
+    /// [`INLINE_READERS_PER_CORE`]).
     inline_readers: Arc<Vec<std::sync::Mutex<rusqlite::Connection>>>,
 }
 
@@ -50,12 +50,13 @@ const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 const QUICK_PASS: Duration = Duration::from_millis(2);
 /// Catch-up passes before the last one, should the writer outpace them.
 const MAX_CATCH_UP_PASSES: usize = 6;
-/// Connections for inline reads: one per async worker thread is all that can be in use at once.
+/// Connections for inline reads, per core: one per async worker thread (tokio starts one per
+/// core) is all that can be in use at once.
 ///
 /// A lookup by a unique key takes microseconds, less than the thread switches of a query on a
 /// reader connection (whose `sqlx` worker thread takes the query and sends the row back); so the
 /// hot ones run on the calling thread. `rusqlite` drives the same SQLite library `sqlx` links.
-const INLINE_READERS: usize = 4;
+const INLINE_READERS_PER_CORE: usize = 1;
 /// Two cores serve reads well from four connections; more only add threads to switch between.
 const READERS: usize = 4;
 
@@ -86,7 +87,8 @@ impl SqliteStore {
         for _ in 0..READERS {
             connections.push(Mutex::new(SqliteConnection::connect_with(&reader_options).await?));
         }
-        let inline_readers = (0..INLINE_READERS)
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let inline_readers = (0..INLINE_READERS_PER_CORE * cores)
             .map(|_| {
                 let connection = rusqlite::Connection::open_with_flags(
                     options.get_filename(),
@@ -132,15 +134,15 @@ impl SqliteStore {
     /// One row of a point lookup (see [`crate::sql::point_read`]) from a free inline connection,
     /// on the calling thread; `None` when every inline connection is busy (the caller then asks a
     /// reader connection).
-    fn read_inline<K: rusqlite::ToSql, T>(
+    fn read_inline<P: rusqlite::Params, T>(
         &self,
         query: &str,
-        key: K,
+        params: P,
         row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Option<StoreResult<Option<T>>> {
         let connection = self.inline_readers.iter().find_map(|connection| connection.try_lock().ok())?;
         let found =
-            connection.prepare_cached(query).and_then(|mut statement| statement.query_row([key], row).optional());
+            connection.prepare_cached(query).and_then(|mut statement| statement.query_row(params, row).optional());
         match found {
             // Never wait on the calling thread: a busy database is the reader connections' job.
             Err(rusqlite::Error::SqliteFailure(failure, _)) if failure.code == rusqlite::ErrorCode::DatabaseBusy => {
@@ -218,7 +220,7 @@ async fn checkpoint(connection: &mut SqliteConnection) -> StoreResult<(i64, i64,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::IdentityStore;
+    use crate::{IdentityStore, TicketStore};
     use ticketbooth_domain::model::{NewAccessToken, NewApplication};
     use ticketbooth_domain::scope::ScopeSet;
     use ticketbooth_domain::secret::Secret;
@@ -256,11 +258,17 @@ mod tests {
         let hash = new.access_token_hash;
         let stored = store.create_access_token(new).await.unwrap();
 
+        let window = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        store.hit_rate_limit("client:subject:k", window).await.unwrap();
+        let inline_hits = store.rate_limit_hits(["client:subject:k", "client:address:a"], window).await.unwrap();
+
         let inline = store.find_access_token(&hash).await.unwrap();
         let held: Vec<_> = store.inline_readers.iter().map(|connection| connection.lock().unwrap()).collect();
-        assert!(store.read_inline(crate::sql::TOKEN_BY_HASH, hash.as_bytes().as_slice(), |_| Ok(())).is_none());
+        let fallback_hits = store.rate_limit_hits(["client:subject:k", "client:address:a"], window).await.unwrap();
+        assert!(store.read_inline(crate::sql::TOKEN_BY_HASH, [hash.as_bytes().as_slice()], |_| Ok(())).is_none());
         let fallback = store.find_access_token(&hash).await.unwrap();
         drop(held);
+        assert_eq!((inline_hits, fallback_hits), ([1, 0], [1, 0]));
         assert_eq!(inline.as_ref(), Some(&stored), "inline");
         assert_eq!(fallback.as_ref(), Some(&stored), "reader connection");
         assert_eq!(store.find_application_by_client_id("inline").await.unwrap(), Some(app));

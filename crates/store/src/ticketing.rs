@@ -92,6 +92,6 @@ pub trait TicketStore: Send + Sync + 'static {
     async fn find_ticket_by_reference(&self, event_id: i64, reference_code: &str) -> StoreResult<Option<Ticket>>;
     /// Counts a hit in the fixed window starting at `window_start` and returns the window's hits.
     async fn hit_rate_limit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32>;
-    /// The hits counted so far in a window for each key, in the keys' order, without counting one.
-    async fn rate_limit_hits(&self, keys: &[&str], window_start: DateTime<Utc>) -> StoreResult<Vec<u32>>;
+    /// The hits counted so far in a window for each of two keys, without counting one.
+    async fn rate_limit_hits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<[u32; 2]>;
 }

@@ -83,7 +83,7 @@ pub(crate) const CODE_BY_HASH: &str =
 /// `SqliteStore::read_inline`), else on a read connection. `$row` maps both libraries' rows.
 macro_rules! point_read {
     ($store:ident, $query:ident, $key:expr, $row:ty) => {
-        match $store.read_inline($crate::sql::$query, $key, <$row>::from_inline) {
+        match $store.read_inline($crate::sql::$query, [$key], <$row>::from_inline) {
             Some(found) => found?,
             None => {
                 sqlx::query_as::<_, $row>($crate::sql::$query)

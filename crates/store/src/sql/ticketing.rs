@@ -441,25 +441,24 @@ macro_rules! impl_ticketing {
                     Ok(row.map(Into::into))
                 }
 
-                async fn rate_limit_hits(&self, keys: &[&str], window_start: DateTime<Utc>) -> StoreResult<Vec<u32>> {
-                    if keys.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    let mut qb = sqlx::QueryBuilder::new("SELECT key, hits FROM rate_limits WHERE window_start = ");
-                    qb.push_bind(ts(window_start)).push(" AND key IN (");
-                    let mut list = qb.separated(", ");
-                    for key in keys {
-                        list.push_bind(*key);
-                    }
-                    qb.push(")");
-                    let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut *self.read().await?).await?;
-                    Ok(keys
-                        .iter()
-                        .map(|key| {
-                            let hits = rows.iter().find(|(k, _)| k == key).map_or(0, |(_, hits)| *hits);
-                            u32::try_from(hits).unwrap_or(u32::MAX)
-                        })
-                        .collect())
+                async fn rate_limit_hits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<[u32; 2]> {
+                    // Parameters in order of first use: SQLite numbers `$n` by appearance.
+                    const HITS: &str = "SELECT (SELECT hits FROM rate_limits WHERE window_start = $1 AND key = $2), \
+                                        (SELECT hits FROM rate_limits WHERE window_start = $1 AND key = $3)";
+                    let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
+                    let found: Option<(Option<i64>, Option<i64>)> =
+                        match self.read_inline(HITS, (ts(window_start), keys[0], keys[1]), read) {
+                            Some(found) => found?,
+                            None => sqlx::query_as(HITS)
+                                .bind(ts(window_start))
+                                .bind(keys[0])
+                                .bind(keys[1])
+                                .fetch_optional(&mut *self.read().await?)
+                                .await?,
+                        };
+                    let (first, second) = found.unwrap_or_default();
+                    let count = |hits: Option<i64>| u32::try_from(hits.unwrap_or(0)).unwrap_or(u32::MAX);
+                    Ok([count(first), count(second)])
                 }
 
                 async fn hit_rate_limit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
