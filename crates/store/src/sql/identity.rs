@@ -25,12 +25,18 @@ macro_rules! impl_identity {
             impl $store {
                 /// Queues a token behind its claim and waits for the batch that stores it (see
                 /// [`PendingTokens`](crate::sql::PendingTokens)); `None` when the claim was lost.
-                async fn store_token(&self, token: NewAccessToken, claim: Claim) -> StoreResult<Option<AccessToken>> {
+                async fn store_token(&self, mut token: NewAccessToken, claim: Claim) -> StoreResult<Option<AccessToken>> {
+                    // The row names what it claims; the insert's triggers take the claim.
+                    match claim {
+                        Claim::Unconditional => {}
+                        Claim::Code(code_id) => token.authorization_code_id = Some(code_id),
+                        Claim::Refresh(old_token_id) => token.previous_token_id = Some(old_token_id),
+                    }
                     let (answer, receiver) = tokio::sync::oneshot::channel();
                     self.pending_tokens
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(PendingToken { token, claim, answer });
+                        .push(PendingToken { token, answer });
                     let mut conn = self.write_owned().await?;
                     let mut batch = std::mem::take(
                         &mut *self.pending_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
@@ -53,8 +59,8 @@ macro_rules! impl_identity {
             /// Stores a batch and answers each request. Should the batch fail as a whole, each
             /// token is tried alone, so one bad row fails only its own request.
             async fn store_batch(conn: &mut $conn, batch: Vec<PendingToken>) {
-                let requests: Vec<(&NewAccessToken, Claim)> = batch.iter().map(|p| (&p.token, p.claim)).collect();
-                match store_tokens(conn, &requests).await {
+                let tokens: Vec<&NewAccessToken> = batch.iter().map(|pending| &pending.token).collect();
+                match store_tokens(conn, &tokens).await {
                     Ok(stored) => {
                         for (pending, stored) in batch.into_iter().zip(stored) {
                             let _ = pending.answer.send(Ok(stored));
@@ -66,95 +72,29 @@ macro_rules! impl_identity {
                     Err(err) => {
                         tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
                         for pending in batch {
-                            let stored = store_tokens(conn, &[(&pending.token, pending.claim)]).await;
+                            let stored = store_tokens(conn, &[&pending.token]).await;
                             let _ = pending.answer.send(stored.map(|mut stored| stored.pop().flatten()));
                         }
                     }
                 }
             }
 
-            /// Stores the tokens whose claims succeed, in one transaction: one guarded update per
-            /// kind of claim, then one multi-row insert. Returns each token, or `None` where its
-            /// claim was lost (already redeemed or revoked, or won by an earlier token in the batch).
+            /// Stores the tokens whose claims succeed, in one multi-row insert: as each row goes in,
+            /// a trigger claims the code or the rotated refresh token it names, or skips the row when
+            /// that was claimed already (by another request, or an earlier row of this batch). The
+            /// guards make each claim single-use: a concurrent claimant (another instance on
+            /// PostgreSQL) blocks on the row and then matches nothing. Returns each token, or `None`
+            /// where its claim was lost.
             async fn store_tokens(
                 conn: &mut $conn,
-                requests: &[(&NewAccessToken, Claim)],
+                tokens: &[&NewAccessToken],
             ) -> StoreResult<Vec<Option<AccessToken>>> {
-                let codes: Vec<i64> =
-                    requests.iter().filter_map(|(_, claim)| match claim { Claim::Code(id) => Some(*id), _ => None }).collect();
-                let refreshes: Vec<i64> =
-                    requests.iter().filter_map(|(_, claim)| match claim { Claim::Refresh(id) => Some(*id), _ => None }).collect();
-                if codes.is_empty() && refreshes.is_empty() {
-                    // One statement is atomic on its own: no transaction needed.
-                    let tokens: Vec<&NewAccessToken> = requests.iter().map(|(token, _)| *token).collect();
-                    let stored = insert_tokens(conn, &tokens).await?;
-                    return answers(requests, &vec![true; requests.len()], stored);
-                }
-                let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-                let now = ts(Utc::now());
-                let mut won = std::collections::HashSet::new();
-                // The guards make each claim single-use: a concurrent claimant (another instance
-                // on PostgreSQL) blocks on the row and then matches nothing.
-                if !codes.is_empty() {
-                    let claimed = claim_rows(&mut tx, "authorization_codes", "redeemed_at", now, &codes).await?;
-                    won.extend(claimed.into_iter().map(Claim::Code));
-                }
-                if !refreshes.is_empty() {
-                    let claimed = claim_rows(&mut tx, "access_tokens", "revoked_at", now, &refreshes).await?;
-                    won.extend(claimed.into_iter().map(Claim::Refresh));
-                }
-                let winners: Vec<bool> =
-                    requests.iter().map(|(_, claim)| *claim == Claim::Unconditional || won.remove(claim)).collect();
-                let tokens: Vec<&NewAccessToken> =
-                    requests.iter().zip(&winners).filter(|(_, won)| **won).map(|((token, _), _)| *token).collect();
-                let stored = match tokens.is_empty() {
-                    true => Vec::new(),
-                    false => insert_tokens(&mut tx, &tokens).await?,
-                };
-                tx.commit().await?;
-                answers(requests, &winners, stored)
+                let mut stored: std::collections::HashMap<SecretHash, AccessToken> =
+                    insert_tokens(conn, tokens).await?.into_iter().collect();
+                Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
             }
 
-            /// Each request's stored token, or `None` where it did not win its claim.
-            fn answers(
-                requests: &[(&NewAccessToken, Claim)],
-                winners: &[bool],
-                stored: Vec<(SecretHash, AccessToken)>,
-            ) -> StoreResult<Vec<Option<AccessToken>>> {
-                let mut stored = stored.into_iter();
-                let mut answers = Vec::with_capacity(requests.len());
-                for ((token, _), won) in requests.iter().zip(winners) {
-                    answers.push(match won {
-                        false => None,
-                        true => match stored.next() {
-                            Some((hash, stored)) if hash == token.access_token_hash => Some(stored),
-                            _ => return Err(StoreError::Corrupt("the token batch answered out of order".into())),
-                        },
-                    });
-                }
-                Ok(answers)
-            }
-
-            /// Sets `column` to `now` on the rows of `table` with these ids where it is still
-            /// null, returning the ids it set.
-            async fn claim_rows(
-                conn: &mut $conn,
-                table: &str,
-                column: &str,
-                now: i64,
-                ids: &[i64],
-            ) -> StoreResult<Vec<i64>> {
-                let mut qb = sqlx::QueryBuilder::new(format!("UPDATE {table} SET {column} = "));
-                qb.push_bind(now).push(format!(" WHERE {column} IS NULL AND id IN ("));
-                let mut list = qb.separated(", ");
-                for id in ids {
-                    list.push_bind(*id);
-                }
-                qb.push(") RETURNING id");
-                Ok(qb.build_query_scalar().fetch_all(&mut *conn).await?)
-            }
-
-            /// Stores tokens in one multi-row statement, returning each with its hash, in input order.
+            /// Stores tokens in one multi-row statement, returning each stored one with its hash.
             async fn insert_tokens(
                 conn: &mut $conn,
                 tokens: &[&NewAccessToken],
@@ -179,13 +119,7 @@ macro_rules! impl_identity {
                 });
                 qb.push(concat!(" RETURNING access_token_hash, ", $crate::sql::access_token_columns!()));
                 let rows: Vec<HashedAccessTokenRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
-                let mut stored = Vec::with_capacity(rows.len());
-                for row in rows {
-                    stored.push(row.into_domain()?);
-                }
-                // Both backends return rows in VALUES order for a plain multi-row insert; the caller
-                // checks each hash anyway.
-                Ok(stored)
+                rows.into_iter().map(HashedAccessTokenRow::into_domain).collect()
             }
 
             #[async_trait::async_trait]

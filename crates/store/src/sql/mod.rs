@@ -106,21 +106,20 @@ pub(crate) enum Claim {
     Refresh(i64),
 }
 
-/// A token waiting for the writer, with its claim and the channel its request awaits the result
-/// on (`None` when the claim was lost).
+/// A token waiting for the writer (naming its claim, if any, in `authorization_code_id` or
+/// `previous_token_id`), with the channel its request awaits the result on (`None` when the claim
+/// was lost).
 #[derive(Debug)]
 pub(crate) struct PendingToken {
     pub(crate) token: ticketbooth_domain::model::NewAccessToken,
-    pub(crate) claim: Claim,
     pub(crate) answer: tokio::sync::oneshot::Sender<crate::StoreResult<Option<ticketbooth_domain::model::AccessToken>>>,
 }
 
 /// Tokens waiting for the writer.
 ///
 /// Group commit: a request that needs to store a token queues it, then takes the writer; whoever
-/// holds the writer takes the whole queue and stores it in one transaction (one statement per
-/// kind of claim, one multi-row insert), in a task of its own, so a cancelled request cannot
-/// cancel the others' writes. Under load one commit carries many tokens; alone, a request stores
+/// holds the writer takes the whole queue and stores it in one multi-row insert (whose triggers
+/// take the claims), in a task of its own, so a cancelled request cannot cancel the others' writes. Under load one commit carries many tokens; alone, a request stores
 /// just its own. Each answer is sent after the commit.
 pub(crate) type PendingTokens = std::sync::Mutex<Vec<PendingToken>>;
 
