@@ -21,9 +21,6 @@ pub enum StoreError {
     /// An inline read on the SQLite backend failed.
     #[error(transparent)]
     InlineRead(#[from] rusqlite::Error),
-    /// A file the database lives in could not be used.
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
