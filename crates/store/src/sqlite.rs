@@ -62,6 +62,11 @@ const READERS: usize = 4;
 impl SqliteStore {
     /// Opens (creating if missing) the database a `sqlite:` URL or a plain file path names.
     pub async fn open(url: &str) -> StoreResult<SqliteStore> {
+        SqliteStore::open_checkpointing_every(url, CHECKPOINT_INTERVAL).await
+    }
+
+    /// [`SqliteStore::open`], with the background checkpoint rounds this far apart.
+    async fn open_checkpointing_every(url: &str, interval: Duration) -> StoreResult<SqliteStore> {
         let options = if url.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(url)?
         } else {
@@ -99,7 +104,7 @@ impl SqliteStore {
             .collect::<StoreResult<Vec<_>>>()?;
         let checkpointer = SqliteConnection::connect_with(&options).await?;
         let writer = Arc::new(Mutex::new(writer));
-        spawn_checkpointer(checkpointer, Arc::downgrade(&writer));
+        spawn_checkpointer(checkpointer, interval, Arc::downgrade(&writer));
         Ok(SqliteStore {
             writer,
             pending_tokens: Arc::default(),
@@ -159,7 +164,7 @@ impl SqliteStore {
     }
 }
 
-/// Checkpoints the WAL four times a second, until the store is dropped.
+/// Checkpoints the WAL every `interval`, until the store is dropped.
 ///
 /// A checkpoint that runs beside a busy writer never catches up with it, and the WAL only starts
 /// over after a complete one: it grew by gigabytes in a sustained benchmark, and every read slowed
@@ -171,11 +176,10 @@ impl SqliteStore {
 /// pass: short rounds keep that, and so the time writes are held back, small. (Syncing the file
 /// from outside SQLite beforehand would shorten it further, but opening and closing the database
 /// file beside SQLite's own descriptors drops its POSIX locks; tried, it ended in I/O errors.)
-fn spawn_checkpointer(mut connection: SqliteConnection, writer: Weak<Mutex<SqliteConnection>>) {
+fn spawn_checkpointer(mut connection: SqliteConnection, interval: Duration, writer: Weak<Mutex<SqliteConnection>>) {
     tokio::spawn(async move {
         // The first round a period after opening: short-lived commands never need one.
-        let mut ticker =
-            tokio::time::interval_at(tokio::time::Instant::now() + CHECKPOINT_INTERVAL, CHECKPOINT_INTERVAL);
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
@@ -274,7 +278,9 @@ mod tests {
     async fn the_wal_starts_over_after_a_checkpoint_round_while_tokens_are_written_without_pause() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wal.db");
-        let store = SqliteStore::open(path.to_str().unwrap()).await.unwrap();
+        // No background rounds: this test runs the round itself.
+        let store =
+            SqliteStore::open_checkpointing_every(path.to_str().unwrap(), Duration::from_secs(3600)).await.unwrap();
         store.migrate().await.unwrap();
         let app = store
             .create_application(NewApplication {
