@@ -218,19 +218,18 @@ async fn checkpoint(connection: &mut SqliteConnection) -> StoreResult<(i64, i64,
 mod tests {
     use super::*;
     use crate::{IdentityStore, TicketStore};
-    use ticketbooth_domain::model::{NewAccessToken, NewApplication};
+    use ticketbooth_domain::model::{Application, NewAccessToken, NewApplication};
     use ticketbooth_domain::scope::ScopeSet;
     use ticketbooth_domain::secret::Secret;
 
-    #[tokio::test]
-    async fn the_fallback_reader_answers_like_the_inline_connections_when_they_are_busy() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path().join("inline.db").to_str().unwrap()).await.unwrap();
+    /// A migrated store at `path` with checkpoint rounds `interval` apart, and one application in it.
+    async fn store_with_app(path: &std::path::Path, interval: Duration) -> (SqliteStore, Application) {
+        let store = SqliteStore::open_checkpointing_every(path.to_str().unwrap(), interval).await.unwrap();
         store.migrate().await.unwrap();
         let app = store
             .create_application(NewApplication {
-                client_id: "inline".into(),
-                name: "Inline".into(),
+                client_id: "app".into(),
+                name: "App".into(),
                 secret_hash: Some(Secret::generate().hash()),
                 redirect_uris: vec![],
                 scopes: ScopeSet::parse("public").unwrap(),
@@ -238,11 +237,16 @@ mod tests {
             })
             .await
             .unwrap();
+        (store, app)
+    }
+
+    /// A fresh application token (client credentials) for `application_id`.
+    fn app_token(application_id: i64) -> NewAccessToken {
         let now = chrono::Utc::now();
-        let new = NewAccessToken {
+        NewAccessToken {
             access_token_hash: Secret::generate().hash(),
             refresh_token_hash: None,
-            application_id: app.id,
+            application_id,
             user_id: None,
             scopes: ScopeSet::parse("public").unwrap(),
             authorization_code_id: None,
@@ -251,7 +255,14 @@ mod tests {
             created_at: now,
             expires_at: now + chrono::Duration::hours(2),
             refresh_expires_at: None,
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn the_fallback_reader_answers_like_the_inline_connections_when_they_are_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, app) = store_with_app(&dir.path().join("inline.db"), CHECKPOINT_INTERVAL).await;
+        let new = app_token(app.id);
         let hash = new.access_token_hash;
         let stored = store.create_access_token(new).await.unwrap();
 
@@ -268,7 +279,7 @@ mod tests {
         assert_eq!((inline_hits, fallback_hits), ([1, 0], [1, 0]));
         assert_eq!(inline.as_ref(), Some(&stored), "inline");
         assert_eq!(fallback.as_ref(), Some(&stored), "reader connection");
-        assert_eq!(store.find_application_by_client_id("inline").await.unwrap(), Some(app));
+        assert_eq!(store.find_application_by_client_id("app").await.unwrap(), Some(app));
         assert_eq!(store.find_access_token(&Secret::generate().hash()).await.unwrap(), None);
     }
 
@@ -279,20 +290,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wal.db");
         // No background rounds: this test runs the round itself.
-        let store =
-            SqliteStore::open_checkpointing_every(path.to_str().unwrap(), Duration::from_secs(3600)).await.unwrap();
-        store.migrate().await.unwrap();
-        let app = store
-            .create_application(NewApplication {
-                client_id: "wal".into(),
-                name: "WAL".into(),
-                secret_hash: Some(Secret::generate().hash()),
-                redirect_uris: vec![],
-                scopes: ScopeSet::parse("public").unwrap(),
-                organizer_id: None,
-            })
-            .await
-            .unwrap();
+        let (store, app) = store_with_app(&path, Duration::from_secs(3600)).await;
         let writing = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let writers: Vec<_> = (0..4)
             .map(|_| {
@@ -300,23 +298,7 @@ mod tests {
                 tokio::spawn(async move {
                     let mut written = 0;
                     while writing.load(Ordering::Relaxed) {
-                        let now = chrono::Utc::now();
-                        store
-                            .create_access_token(NewAccessToken {
-                                access_token_hash: Secret::generate().hash(),
-                                refresh_token_hash: None,
-                                application_id: app.id,
-                                user_id: None,
-                                scopes: ScopeSet::parse("public").unwrap(),
-                                authorization_code_id: None,
-                                previous_token_id: None,
-                                family_id: None,
-                                created_at: now,
-                                expires_at: now + chrono::Duration::hours(2),
-                                refresh_expires_at: None,
-                            })
-                            .await
-                            .unwrap();
+                        store.create_access_token(app_token(app.id)).await.unwrap();
                         written += 1;
                     }
                     written

@@ -96,7 +96,7 @@ macro_rules! point_read {
 }
 
 /// What a queued token must win before it is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Claim {
     /// Nothing: the token is stored unconditionally (client credentials).
     Unconditional,
