@@ -52,11 +52,6 @@ impl PgStore {
         Ok(self.pool.acquire().await?)
     }
 
-    /// A connection for writing, owned (a pooled connection always is).
-    async fn write_owned(&self) -> StoreResult<PoolConnection<Postgres>> {
-        self.write().await
-    }
-
     /// A connection for reading.
     async fn read(&self) -> StoreResult<PoolConnection<Postgres>> {
         Ok(self.pool.acquire().await?)

@@ -33,26 +33,38 @@ macro_rules! impl_identity {
                         Claim::Refresh(old_token_id) => token.previous_token_id = Some(old_token_id),
                     }
                     let (answer, receiver) = tokio::sync::oneshot::channel();
-                    self.pending_tokens
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push(PendingToken { token, answer });
-                    let mut conn = self.write_owned().await?;
-                    let mut batch = std::mem::take(
-                        &mut *self.pending_tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
-                    );
-                    if !batch.is_empty() {
-                        tokio::spawn(async move {
-                            while !batch.is_empty() {
-                                let rest = batch.split_off(batch.len().min(MAX_BATCH));
-                                store_batch(&mut conn, batch).await;
-                                batch = rest;
-                            }
-                        });
+                    let lead = self.pending_tokens.queue(PendingToken { token, answer });
+                    if lead {
+                        // A task of its own, so a cancelled request cannot cancel the others' writes.
+                        let store = self.clone();
+                        tokio::spawn(async move { store.flush_tokens().await });
                     }
-                    // Queued before the writer was taken, so this request's token was in a batch
-                    // taken by this request or by an earlier holder of the writer.
                     receiver.await.map_err(|_| StoreError::Batched("the batch was dropped".into()))?
+                }
+
+                /// Stores queued tokens batch by batch until the queue is empty: each batch is what
+                /// queued up while the one before was written (or while the writer was busy).
+                async fn flush_tokens(&self) {
+                    let guard = self.pending_tokens.flush_guard();
+                    loop {
+                        let conn = self.write().await;
+                        let Some(mut batch) = self.pending_tokens.take_or_finish() else { return guard.finish() };
+                        let mut conn = match conn {
+                            Ok(conn) => conn,
+                            Err(err) => {
+                                let message = err.to_string();
+                                for pending in batch {
+                                    let _ = pending.answer.send(Err(StoreError::Batched(message.clone())));
+                                }
+                                continue;
+                            }
+                        };
+                        while !batch.is_empty() {
+                            let rest = batch.split_off(batch.len().min(MAX_BATCH));
+                            store_batch(&mut conn, batch).await;
+                            batch = rest;
+                        }
+                    }
                 }
             }
 

@@ -117,11 +117,70 @@ pub(crate) struct PendingToken {
 
 /// Tokens waiting for the writer.
 ///
-/// Group commit: a request that needs to store a token queues it, then takes the writer; whoever
-/// holds the writer takes the whole queue and stores it in one multi-row insert (whose triggers
-/// take the claims), in a task of its own, so a cancelled request cannot cancel the others' writes. Under load one commit carries many tokens; alone, a request stores
-/// just its own. Each answer is sent after the commit.
-pub(crate) type PendingTokens = std::sync::Mutex<Vec<PendingToken>>;
+/// Group commit: a request that needs to store a token queues it and waits for its answer. The
+/// request that finds no flush under way starts one, in a task of its own: it takes the writer,
+/// then the whole queue, and stores it in one multi-row insert (whose triggers take the claims),
+/// and goes on with whatever queued meanwhile until the queue is empty. Under load one commit
+/// carries many tokens; alone, a request stores just its own. Each answer is sent after the
+/// commit. The other requests never touch the writer, so they never queue for it one by one.
+#[derive(Debug, Default)]
+pub(crate) struct PendingTokens(std::sync::Mutex<TokenQueue>);
+
+#[derive(Debug, Default)]
+struct TokenQueue {
+    tokens: Vec<PendingToken>,
+    /// A flush is under way, and will take what is queued.
+    flushing: bool,
+}
+
+impl PendingTokens {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TokenQueue> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues a token; true when no flush was under way, so the caller must start one.
+    pub(crate) fn queue(&self, token: PendingToken) -> bool {
+        let mut queue = self.lock();
+        queue.tokens.push(token);
+        !std::mem::replace(&mut queue.flushing, true)
+    }
+
+    /// Everything queued, for the flush to store; `None` when the queue is empty, which ends the
+    /// flush (the next token queued starts another).
+    pub(crate) fn take_or_finish(&self) -> Option<Vec<PendingToken>> {
+        let mut queue = self.lock();
+        if queue.tokens.is_empty() {
+            queue.flushing = false;
+            return None;
+        }
+        Some(std::mem::take(&mut queue.tokens))
+    }
+
+    /// Marks the flush the caller runs; should it stop before the queue is empty (a panic, or the
+    /// runtime shutting down), the queued requests get an error instead of waiting forever, and
+    /// the next token queued starts a new flush.
+    pub(crate) fn flush_guard(&self) -> FlushGuard<'_> {
+        FlushGuard(self)
+    }
+}
+
+/// See [`PendingTokens::flush_guard`].
+pub(crate) struct FlushGuard<'a>(&'a PendingTokens);
+
+impl FlushGuard<'_> {
+    /// The flush emptied the queue and ended normally.
+    pub(crate) fn finish(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for FlushGuard<'_> {
+    fn drop(&mut self) {
+        let mut queue = self.0.lock();
+        queue.tokens.clear();
+        queue.flushing = false;
+    }
+}
 
 pub(crate) mod identity;
 pub(crate) mod ticketing;
