@@ -199,3 +199,62 @@ pub(crate) use {
     access_token_columns, application_columns, event_columns, impl_store, order_columns, point_read, ticket_columns,
     ticket_type_columns, user_columns,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ticketbooth_domain::model::NewAccessToken;
+    use ticketbooth_domain::scope::ScopeSet;
+    use ticketbooth_domain::secret::Secret;
+    use tokio::sync::oneshot::{self, error::TryRecvError};
+
+    type Answer = oneshot::Receiver<crate::StoreResult<Option<ticketbooth_domain::model::AccessToken>>>;
+
+    fn token() -> (PendingToken, Answer) {
+        let now = chrono::Utc::now();
+        let token = NewAccessToken {
+            access_token_hash: Secret::generate().hash(),
+            refresh_token_hash: None,
+            application_id: 1,
+            user_id: None,
+            scopes: ScopeSet::parse("public").unwrap(),
+            authorization_code_id: None,
+            previous_token_id: None,
+            family_id: None,
+            created_at: now,
+            expires_at: now + chrono::Duration::hours(2),
+            refresh_expires_at: None,
+        };
+        let (answer, receiver) = oneshot::channel();
+        (PendingToken { token, answer }, receiver)
+    }
+
+    #[test]
+    fn only_a_token_queued_while_no_flush_runs_starts_one_and_a_flush_ends_on_an_empty_queue() {
+        let queue = PendingTokens::default();
+        let (first, _first) = token();
+        let (second, _second) = token();
+        assert!(queue.queue(first), "the first token starts a flush");
+        assert!(!queue.queue(second), "the flush under way will take the second");
+        assert_eq!(queue.take_or_finish().map(|batch| batch.len()), Some(2));
+        let (third, _third) = token();
+        assert!(!queue.queue(third), "the flush goes on until the queue is empty");
+        assert_eq!(queue.take_or_finish().map(|batch| batch.len()), Some(1));
+        assert!(queue.take_or_finish().is_none(), "an empty queue ends the flush");
+        let (fourth, _fourth) = token();
+        assert!(queue.queue(fourth), "so the next token starts another");
+    }
+
+    #[test]
+    fn a_flush_that_stops_early_fails_what_is_queued_and_the_next_token_starts_another() {
+        let queue = PendingTokens::default();
+        let (first, mut first_answer) = token();
+        assert!(queue.queue(first));
+        drop(queue.flush_guard()); // as a panic or a runtime shutdown inside the flush would
+        assert_eq!(first_answer.try_recv().unwrap_err(), TryRecvError::Closed);
+        let (second, mut second_answer) = token();
+        assert!(queue.queue(second), "a new flush starts");
+        queue.flush_guard().finish();
+        assert_eq!(second_answer.try_recv().unwrap_err(), TryRecvError::Empty, "a finished flush drops nothing");
+    }
+}
