@@ -270,8 +270,9 @@ async fn checkpoint(connection: &mut SqliteConnection) -> StoreResult<(i64, i64,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::tests::app_token;
     use crate::{IdentityStore, TicketStore};
-    use ticketbooth_domain::model::{Application, NewAccessToken, NewApplication};
+    use ticketbooth_domain::model::{Application, NewApplication};
     use ticketbooth_domain::scope::ScopeSet;
     use ticketbooth_domain::secret::Secret;
 
@@ -291,24 +292,6 @@ mod tests {
             .await
             .unwrap();
         (store, app)
-    }
-
-    /// A fresh application token (client credentials) for `application_id`.
-    fn app_token(application_id: i64) -> NewAccessToken {
-        let now = chrono::Utc::now();
-        NewAccessToken {
-            access_token_hash: Secret::generate().hash(),
-            refresh_token_hash: None,
-            application_id,
-            user_id: None,
-            scopes: ScopeSet::parse("public").unwrap(),
-            authorization_code_id: None,
-            previous_token_id: None,
-            family_id: None,
-            created_at: now,
-            expires_at: now + chrono::Duration::hours(2),
-            refresh_expires_at: None,
-        }
     }
 
     #[tokio::test]

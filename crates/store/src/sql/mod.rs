@@ -201,7 +201,7 @@ pub(crate) use {
 };
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use ticketbooth_domain::model::NewAccessToken;
     use ticketbooth_domain::scope::ScopeSet;
@@ -210,12 +210,13 @@ mod tests {
 
     type Answer = oneshot::Receiver<crate::StoreResult<Option<ticketbooth_domain::model::AccessToken>>>;
 
-    fn token() -> (PendingToken, Answer) {
+    /// A fresh application token (client credentials) for `application_id`.
+    pub(crate) fn app_token(application_id: i64) -> NewAccessToken {
         let now = chrono::Utc::now();
-        let token = NewAccessToken {
+        NewAccessToken {
             access_token_hash: Secret::generate().hash(),
             refresh_token_hash: None,
-            application_id: 1,
+            application_id,
             user_id: None,
             scopes: ScopeSet::parse("public").unwrap(),
             authorization_code_id: None,
@@ -224,9 +225,12 @@ mod tests {
             created_at: now,
             expires_at: now + chrono::Duration::hours(2),
             refresh_expires_at: None,
-        };
+        }
+    }
+
+    fn token() -> (PendingToken, Answer) {
         let (answer, receiver) = oneshot::channel();
-        (PendingToken { token, answer }, receiver)
+        (PendingToken { token: app_token(1), answer }, receiver)
     }
 
     #[test]
