@@ -81,13 +81,20 @@ pub(crate) const CODE_BY_HASH: &str =
 
 /// Runs one of the point lookups above: inline where the backend can (see
 /// `SqliteStore::read_inline`), else on a read connection. `$row` maps both libraries' rows.
+///
+/// The second form runs any one-row query with its parameters, `$inline` mapping the `rusqlite`
+/// row to what `sqlx` reads as `$row`. Parameters are evaluated on whichever path runs, so they
+/// must be `Copy` (keys, slices, numbers).
 macro_rules! point_read {
     ($store:ident, $query:ident, $key:expr, $row:ty) => {
-        match $store.read_inline($crate::sql::$query, [$key], <$row>::from_inline) {
+        $crate::sql::point_read!($store, $crate::sql::$query, ($key), $row, <$row>::from_inline)
+    };
+    ($store:ident, $query:expr, ($($param:expr),+), $row:ty, $inline:expr) => {
+        match $store.read_inline($query, ($($param,)+), $inline) {
             Some(found) => found?,
             None => {
-                sqlx::query_as::<_, $row>($crate::sql::$query)
-                    .bind($key)
+                sqlx::query_as::<_, $row>($query)
+                    $(.bind($param))+
                     .fetch_optional(&mut *$store.read().await?)
                     .await?
             }

@@ -445,17 +445,13 @@ macro_rules! impl_ticketing {
                     // Parameters in order of first use: SQLite numbers `$n` by appearance.
                     const HITS: &str = "SELECT (SELECT hits FROM rate_limits WHERE window_start = $1 AND key = $2), \
                                         (SELECT hits FROM rate_limits WHERE window_start = $1 AND key = $3)";
-                    let read = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
-                    let found: Option<(Option<i64>, Option<i64>)> =
-                        match self.read_inline(HITS, (ts(window_start), keys[0], keys[1]), read) {
-                            Some(found) => found?,
-                            None => sqlx::query_as(HITS)
-                                .bind(ts(window_start))
-                                .bind(keys[0])
-                                .bind(keys[1])
-                                .fetch_optional(&mut *self.read().await?)
-                                .await?,
-                        };
+                    let found = $crate::sql::point_read!(
+                        self,
+                        HITS,
+                        (ts(window_start), keys[0], keys[1]),
+                        (Option<i64>, Option<i64>),
+                        |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?))
+                    );
                     let (first, second) = found.unwrap_or_default();
                     let count = |hits: Option<i64>| u32::try_from(hits.unwrap_or(0)).unwrap_or(u32::MAX);
                     Ok([count(first), count(second)])
