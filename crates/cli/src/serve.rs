@@ -23,14 +23,15 @@ pub(crate) struct ServeArgs {
     /// Requests per minute per token on /api/public/me (0 = no limit).
     #[arg(long, env = "TICKETBOOTH_ME_RATE_LIMIT", default_value_t = 10)]
     me_rate_limit: u32,
-    /// Failed sign-ins allowed per account in 15 minutes (0 = no limit).
-    #[arg(long, env = "TICKETBOOTH_SIGN_IN_FAILURES_PER_ACCOUNT", default_value_t = FailureLimits::SIGN_IN.per_subject)]
+    /// Failed sign-ins allowed per account from one client address in 15 minutes (0 = no limit).
+    #[arg(long, env = "TICKETBOOTH_SIGN_IN_FAILURES_PER_ACCOUNT", default_value_t = FailureLimits::SIGN_IN.per_subject_and_address)]
     sign_in_failures_per_account: u32,
     /// Failed sign-ins allowed per client address in 15 minutes (0 = no limit).
     #[arg(long, env = "TICKETBOOTH_SIGN_IN_FAILURES_PER_ADDRESS", default_value_t = FailureLimits::SIGN_IN.per_address)]
     sign_in_failures_per_address: u32,
-    /// Failed client authentications allowed per client id in 15 minutes (0 = no limit).
-    #[arg(long, env = "TICKETBOOTH_CLIENT_AUTH_FAILURES_PER_CLIENT", default_value_t = FailureLimits::CLIENT_AUTH.per_subject)]
+    /// Failed client authentications allowed per client id from one client address in 15 minutes
+    /// (0 = no limit).
+    #[arg(long, env = "TICKETBOOTH_CLIENT_AUTH_FAILURES_PER_CLIENT", default_value_t = FailureLimits::CLIENT_AUTH.per_subject_and_address)]
     client_auth_failures_per_client: u32,
     /// Failed client authentications allowed per client address in 15 minutes (0 = no limit).
     #[arg(long, env = "TICKETBOOTH_CLIENT_AUTH_FAILURES_PER_ADDRESS", default_value_t = FailureLimits::CLIENT_AUTH.per_address)]
@@ -52,12 +53,12 @@ pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> 
     let mut config = ServerConfig::new(&issuer);
     config.me_rate_limit = args.me_rate_limit;
     config.sign_in_limits = FailureLimits {
-        per_subject: args.sign_in_failures_per_account,
+        per_subject_and_address: args.sign_in_failures_per_account,
         per_address: args.sign_in_failures_per_address,
         ..FailureLimits::SIGN_IN
     };
     config.client_auth_limits = FailureLimits {
-        per_subject: args.client_auth_failures_per_client,
+        per_subject_and_address: args.client_auth_failures_per_client,
         per_address: args.client_auth_failures_per_address,
         ..FailureLimits::CLIENT_AUTH
     };

@@ -92,6 +92,9 @@ pub trait TicketStore: Send + Sync + 'static {
     async fn find_ticket_by_reference(&self, event_id: i64, reference_code: &str) -> StoreResult<Option<Ticket>>;
     /// Counts a hit in the fixed window starting at `window_start` and returns the window's hits.
     async fn hit_rate_limit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32>;
-    /// The hits counted so far in a window for each of two keys, without counting one.
-    async fn rate_limit_hits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<[u32; 2]>;
+    /// Counts a hit for each of two different keys in one statement and returns both windows'
+    /// hits, so concurrent attempts each see their own count.
+    async fn take_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<[u32; 2]>;
+    /// Takes back one hit from each of two keys (an attempt that succeeded).
+    async fn refund_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<()>;
 }

@@ -22,6 +22,20 @@ impl Browser {
         Browser { base: base.to_owned(), client }
     }
 
+    /// A new browser whose requests reach the server through a trusted proxy that names `address`
+    /// as the client (`X-Forwarded-For`), for servers configured to read that header.
+    pub fn behind_proxy(base: &str, address: &str) -> Browser {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", address.parse().expect("an address"));
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        Browser { base: base.to_owned(), client }
+    }
+
     /// The same browser (same cookies) pointed at another instance.
     pub fn at(&self, base: &str) -> Browser {
         Browser { base: base.to_owned(), client: self.client.clone() }

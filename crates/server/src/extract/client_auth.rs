@@ -59,8 +59,8 @@ fn repeated(name: &str) -> OAuthError {
     OAuthError::invalid_request(format!("The {name} parameter is repeated."))
 }
 
-/// Authenticates the client of a token request from `address`, counting failures against the
-/// client id and the address (too many: 429 before any secret is checked).
+/// Authenticates the client of a token request from `address`. Failures are counted per (client
+/// id, address) and per address; past a limit they answer 429 instead of 401.
 pub(crate) async fn authenticate(
     state: &AppState,
     address: &str,
@@ -78,11 +78,6 @@ pub(crate) async fn authenticate(
         (None, None) => return Err(OAuthError::invalid_client()),
     };
 
-    let now = Utc::now();
-    let attempt = Attempt::new("client", &credentials.client_id, address, state.config.client_auth_limits, now);
-    if let Err(wait) = attempt.check(&state.store, now).await? {
-        return Err(OAuthError::throttled(wait));
-    }
     let app = state.store.find_application_by_client_id(&credentials.client_id).await?;
     // Hash even when the client is unknown, so the response time does not tell which ids exist.
     let presented = credentials.client_secret.as_deref().map(SecretHash::of);
@@ -93,12 +88,16 @@ pub(crate) async fn authenticate(
         (None, None) => Some(AuthenticatedClient { app, with_secret: false }),
         _ => None,
     });
-    match authenticated {
-        Some(client) => Ok(client),
-        None => {
-            attempt.record_failure(&state.store).await?;
-            Err(OAuthError::invalid_client())
-        }
+    if let Some(client) = authenticated {
+        // The right secret always gets in: a 256-bit secret cannot be guessed, so counting
+        // successes would only let strangers lock a client out.
+        return Ok(client);
+    }
+    let now = Utc::now();
+    let attempt = Attempt::new("client", &credentials.client_id, address, state.config.client_auth_limits, now);
+    match attempt.take(&state.store, now).await? {
+        Ok(()) => Err(OAuthError::invalid_client()),
+        Err(wait) => Err(OAuthError::throttled(wait)),
     }
 }
 

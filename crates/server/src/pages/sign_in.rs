@@ -102,10 +102,11 @@ pub(super) async fn submit(
     let email = normalize_email(field("email").unwrap_or_default());
     let password = field("password").unwrap_or_default().to_owned();
 
-    // Throttled attempts are refused before the password is even looked at.
+    // The attempt is counted before the password is looked at, so parallel guesses cannot slip
+    // past the limit; a successful sign-in gives it back.
     let now = Utc::now();
     let attempt = Attempt::new("signin", &email, &address, state.config.sign_in_limits, now);
-    if let Err(wait) = attempt.check(&state.store, now).await? {
+    if let Err(wait) = attempt.take(&state.store, now).await? {
         let message = format!("Too many failed sign-in attempts. Try again in {} minutes.", wait.div_ceil(60));
         let mut response = render(StatusCode::TOO_MANY_REQUESTS, &session, return_to, &email, Some(&message))?;
         response.headers_mut().insert(header::RETRY_AFTER, wait.into());
@@ -130,10 +131,10 @@ pub(super) async fn submit(
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("sign-in failed");
         state.metrics.sign_in_failed();
-        attempt.record_failure(&state.store).await?;
         return render(StatusCode::UNAUTHORIZED, &session, return_to, &email, Some("Incorrect email or password."));
     };
 
+    attempt.refund(&state.store).await?;
     state.store.delete_session(&session.id_hash).await?;
     let started = session::start(&state, Some(user.id)).await?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, return_to.to_owned())], [(header::SET_COOKIE, started.set_cookie)])

@@ -186,44 +186,104 @@ backend_test! {
     }
 }
 
+/// Statuses of `attempts` sign-ins sent at once from one browser (one session, one address).
+async fn parallel_sign_ins(browser: &Browser, email: &str, password: &str, attempts: usize) -> Vec<StatusCode> {
+    let page = browser.get("/session/new").await.text().await.unwrap();
+    let mut form = hidden_inputs(&page);
+    form.insert("email".into(), email.into());
+    form.insert("password".into(), password.into());
+    let sends = (0..attempts).map(|_| {
+        let (browser, form) = (browser.clone(), form.clone());
+        tokio::spawn(async move { browser.post_form("/session/new", &form).await.status() })
+    });
+    let mut statuses = Vec::new();
+    for send in sends {
+        statuses.push(send.await.unwrap());
+    }
+    statuses
+}
+
+fn count(statuses: &[StatusCode], status: StatusCode) -> usize {
+    statuses.iter().filter(|found| **found == status).count()
+}
+
 backend_test! {
-    async fn sign_in_is_throttled_per_account_and_per_address() {
+    async fn parallel_wrong_passwords_past_the_limit_are_refused_before_the_password_check() {
+        let app = TestApp::spawn().await;
+        app.create_user("target@example.com").await;
+        let statuses = parallel_sign_ins(&app.browser, "target@example.com", "guess", 40).await;
+        assert_eq!(count(&statuses, StatusCode::UNAUTHORIZED), 10, "{statuses:?}");
+        assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 30, "{statuses:?}");
+    }
+}
+
+backend_test! {
+    async fn someone_hammering_an_account_cannot_lock_its_owner_out() {
         let app = TestApp::spawn_with(|config| {
-            config.sign_in_limits.per_subject = 3;
+            config.client_ip_header = Some("x-forwarded-for".into());
+            config.sign_in_limits.per_subject_and_address = 3;
             config.sign_in_limits.per_address = 5;
         })
         .await;
         app.create_user("target@example.com").await;
         app.create_user("other@example.com").await;
+        let attacker = Browser::behind_proxy(&app.base, "203.0.113.66");
         for _ in 0..3 {
-            assert_eq!(app.sign_in("target@example.com", "guess").await.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(attacker.sign_in("target@example.com", "guess").await.status(), StatusCode::UNAUTHORIZED);
         }
-        let locked = app.sign_in("target@example.com", PASSWORD).await;
-        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+        let locked = attacker.sign_in("target@example.com", "guess").await;
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(locked.headers().contains_key("retry-after"));
         assert!(locked.text().await.unwrap().contains("Too many failed sign-in attempts"));
-        // Another account from the same address still works until the address limit.
-        assert_eq!(app.sign_in("other@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
-        for _ in 0..2 {
-            app.sign_in("other@example.com", "guess").await;
+        assert_eq!(attacker.sign_in("target@example.com", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+
+        // The owner, from their own address, signs in while the attacker is locked out.
+        let owner = Browser::behind_proxy(&app.base, "198.51.100.7");
+        assert_eq!(owner.sign_in("target@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+        // Successful sign-ins do not use up the limit: the owner can sign in again and again.
+        for _ in 0..4 {
+            assert_eq!(owner.sign_in("target@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
         }
-        assert_eq!(app.sign_in("other@example.com", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+
+        // The attacker's address as a whole is limited too: its five attempts (the refused ones
+        // count) reached the address limit, so no account can be tried from there any more.
+        assert_eq!(attacker.sign_in("other@example.com", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(owner.sign_in("other@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
     }
 }
 
 backend_test! {
-    async fn client_authentication_failures_are_throttled() {
-        let app = TestApp::spawn_with(|config| config.client_auth_limits.per_subject = 2).await;
+    async fn wrong_client_secrets_are_throttled_per_address_and_never_lock_the_client() {
+        let app = TestApp::spawn_with(|config| {
+            config.client_ip_header = Some("x-forwarded-for".into());
+            config.client_auth_limits.per_subject_and_address = 10;
+        })
+        .await;
         let client = app.create_client(true, &[CALLBACK], "public").await;
-        for _ in 0..2 {
-            let wrong = app.token(&[("grant_type", "client_credentials"), ("client_id", client.id()), ("client_secret", "wrong")]).await;
-            assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        let attempt = |address: &'static str, secret: String| {
+            let request = app
+                .http
+                .post(app.url("/oauth/token"))
+                .header("x-forwarded-for", address)
+                .form(&[("grant_type", "client_credentials"), ("client_id", client.id()), ("client_secret", &secret)]);
+            tokio::spawn(async move { request.send().await.unwrap() })
+        };
+        let parallel: Vec<_> = (0..40).map(|_| attempt("203.0.113.66", "wrong".into())).collect();
+        let mut statuses = Vec::new();
+        for response in parallel {
+            statuses.push(response.await.unwrap().status());
         }
-        let right = app.token(&[("grant_type", "client_credentials"), ("client_id", client.id()), ("client_secret", client.secret())]).await;
-        assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
-        assert!(right.headers().contains_key("retry-after"));
-        let (_, error, _) = oauth_error(right).await;
-        assert_eq!(error, "temporarily_unavailable");
+        assert_eq!(count(&statuses, StatusCode::UNAUTHORIZED), 10, "{statuses:?}");
+        assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 30, "{statuses:?}");
+        let throttled = attempt("203.0.113.66", "wrong".into()).await.unwrap();
+        assert!(throttled.headers().contains_key("retry-after"));
+        assert_eq!(oauth_error(throttled).await.1, "temporarily_unavailable");
+
+        // The right secret works from the attacker's address and from anywhere else.
+        for address in ["203.0.113.66", "198.51.100.7"] {
+            let right = attempt(address, client.secret().to_owned()).await.unwrap();
+            assert_eq!(right.status(), StatusCode::OK, "{address}");
+        }
     }
 }
 
@@ -249,7 +309,7 @@ backend_test! {
     async fn behind_a_proxy_the_forwarded_address_is_throttled_not_the_proxys() {
         let app = TestApp::spawn_with(|config| {
             config.client_ip_header = Some("x-forwarded-for".into());
-            config.client_auth_limits.per_subject = 0;
+            config.client_auth_limits.per_subject_and_address = 0;
             config.client_auth_limits.per_address = 2;
         })
         .await;

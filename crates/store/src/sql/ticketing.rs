@@ -441,20 +441,34 @@ macro_rules! impl_ticketing {
                     Ok(row.map(Into::into))
                 }
 
-                async fn rate_limit_hits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<[u32; 2]> {
+                async fn take_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<[u32; 2]> {
                     // Parameters in order of first use: SQLite numbers `$n` by appearance.
-                    const HITS: &str = "SELECT (SELECT hits FROM rate_limits WHERE window_start = $1 AND key = $2), \
-                                        (SELECT hits FROM rate_limits WHERE window_start = $1 AND key = $3)";
-                    let found = $crate::sql::point_read!(
-                        self,
-                        HITS,
-                        (ts(window_start), keys[0], keys[1]),
-                        (Option<i64>, Option<i64>),
-                        |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?))
-                    );
-                    let (first, second) = found.unwrap_or_default();
-                    let count = |hits: Option<i64>| u32::try_from(hits.unwrap_or(0)).unwrap_or(u32::MAX);
-                    Ok([count(first), count(second)])
+                    let rows: Vec<(String, i64)> = sqlx::query_as(
+                        "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1), ($3, $2, 1) \
+                         ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING key, hits",
+                    )
+                    .bind(keys[0])
+                    .bind(ts(window_start))
+                    .bind(keys[1])
+                    .fetch_all(&mut *self.write().await?)
+                    .await?;
+                    let count = |key: &str| {
+                        let hits = rows.iter().find(|(found, _)| found == key).map_or(0, |(_, hits)| *hits);
+                        u32::try_from(hits).unwrap_or(u32::MAX)
+                    };
+                    Ok([count(keys[0]), count(keys[1])])
+                }
+
+                async fn refund_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<()> {
+                    sqlx::query(
+                        "UPDATE rate_limits SET hits = hits - 1 WHERE window_start = $1 AND key IN ($2, $3) AND hits > 0",
+                    )
+                    .bind(ts(window_start))
+                    .bind(keys[0])
+                    .bind(keys[1])
+                    .execute(&mut *self.write().await?)
+                    .await?;
+                    Ok(())
                 }
 
                 async fn hit_rate_limit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {

@@ -343,19 +343,34 @@ async fn rate_limit_windows_count_hits_per_key() {
         assert_eq!(store.hit_rate_limit("me:2", window).await.unwrap(), 1, "{name}");
         assert_eq!(store.hit_rate_limit("me:1", window + Duration::minutes(1)).await.unwrap(), 1, "{name}");
         assert_eq!(
-            store.rate_limit_hits(["me:2", "me:1"], window).await.unwrap(),
-            [1, 3],
-            "{name}: in the keys' order"
+            store.take_rate_limits(["me:2", "me:1"], window).await.unwrap(),
+            [2, 4],
+            "{name}: both counted, in the keys' order"
         );
+        assert_eq!(store.take_rate_limits(["me:3", "me:1"], window).await.unwrap(), [1, 5], "{name}: a new key starts at 1");
+        store.refund_rate_limits(["me:3", "me:1"], window).await.unwrap();
+        store.refund_rate_limits(["me:3", "me:1"], window).await.unwrap();
         assert_eq!(
-            store.rate_limit_hits(["me:1", "me:3"], window).await.unwrap(),
-            [3, 0],
-            "{name}: 0 for an unseen key"
+            store.take_rate_limits(["me:3", "me:1"], window).await.unwrap(),
+            [1, 4],
+            "{name}: refunds take hits back, never below zero"
         );
-        assert_eq!(
-            store.rate_limit_hits(["me:1", "me:2"], window + Duration::minutes(1)).await.unwrap(),
-            [1, 0],
-            "{name}: per window; reading did not count"
-        );
+    }
+}
+
+#[tokio::test]
+async fn parallel_rate_limit_takes_each_see_their_own_count() {
+    for Backend { name, store, .. } in backends().await {
+        let window = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let takes = (0..40).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.take_rate_limits(["pair", "address"], window).await.unwrap() })
+        });
+        let mut counts: Vec<u32> = Vec::new();
+        for take in takes {
+            counts.push(take.await.unwrap()[0]);
+        }
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=40).collect::<Vec<u32>>(), "{name}");
     }
 }
