@@ -47,6 +47,12 @@ impl PgStore {
         Ok(PgStore { pool, pending_tokens: Arc::default() })
     }
 
+    /// Run first in a transaction that must see every token stored before it and none stored
+    /// while it runs (consent revocation): waits for the token inserts under way to commit and
+    /// holds new ones until the transaction ends. A statement under READ COMMITTED would otherwise
+    /// miss a successor that a concurrent rotation commits after the statement began.
+    const SERIALIZE_TOKEN_WRITES: Option<&'static str> = Some("LOCK TABLE access_tokens IN SHARE ROW EXCLUSIVE MODE");
+
     /// A connection for writing; PostgreSQL takes writes on any connection.
     async fn write(&self) -> StoreResult<PoolConnection<Postgres>> {
         Ok(self.pool.acquire().await?)

@@ -132,6 +132,10 @@ impl SqliteStore {
         })
     }
 
+    /// SQLite has one writer: a write transaction already sees every token stored before it and
+    /// none while it runs.
+    const SERIALIZE_TOKEN_WRITES: Option<&'static str> = None;
+
     /// The single write connection.
     async fn write(&self) -> StoreResult<MutexGuard<'_, SqliteConnection>> {
         Ok(self.writer.lock().await)

@@ -356,9 +356,11 @@ macro_rules! impl_identity {
                 }
 
                 async fn revoke_tokens_from_code(&self, code_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
+                    // The code's token and every token refreshed from it (its family).
                     let revoked = sqlx::query(
-                        "UPDATE access_tokens SET revoked_at = $1 \
-                         WHERE authorization_code_id = $2 AND revoked_at IS NULL",
+                        "UPDATE access_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND \
+                         (authorization_code_id = $2 OR family_id IN \
+                          (SELECT id FROM access_tokens WHERE authorization_code_id = $2))",
                     )
                     .bind(ts(now))
                     .bind(code_id)
@@ -512,11 +514,28 @@ macro_rules! impl_identity {
                 async fn revoke_consent(&self, user_id: i64, application_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
                     let mut conn = self.write().await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                    // First, before any row lock is held (so no token write can be waiting on us),
+                    // wait out the token writes under way and hold new ones back until commit: no
+                    // code redemption or refresh can then slip a token past this revocation.
+                    if let Some(statement) = Self::SERIALIZE_TOKEN_WRITES {
+                        sqlx::query(statement).execute(&mut *tx).await?;
+                    }
                     sqlx::query("DELETE FROM consents WHERE user_id = $1 AND application_id = $2")
                         .bind(user_id)
                         .bind(application_id)
                         .execute(&mut *tx)
                         .await?;
+                    // Codes issued before the revocation die with it (their redemption finds
+                    // them redeemed and fails).
+                    sqlx::query(
+                        "UPDATE authorization_codes SET redeemed_at = $1 \
+                         WHERE user_id = $2 AND application_id = $3 AND redeemed_at IS NULL",
+                    )
+                    .bind(ts(now))
+                    .bind(user_id)
+                    .bind(application_id)
+                    .execute(&mut *tx)
+                    .await?;
                     let revoked = sqlx::query(
                         "UPDATE access_tokens SET revoked_at = $1 \
                          WHERE user_id = $2 AND application_id = $3 AND revoked_at IS NULL",

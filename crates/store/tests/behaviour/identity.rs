@@ -356,3 +356,53 @@ async fn a_token_that_cannot_be_stored_fails_alone_and_the_tokens_batched_with_i
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_token_outlives_a_consent_revocation_racing_refreshes_and_its_codes_are_void() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store.create_user(new_user("racer@example.com")).await.unwrap();
+        let app = store.create_application(new_app("racer")).await.unwrap();
+        for round in 0..5 {
+            store.save_consent(user.id, app.id, ScopeSet::parse("public").unwrap(), Utc::now()).await.unwrap();
+            let (code_id, _) = stored_code(&store, app.id, user.id).await;
+            let root = token(app.id, Some(user.id), None);
+            let mut hashes = vec![root.access_token_hash];
+            let root = store.create_access_token(root).await.unwrap();
+            // A client refreshing as fast as it can while the user revokes the application.
+            let rotator = Arc::clone(&store);
+            let refreshing = tokio::spawn(async move {
+                let mut current = root.id;
+                // Bounded: a chain that outlives the revocation would otherwise go on for ever.
+                for _ in 0..500 {
+                    let mut successor = token(app.id, Some(user.id), None);
+                    successor.family_id = Some(root.id);
+                    let hash = successor.access_token_hash;
+                    match rotator.rotate_refresh_token(current, successor).await.unwrap() {
+                        Some(stored) => {
+                            hashes.push(hash);
+                            current = stored.id;
+                        }
+                        None => break,
+                    }
+                }
+                hashes
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(5 * round)).await;
+            store.revoke_consent(user.id, app.id, Utc::now()).await.unwrap();
+            let hashes = refreshing.await.unwrap();
+            for hash in &hashes {
+                let stored = store.find_access_token(hash).await.unwrap().unwrap();
+                assert!(
+                    stored.revoked_at.is_some(),
+                    "{name}: round {round}: token {} of {} outlived it",
+                    stored.id,
+                    hashes.len()
+                );
+            }
+            let late =
+                store.redeem_authorization_code(code_id, token(app.id, Some(user.id), Some(code_id))).await.unwrap();
+            assert_eq!(late, None, "{name}: the code issued before the revocation is void");
+            assert_eq!(store.find_consent(user.id, app.id).await.unwrap(), None, "{name}");
+        }
+    }
+}

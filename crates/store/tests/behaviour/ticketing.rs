@@ -347,7 +347,11 @@ async fn rate_limit_windows_count_hits_per_key() {
             [2, 4],
             "{name}: both counted, in the keys' order"
         );
-        assert_eq!(store.take_rate_limits(["me:3", "me:1"], window).await.unwrap(), [1, 5], "{name}: a new key starts at 1");
+        assert_eq!(
+            store.take_rate_limits(["me:3", "me:1"], window).await.unwrap(),
+            [1, 5],
+            "{name}: a new key starts at 1"
+        );
         store.refund_rate_limits(["me:3", "me:1"], window).await.unwrap();
         store.refund_rate_limits(["me:3", "me:1"], window).await.unwrap();
         assert_eq!(
