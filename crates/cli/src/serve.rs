@@ -40,6 +40,9 @@ pub(crate) struct ServeArgs {
     /// x-forwarded-for. Without it the peer address is used.
     #[arg(long, env = "TICKETBOOTH_CLIENT_IP_HEADER")]
     client_ip_header: Option<String>,
+    /// Bearer token a metrics scraper must present at /metrics; without it /metrics is not served.
+    #[arg(long, env = "TICKETBOOTH_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
     /// Seconds between sweeps of expired codes, tokens and sessions (0 = never).
     #[arg(long, env = "TICKETBOOTH_SWEEP_INTERVAL", default_value_t = 300)]
     sweep_interval: u64,
@@ -62,6 +65,7 @@ pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> 
         per_address: args.client_auth_failures_per_address,
         ..FailureLimits::CLIENT_AUTH
     };
+    config.metrics_token = args.metrics_token.filter(|token| !token.is_empty());
     config.client_ip_header = args.client_ip_header.map(|header| header.to_ascii_lowercase());
     if args.demo {
         let seeded = demo::seed(store.as_ref(), &config.issuer).await?;

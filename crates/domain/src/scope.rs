@@ -80,7 +80,13 @@ impl ScopeSet {
     /// of tokens does not matter. An empty string yields the empty set.
     pub fn parse(input: &str) -> Result<ScopeSet, ScopeError> {
         let mut set = ScopeSet::EMPTY;
-        // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by %x20.
+        // RFC 6749 §3.3: scope = scope-token *( SP scope-token ), so a scope that is sent must
+        // hold a token: one of only spaces is malformed, not a request for no scopes. Extra
+        // spaces between tokens are forgiven, as Doorkeeper (Eventpop's server) forgives them.
+        if !input.is_empty() && input.bytes().all(|b| b == b' ') {
+            return Err(ScopeError::Malformed);
+        }
+        // scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
         for token in input.split(' ').filter(|token| !token.is_empty()) {
             if !token.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b)) {
                 return Err(ScopeError::Malformed);
@@ -185,6 +191,11 @@ mod tests {
         assert_eq!(ScopeSet::parse("public\"x"), Err(ScopeError::Malformed));
         assert_eq!(ScopeSet::parse("public\tx"), Err(ScopeError::Malformed));
         assert_eq!(ScopeSet::parse("pub\\lic"), Err(ScopeError::Malformed));
+        for spaced in [" ", "  "] {
+            assert_eq!(ScopeSet::parse(spaced), Err(ScopeError::Malformed), "{spaced:?}");
+            assert_eq!(ScopeSet::parse_requested(Some(spaced)), Err(ScopeError::Malformed), "{spaced:?}");
+        }
+        assert_eq!(ScopeSet::parse(""), Ok(ScopeSet::EMPTY));
     }
 
     #[test]

@@ -16,8 +16,8 @@ pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
 pub const ID_TOKEN_TTL: Duration = Duration::hours(1);
 /// A signed-in browser session lasts 12 hours.
 pub const SESSION_TTL: Duration = Duration::hours(12);
-/// A session that never signed in (it only carries the sign-in form's CSRF token) lasts one hour.
-pub const ANONYMOUS_SESSION_TTL: Duration = Duration::hours(1);
+/// The sign-in form's CSRF cookie (a browser without a session) lasts one hour.
+pub const SIGN_IN_FORM_TTL: Duration = Duration::hours(1);
 
 /// The successful token response, field for field and in Eventpop's order.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

@@ -20,6 +20,9 @@ pub struct ServerConfig {
     /// A header carrying the client's address, set by a trusted proxy (`TICKETBOOTH_CLIENT_IP_HEADER`,
     /// e.g. `x-forwarded-for`); without it the peer address is used.
     pub client_ip_header: Option<String>,
+    /// The bearer token a metrics scraper presents at `/metrics` (`TICKETBOOTH_METRICS_TOKEN`);
+    /// without one, `/metrics` is not served.
+    pub metrics_token: Option<String>,
 }
 
 /// The demo application's credentials, as printed by `serve --demo`.
@@ -45,6 +48,7 @@ impl ServerConfig {
             sign_in_limits: FailureLimits::SIGN_IN,
             client_auth_limits: FailureLimits::CLIENT_AUTH,
             client_ip_header: None,
+            metrics_token: None,
         }
     }
 

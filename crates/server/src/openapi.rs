@@ -67,6 +67,7 @@ impl Modify for SecuritySchemes {
             ))])),
         );
         components.add_security_scheme("client_basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+        components.add_security_scheme("metrics_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

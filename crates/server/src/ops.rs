@@ -1,12 +1,14 @@
 //! Operations endpoints: `/healthz` (the process answers), `/readyz` (the database answers) and
 //! `/metrics` (Prometheus).
 
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
+use subtle::ConstantTimeEq;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -37,9 +39,38 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus metrics of this instance (OpenMetrics text).
-#[utoipa::path(get, path = "/metrics", tag = "Operations", responses((status = 200, description = "OpenMetrics text")))]
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus metrics of this instance (OpenMetrics text), for a scraper that presents the
+/// configured metrics token as a bearer token (`serve --metrics-token`). Without a configured
+/// token the route does not exist: request counts and pool sizes are not for everyone.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "Operations",
+    responses(
+        (status = 200, description = "OpenMetrics text"),
+        (status = 401, description = "Missing or wrong metrics token"),
+        (status = 404, description = "No metrics token is configured"),
+    ),
+    security(("metrics_token" = []))
+)]
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return ApiError::not_found("No route matches this path.").into_response();
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    if !presented.is_some_and(|presented| bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"ticketbooth-metrics\"")],
+            "A metrics token is required.",
+        )
+            .into_response();
+    }
     let body = state.metrics.render(state.store.pool_stats());
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body)
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }

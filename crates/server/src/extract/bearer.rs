@@ -96,7 +96,7 @@ async fn read_body(request: Request, state: &AppState) -> Result<Params, ApiErro
                 let value = field.text().await.map_err(body_error)?;
                 pairs.push((name, value));
             }
-            Ok(Params::from_pairs(pairs))
+            Params::from_pairs(pairs).map_err(|err| ApiError::invalid_request(err.to_string()))
         }
         _ => {
             let headers = request.headers().clone();
@@ -118,7 +118,8 @@ impl FromRequest<AppState> for ApiRequest {
                 presented.push(token.trim().to_owned());
             }
         }
-        let query = Params::from_urlencoded(request.uri().query().unwrap_or_default()).map_err(|_| malformed())?;
+        let query = Params::from_urlencoded(request.uri().query().unwrap_or_default())
+            .map_err(|err| ApiError::invalid_request(err.to_string()))?;
         presented.extend(query.values("access_token").map(str::to_owned));
         let is_form = media_type(request.headers()).as_deref() == Some("application/x-www-form-urlencoded");
         let body = read_body(request, state).await?;

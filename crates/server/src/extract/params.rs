@@ -16,12 +16,15 @@ pub(crate) enum ParamsError {
     MalformedJson,
     #[error("The request body must be application/x-www-form-urlencoded or application/json.")]
     UnsupportedMediaType,
+    #[error("Parameters must not contain NUL characters.")]
+    NulCharacter,
 }
 
 impl Params {
     /// Parses `application/x-www-form-urlencoded` text (a query string or a form body).
     pub(crate) fn from_urlencoded(input: &str) -> Result<Params, ParamsError> {
-        serde_urlencoded::from_str(input).map(Params).map_err(|_| ParamsError::MalformedForm)
+        let pairs = serde_urlencoded::from_str(input).map_err(|_| ParamsError::MalformedForm)?;
+        Params::from_pairs(pairs)
     }
 
     /// Parses a body by its content type: a form, or a JSON object of string (or number) values.
@@ -56,12 +59,16 @@ impl Params {
                 _ => Err(ParamsError::MalformedJson),
             })
             .collect::<Result<_, _>>()
-            .map(Params)
+            .and_then(Params::from_pairs)
     }
 
-    /// Parameters from pairs read elsewhere (multipart fields).
-    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Params {
-        Params(pairs)
+    /// Parameters from decoded pairs, however they arrived (every constructor ends here). A NUL
+    /// is refused: no parameter has a use for one, and PostgreSQL text cannot hold it.
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Result<Params, ParamsError> {
+        match pairs.iter().any(|(name, value)| name.contains('\0') || value.contains('\0')) {
+            true => Err(ParamsError::NulCharacter),
+            false => Ok(Params(pairs)),
+        }
     }
 
     /// Every value sent for `name`, in order.
@@ -107,6 +114,16 @@ mod tests {
             assert_eq!(params.single("b"), Ok(Some("x y")));
             assert_eq!(params.single("c"), Ok(None));
         }
+    }
+
+    #[test]
+    fn nul_characters_are_refused_however_they_are_sent() {
+        assert!(matches!(Params::from_urlencoded("a=x%00y"), Err(ParamsError::NulCharacter)));
+        assert!(matches!(Params::from_urlencoded("a%00=1"), Err(ParamsError::NulCharacter)));
+        let json = Params::from_body(&headers("application/json"), br#"{"a": "\u0000"}"#);
+        assert!(matches!(json, Err(ParamsError::NulCharacter)));
+        assert!(matches!(Params::from_pairs(vec![("a".into(), "\0".into())]), Err(ParamsError::NulCharacter)));
+        assert!(Params::from_urlencoded("a=%01%7F").is_ok(), "other characters are the fields' own business");
     }
 
     #[test]

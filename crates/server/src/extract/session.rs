@@ -1,5 +1,10 @@
 //! The browser session: a random id in an `HttpOnly` cookie, its SHA-256 in the store, and a
 //! per-session CSRF token that every form must echo (synchronizer token pattern).
+//!
+//! Before signing in, a browser has no session: nothing is stored for a visit to the sign-in
+//! page. Its form is protected by a random token kept in a cookie of its own and echoed by the
+//! form (double-submit); under an https issuer the cookie is `__Host-` prefixed, so no other
+//! host (a sibling subdomain) can plant one.
 
 use crate::AppState;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -7,8 +12,9 @@ use chrono::Utc;
 use cookie::{Cookie, SameSite};
 use subtle::ConstantTimeEq;
 use ticketbooth_domain::model::BrowserSession;
+use ticketbooth_domain::secret::looks_like_secret;
 use ticketbooth_domain::secret::{Secret, SecretHash};
-use ticketbooth_domain::token::{ANONYMOUS_SESSION_TTL, SESSION_TTL};
+use ticketbooth_domain::token::{SESSION_TTL, SIGN_IN_FORM_TTL};
 use ticketbooth_store::StoreResult;
 
 const COOKIE_NAME: &str = "tb_session";
@@ -22,46 +28,90 @@ pub(crate) async fn current(state: &AppState, headers: &HeaderMap) -> StoreResul
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE_NAME)
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == COOKIE_NAME)
+        .find(|cookie| cookie.name() == name)
         .map(|cookie| cookie.value().to_owned())
 }
 
-/// A session just stored, and the `Set-Cookie` header that hands it to the browser.
-pub(crate) struct StartedSession {
-    pub(crate) session: BrowserSession,
-    pub(crate) set_cookie: HeaderValue,
+fn sign_in_cookie_name(state: &AppState) -> &'static str {
+    if state.config.secure_cookies() {
+        "__Host-tb_signin"
+    } else {
+        "tb_signin"
+    }
 }
 
-/// Starts a session: anonymous (`user_id` `None`, only for the sign-in form's CSRF token) or
-/// signed in. Signing in always starts a new session, so a planted id is useless (session fixation).
-pub(crate) async fn start(state: &AppState, user_id: Option<i64>) -> StoreResult<StartedSession> {
-    let id = Secret::generate();
-    let now = Utc::now();
-    let ttl = if user_id.is_some() { SESSION_TTL } else { ANONYMOUS_SESSION_TTL };
-    let session = BrowserSession {
-        id_hash: id.hash(),
-        user_id,
-        csrf_token: Secret::generate().expose().to_owned(),
-        authenticated_at: user_id.map(|_| now),
-        expires_at: now + ttl,
-    };
-    state.store.create_session(&session).await?;
-    let cookie = Cookie::build((COOKIE_NAME, id.expose().to_owned()))
+/// The sign-in form's CSRF token for a browser without a session, and the `Set-Cookie` header
+/// that hands it out when the browser had none.
+pub(crate) struct SignInToken {
+    pub(crate) value: String,
+    pub(crate) set_cookie: Option<HeaderValue>,
+}
+
+/// The browser's sign-in token, or a new one (stored nowhere but in the cookie).
+pub(crate) fn sign_in_token(state: &AppState, headers: &HeaderMap) -> SignInToken {
+    if let Some(value) = cookie_value(headers, sign_in_cookie_name(state)).filter(|value| looks_like_secret(value)) {
+        return SignInToken { value, set_cookie: None };
+    }
+    let value = Secret::generate().expose().to_owned();
+    let set_cookie = build_cookie(state, sign_in_cookie_name(state), &value, SIGN_IN_FORM_TTL.num_seconds());
+    SignInToken { value, set_cookie: Some(set_cookie) }
+}
+
+/// Whether a sign-in form's CSRF token is the one in the browser's sign-in cookie.
+pub(crate) fn sign_in_token_matches(state: &AppState, headers: &HeaderMap, presented: Option<&str>) -> bool {
+    let expected = cookie_value(headers, sign_in_cookie_name(state)).filter(|value| looks_like_secret(value));
+    match (expected, presented) {
+        (Some(expected), Some(presented)) => bool::from(expected.as_bytes().ct_eq(presented.as_bytes())),
+        _ => false,
+    }
+}
+
+/// The `Set-Cookie` header that removes the sign-in cookie once a session exists.
+pub(crate) fn clear_sign_in_cookie(state: &AppState) -> HeaderValue {
+    build_cookie(state, sign_in_cookie_name(state), "", 0)
+}
+
+fn build_cookie(state: &AppState, name: &'static str, value: &str, max_age_seconds: i64) -> HeaderValue {
+    let cookie = Cookie::build((name, value.to_owned()))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.config.secure_cookies())
-        .max_age(cookie::time::Duration::seconds(ttl.num_seconds()))
+        .max_age(cookie::time::Duration::seconds(max_age_seconds))
         .build();
-    let set_cookie =
-        HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static("tb_session=; Path=/"));
-    Ok(StartedSession { session, set_cookie })
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static("tb_signin=; Path=/"))
+}
+
+/// The `Set-Cookie` header that hands a session just stored to the browser.
+pub(crate) struct StartedSession {
+    pub(crate) set_cookie: HeaderValue,
+}
+
+/// Starts a signed-in session. Signing in always starts a new session, so a planted id is
+/// useless (session fixation).
+pub(crate) async fn start(state: &AppState, user_id: i64) -> StoreResult<StartedSession> {
+    let id = Secret::generate();
+    let now = Utc::now();
+    let session = BrowserSession {
+        id_hash: id.hash(),
+        user_id: Some(user_id),
+        csrf_token: Secret::generate().expose().to_owned(),
+        authenticated_at: Some(now),
+        expires_at: now + SESSION_TTL,
+    };
+    state.store.create_session(&session).await?;
+    let set_cookie = build_cookie(state, COOKIE_NAME, id.expose(), SESSION_TTL.num_seconds());
+    Ok(StartedSession { set_cookie })
 }
 
 /// The `Set-Cookie` header that removes the session cookie.

@@ -31,10 +31,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(demo_callback))
 }
 
-/// Headers for every response: no framing, no sniffing, no referrer (codes travel in URLs), and a
-/// Content-Security-Policy that allows no script at all.
+/// Headers for every response: no framing, no sniffing, no referrer (codes travel in URLs), a
+/// Content-Security-Policy that allows no script at all, and `Cache-Control: no-store` unless the
+/// handler chose otherwise (pages behind a session, redirects carrying codes, API answers with
+/// personal data: nothing may be kept by a shared cache or the browser's history).
 pub(crate) fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    let headers: [(HeaderName, &'static str); 4] = [
+    let headers: [(HeaderName, &'static str); 5] = [
+        (header::CACHE_CONTROL, "no-store"),
         (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'",

@@ -12,26 +12,33 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
-use ticketbooth_domain::model::{normalize_email, BrowserSession};
+use ticketbooth_domain::model::normalize_email;
 use ticketbooth_domain::password;
 
 /// Where a successful sign-in may send the browser: only back into an authorization request on
-/// this server (no open redirect), else home.
+/// this server or the account page (no open redirect), else home. The path must be clean, visible
+/// ASCII as a `Location` header needs it (a decoded control character would make the header
+/// invalid), so anything else is dropped.
 fn safe_return_to(requested: Option<&str>) -> &str {
     match requested {
-        Some(path) if path == "/oauth/authorize" || path.starts_with("/oauth/authorize?") || path == "/account" => path,
+        Some(path)
+            if (path == "/oauth/authorize" || path.starts_with("/oauth/authorize?") || path == "/account")
+                && path.bytes().all(|byte| byte.is_ascii_graphic()) =>
+        {
+            path
+        }
         _ => "/",
     }
 }
 
 fn render(
     status: StatusCode,
-    session: &BrowserSession,
+    csrf_token: &str,
     return_to: &str,
     email: &str,
     error: Option<&str>,
 ) -> Result<Response, PageError> {
-    let page = SignInPage { csrf_token: &session.csrf_token, return_to, email, error };
+    let page = SignInPage { csrf_token, return_to, email, error };
     Ok((status, Html(page.render()?)).into_response())
 }
 
@@ -47,7 +54,8 @@ pub(super) struct SignInForm {
     return_to: Option<String>,
 }
 
-/// The sign-in page, starting an anonymous session to hold its form's CSRF token.
+/// The sign-in page. A browser without a session gets its form's CSRF token in a cookie; nothing
+/// is stored until the form succeeds.
 #[utoipa::path(
     get,
     path = "/session/new",
@@ -63,11 +71,13 @@ pub(super) async fn show(
     let params = Params::from_urlencoded(query.as_deref().unwrap_or_default()).unwrap_or_default();
     let return_to = safe_return_to(params.single("return_to").ok().flatten());
     if let Some(session) = session::current(&state, &headers).await? {
-        return render(StatusCode::OK, &session, return_to, "", None);
+        return render(StatusCode::OK, &session.csrf_token, return_to, "", None);
     }
-    let started = session::start(&state, None).await?;
-    let mut response = render(StatusCode::OK, &started.session, return_to, "", None)?;
-    response.headers_mut().insert(header::SET_COOKIE, started.set_cookie);
+    let token = session::sign_in_token(&state, &headers);
+    let mut response = render(StatusCode::OK, &token.value, return_to, "", None)?;
+    if let Some(set_cookie) = token.set_cookie {
+        response.headers_mut().insert(header::SET_COOKIE, set_cookie);
+    }
     Ok(response)
 }
 
@@ -92,12 +102,15 @@ pub(super) async fn submit(
 ) -> Result<Response, PageError> {
     let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
     let field = |name| params.single(name).ok().flatten();
-    let Some(session) = session::current(&state, &headers).await? else {
-        return Err(PageError::forbidden_csrf());
+    let session = session::current(&state, &headers).await?;
+    let csrf_matches = match &session {
+        Some(session) => session::csrf_matches(session, field("csrf_token")),
+        None => session::sign_in_token_matches(&state, &headers, field("csrf_token")),
     };
-    if !session::csrf_matches(&session, field("csrf_token")) {
+    if !csrf_matches {
         return Err(PageError::forbidden_csrf());
     }
+    let csrf_token = field("csrf_token").unwrap_or_default();
     let return_to = safe_return_to(field("return_to"));
     let email = normalize_email(field("email").unwrap_or_default());
     let password = field("password").unwrap_or_default().to_owned();
@@ -108,7 +121,7 @@ pub(super) async fn submit(
     let attempt = Attempt::new("signin", &email, &address, state.config.sign_in_limits, now);
     if let Err(wait) = attempt.take(&state.store, now).await? {
         let message = format!("Too many failed sign-in attempts. Try again in {} minutes.", wait.div_ceil(60));
-        let mut response = render(StatusCode::TOO_MANY_REQUESTS, &session, return_to, &email, Some(&message))?;
+        let mut response = render(StatusCode::TOO_MANY_REQUESTS, csrf_token, return_to, &email, Some(&message))?;
         response.headers_mut().insert(header::RETRY_AFTER, wait.into());
         return Ok(response);
     }
@@ -131,14 +144,18 @@ pub(super) async fn submit(
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("sign-in failed");
         state.metrics.sign_in_failed();
-        return render(StatusCode::UNAUTHORIZED, &session, return_to, &email, Some("Incorrect email or password."));
+        return render(StatusCode::UNAUTHORIZED, csrf_token, return_to, &email, Some("Incorrect email or password."));
     };
 
     attempt.refund(&state.store).await?;
-    state.store.delete_session(&session.id_hash).await?;
-    let started = session::start(&state, Some(user.id)).await?;
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, return_to.to_owned())], [(header::SET_COOKIE, started.set_cookie)])
-        .into_response())
+    if let Some(session) = session {
+        state.store.delete_session(&session.id_hash).await?;
+    }
+    let started = session::start(&state, user.id).await?;
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, return_to.to_owned())]).into_response();
+    response.headers_mut().append(header::SET_COOKIE, started.set_cookie);
+    response.headers_mut().append(header::SET_COOKIE, session::clear_sign_in_cookie(&state));
+    Ok(response)
 }
 
 /// Ends the session. Needs the form's CSRF token.
@@ -172,7 +189,16 @@ mod tests {
     #[test]
     fn return_to_only_leads_back_into_an_authorization_request() {
         assert_eq!(safe_return_to(Some("/oauth/authorize?client_id=x")), "/oauth/authorize?client_id=x");
-        for hostile in ["https://evil.example/", "//evil.example/oauth/authorize?", "/oauth/authorizex", "/\\evil"] {
+        for hostile in [
+            "https://evil.example/",
+            "//evil.example/oauth/authorize?",
+            "/oauth/authorizex",
+            "/\\evil",
+            "/oauth/authorize?client_id=x\r\nSet-Cookie: a=b",
+            "/oauth/authorize?client_id=\u{7f}",
+            "/oauth/authorize?state=caf\u{e9}",
+            "/oauth/authorize?state=a b",
+        ] {
             assert_eq!(safe_return_to(Some(hostile)), "/", "{hostile}");
         }
         assert_eq!(safe_return_to(None), "/");

@@ -110,7 +110,8 @@ backend_test! {
 
 backend_test! {
     async fn every_documented_operation_is_routed() {
-        let app = TestApp::spawn().await;
+        // With a metrics token, so /metrics is served (401 without the token, not the fallback).
+        let app = TestApp::spawn_with(|config| config.metrics_token = Some("metrics-token".into())).await;
         let doc = document(&app).await;
         for (path, item) in doc["paths"].as_object().unwrap() {
             let concrete = path.replace("{file}", "style.css").replace("{organizer_id}", "1").replace("{event_id}", "1");

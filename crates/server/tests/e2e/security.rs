@@ -329,3 +329,146 @@ backend_test! {
         assert_eq!(attempt("198.51.100.2", client.secret()).await, StatusCode::OK, "another address is not blocked");
     }
 }
+
+backend_test! {
+    async fn nul_bytes_and_control_characters_anywhere_get_a_4xx_never_a_5xx() {
+        let w = crate::api_world::World::new().await;
+        let app = &w.app;
+        let token = app.app_token(&w.client).await;
+        let nul = "a\u{0}b";
+        // A NUL is no wildcard: it is refused (PostgreSQL text cannot even hold one).
+        for filter in ["email", "phone"] {
+            let response = app
+                .http
+                .get(app.url(&w.event_path("/tickets")))
+                .query(&[(filter, "\u{0}")])
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{filter}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"], "invalid_request", "{filter}: {body}");
+        }
+        let search = app
+            .http
+            .get(app.url("/api/public/tickets/search"))
+            .query(&[("event_id", w.event.id.to_string().as_str()), ("reference_code", nul)])
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(search.status().is_client_error(), "search: {}", search.status());
+        let (status, _) = app
+            .api_post(
+                &w.event_path("/tickets"),
+                &token,
+                serde_json::json!({"ticket_type_id": w.types[0].id, "firstname": nul, "lastname": "x",
+                                   "email": "n@example.com", "phone": "0812345678", "external_id": nul}),
+            )
+            .await;
+        assert!(status.is_client_error(), "ticket creation: {status}");
+        let token_request = app.token(&[("grant_type", "client_credentials"), ("client_id", nul), ("client_secret", nul)]).await;
+        assert!(token_request.status().is_client_error(), "token: {}", token_request.status());
+        let authorize = app.authorize(&[("response_type", "code"), ("client_id", nul)]).await;
+        assert!(authorize.status().is_client_error(), "authorize: {}", authorize.status());
+        let sign_in = app.sign_in(nul, nul).await;
+        assert!(sign_in.status().is_client_error(), "sign-in: {}", sign_in.status());
+        let introspect = app
+            .http
+            .post(app.url("/oauth/introspect"))
+            .basic_auth(w.client.id(), Some(w.client.secret()))
+            .form(&[("token", nul)])
+            .send()
+            .await
+            .unwrap();
+        assert!(introspect.status().is_client_error(), "introspect: {}", introspect.status());
+    }
+}
+
+backend_test! {
+    async fn visiting_the_sign_in_page_stores_nothing_and_its_form_still_needs_the_cookie_token() {
+        let app = TestApp::spawn().await;
+        app.create_user("visitor@example.com").await;
+        for _ in 0..5 {
+            let page = app.new_browser().get("/session/new").await;
+            assert_eq!(page.status(), StatusCode::OK);
+            let cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+            assert!(cookie.starts_with("tb_signin=") && cookie.contains("HttpOnly"), "{cookie}");
+        }
+        assert_eq!(app.count_rows("browser_sessions").await, 0, "anonymous visits write no session rows");
+
+        // The form's token must match the browser's own cookie: another browser's token is refused.
+        let victim = app.new_browser();
+        let foreign = hidden_inputs(&app.browser.get("/session/new").await.text().await.unwrap());
+        victim.get("/session/new").await;
+        let mut forged = foreign.clone();
+        forged.insert("email".into(), "visitor@example.com".into());
+        forged.insert("password".into(), PASSWORD.into());
+        assert_eq!(victim.post_form("/session/new", &forged).await.status(), StatusCode::FORBIDDEN);
+        let cookieless = app.http.post(app.url("/session/new")).form(&forged).send().await.unwrap();
+        assert_eq!(cookieless.status(), StatusCode::FORBIDDEN);
+
+        let signed_in = app.sign_in("visitor@example.com", PASSWORD).await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+        let cookies: Vec<&str> = signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+        assert!(cookies.iter().any(|c| c.starts_with("tb_session=")), "{cookies:?}");
+        assert!(cookies.iter().any(|c| c.starts_with("tb_signin=;") && c.contains("Max-Age=0")), "{cookies:?}");
+        assert_eq!(app.count_rows("browser_sessions").await, 1, "one row, for the signed-in session");
+    }
+}
+
+backend_test! {
+    async fn under_https_the_sign_in_cookie_is_host_prefixed() {
+        let app = TestApp::spawn_with(|config| config.issuer = "https://id.example".into()).await;
+        let page = app.browser.get("/session/new").await;
+        let cookie = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("__Host-tb_signin=") && cookie.contains("Secure") && cookie.contains("Path=/"), "{cookie}");
+    }
+}
+
+backend_test! {
+    async fn pages_behind_a_session_and_redirects_with_codes_are_never_stored_by_caches() {
+        let app = TestApp::spawn().await;
+        app.create_user("cache@example.com").await;
+        let client = app.create_client(true, &[CALLBACK], "public").await;
+        let no_store = |response: &reqwest::Response| {
+            response.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+        };
+        let sign_in_page = app.browser.get("/session/new").await;
+        assert_eq!(no_store(&sign_in_page), "no-store", "sign-in page");
+        assert_eq!(app.sign_in("cache@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+        let consent = app.authorize(&code_request(&client)).await;
+        assert_eq!(consent.status(), StatusCode::OK);
+        assert_eq!(no_store(&consent), "no-store", "consent page");
+        let mut form = hidden_inputs(&consent.text().await.unwrap());
+        form.insert("decision".into(), "approve".into());
+        let redirect = app.browser.post_form("/oauth/authorize", &form).await;
+        assert!(location_query(&redirect).contains_key("code"));
+        assert_eq!(no_store(&redirect), "no-store", "the redirect carrying a code");
+        let remembered = app.authorize(&code_request(&client)).await;
+        assert_eq!(remembered.status(), StatusCode::FOUND);
+        assert_eq!(no_store(&remembered), "no-store", "the remembered-consent redirect");
+        let account = app.browser.get("/account").await;
+        assert_eq!(no_store(&account), "no-store", "account page");
+        let style = app.browser.get("/static/style.css").await;
+        assert_eq!(no_store(&style), "public, max-age=3600", "static files keep their own caching");
+    }
+}
+
+backend_test! {
+    async fn a_return_to_with_control_characters_is_dropped_not_a_server_error() {
+        let app = TestApp::spawn().await;
+        app.create_user("crlf@example.com").await;
+        let page = app.browser.get("/session/new?return_to=%2Foauth%2Fauthorize%3Fa%3D%0D%0ASet-Cookie%3A%20x").await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let mut form = hidden_inputs(&page.text().await.unwrap());
+        assert_eq!(form["return_to"], "/");
+        form.insert("return_to".into(), "/oauth/authorize?a=\r\nSet-Cookie: x".into());
+        form.insert("email".into(), "crlf@example.com".into());
+        form.insert("password".into(), PASSWORD.into());
+        let signed_in = app.browser.post_form("/session/new", &form).await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&signed_in), "/");
+    }
+}

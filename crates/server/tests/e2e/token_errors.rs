@@ -364,6 +364,20 @@ backend_test! {
             .await;
         assert_error(wider, StatusCode::BAD_REQUEST, "invalid_scope").await;
 
+        // A scope of only spaces is malformed (RFC 6749 §3.3), not a request for no scopes.
+        for blank in [" ", "  "] {
+            let blank_scope = app
+                .token(&[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", client.id()),
+                    ("client_secret", client.secret()),
+                    ("refresh_token", refresh),
+                    ("scope", blank),
+                ])
+                .await;
+            assert_error(blank_scope, StatusCode::BAD_REQUEST, "invalid_scope").await;
+        }
+
         let missing = app
             .token(&[
                 ("grant_type", "refresh_token"),
