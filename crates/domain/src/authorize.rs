@@ -9,6 +9,7 @@ use crate::oauth_error::OAuthErrorCode;
 use crate::pkce;
 use crate::redirect::{self, RedirectUriError};
 use crate::scope::{ScopeError, ScopeSet};
+use chrono::{DateTime, Utc};
 
 /// The raw parameters of an authorization request, as sent (query string or consent form).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,8 +22,10 @@ pub struct AuthorizationParams {
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
     pub nonce: Option<String>,
-    /// OpenID Connect `prompt`: `none`, `consent` or `login` (space-separated).
+    /// OpenID Connect `prompt`: `none`, `consent`, `login` or `select_account` (space-separated).
     pub prompt: Option<String>,
+    /// OpenID Connect `max_age`: the oldest sign-in, in seconds, the client accepts.
+    pub max_age: Option<String>,
     /// The first parameter that was sent more than once (RFC 6749 §3.1 forbids repeats).
     pub repeated: Option<String>,
 }
@@ -43,6 +46,7 @@ impl AuthorizationParams {
                 "code_challenge_method" => &mut params.code_challenge_method,
                 "nonce" => &mut params.nonce,
                 "prompt" => &mut params.prompt,
+                "max_age" => &mut params.max_age,
                 _ => continue,
             };
             if slot.is_some() {
@@ -66,10 +70,25 @@ impl AuthorizationParams {
             ("code_challenge_method", &self.code_challenge_method),
             ("nonce", &self.nonce),
             ("prompt", &self.prompt),
+            ("max_age", &self.max_age),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
         .collect()
+    }
+
+    /// The request to come back to after the user signed in afresh for it: `prompt=login` (and
+    /// `select_account`) and `max_age` are then satisfied, so they are left out, or the request
+    /// would send the user to sign in again and again.
+    pub fn after_sign_in(&self) -> AuthorizationParams {
+        let prompt = self.prompt.as_deref().map(|prompt| {
+            prompt
+                .split(' ')
+                .filter(|value| !matches!(*value, "" | "login" | "select_account"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        AuthorizationParams { prompt: prompt.filter(|p| !p.is_empty()), max_age: None, ..self.clone() }
     }
 }
 
@@ -95,9 +114,21 @@ pub struct ValidAuthorization {
     pub code_challenge: Option<String>,
     pub nonce: Option<String>,
     pub prompt: Prompt,
+    /// `prompt=login` or `select_account`: the user must sign in again, even with a session.
+    pub login: bool,
+    /// `max_age`: a sign-in older than this many seconds must be repeated.
+    pub max_age: Option<i64>,
 }
 
 impl ValidAuthorization {
+    /// Whether the user must sign in (again) before the request goes on (OpenID Connect Core
+    /// §3.1.2.1): always without a signed-in session, with `prompt=login`, and when the session's
+    /// sign-in is older than `max_age`.
+    pub fn needs_sign_in(&self, authenticated_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+        let Some(authenticated_at) = authenticated_at else { return true };
+        self.login || self.max_age.is_some_and(|max_age| (now - authenticated_at).num_seconds() > max_age)
+    }
+
     /// An error to redirect to the client for this request.
     pub fn error(&self, code: OAuthErrorCode, description: &str) -> RedirectedError {
         RedirectedError {
@@ -210,6 +241,12 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
     }
     let prompt_values: Vec<&str> =
         params.prompt.as_deref().unwrap_or("").split(' ').filter(|v| !v.is_empty()).collect();
+    let login = prompt_values.iter().any(|value| matches!(*value, "login" | "select_account"));
+    let max_age = match params.max_age.as_deref().map(str::parse::<u32>) {
+        None => None,
+        Some(Ok(seconds)) => Some(i64::from(seconds)),
+        Some(Err(_)) => return Err(fail(OAuthErrorCode::InvalidRequest, "max_age must be a whole number of seconds.")),
+    };
     let prompt = match prompt_values.as_slice() {
         [] => Prompt::Default,
         ["none"] => Prompt::None,
@@ -236,6 +273,8 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
         code_challenge: params.code_challenge.clone(),
         nonce: params.nonce.clone(),
         prompt,
+        login,
+        max_age,
     })
 }
 
@@ -349,6 +388,35 @@ mod tests {
             require_client_id(&params(&[("client_id", "a"), ("client_id", "b")])),
             Err(UnsafeToRedirect::Repeated("client_id".into()))
         );
+    }
+
+    #[test]
+    fn prompt_login_and_max_age_ask_for_a_fresh_sign_in_and_are_dropped_after_it() {
+        let with = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("client_id", "client"), ("response_type", "code")];
+            all.extend_from_slice(pairs);
+            (params(&all), validate(&params(&all), &app(true)))
+        };
+        let now = Utc::now();
+        let minute_ago = Some(now - chrono::Duration::seconds(60));
+        let (_, plain) = with(&[]);
+        assert!(!plain.unwrap().needs_sign_in(minute_ago, now));
+        assert!(with(&[]).1.unwrap().needs_sign_in(None, now), "no session");
+        let (login_request, login) = with(&[("prompt", "login consent")]);
+        assert!(login.unwrap().needs_sign_in(minute_ago, now));
+        assert!(with(&[("prompt", "select_account")]).1.unwrap().needs_sign_in(minute_ago, now));
+        assert!(with(&[("max_age", "30")]).1.unwrap().needs_sign_in(minute_ago, now));
+        assert!(!with(&[("max_age", "90")]).1.unwrap().needs_sign_in(minute_ago, now));
+        assert!(with(&[("max_age", "0")]).1.unwrap().needs_sign_in(Some(now - chrono::Duration::seconds(1)), now));
+        for bad in ["-1", "soon", "1.5"] {
+            assert!(matches!(with(&[("max_age", bad)]).1, Err(AuthorizeError::Redirect(_))), "{bad}");
+        }
+        let after = login_request.after_sign_in();
+        assert_eq!(after.prompt.as_deref(), Some("consent"));
+        let (max_age_request, _) = with(&[("max_age", "0"), ("prompt", "login")]);
+        let after = max_age_request.after_sign_in();
+        assert_eq!((after.prompt.as_deref(), after.max_age.as_deref()), (None, None));
+        assert!(!validate(&after, &app(true)).unwrap().needs_sign_in(Some(now), now), "no loop");
     }
 
     #[test]

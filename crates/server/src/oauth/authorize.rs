@@ -40,6 +40,10 @@ pub(super) struct AuthorizeQuery {
     /// Must be `S256` when `code_challenge` is sent.
     code_challenge_method: Option<String>,
     nonce: Option<String>,
+    /// `none`, `login`, `consent`, `select_account` (space-separated; `none` alone).
+    prompt: Option<String>,
+    /// Seconds: an older sign-in must be repeated.
+    max_age: Option<u32>,
 }
 
 /// The consent form: the authorization request's parameters, the CSRF token and the decision.
@@ -60,7 +64,8 @@ pub(super) struct ConsentForm {
     nonce: Option<String>,
 }
 
-/// The authorization endpoint: shows the consent page, or sends the browser to sign in first.
+/// The authorization endpoint: shows the consent page, or sends the browser to sign in first
+/// (without a session, with `prompt=login`, or when the sign-in is older than `max_age`).
 ///
 /// An unknown client or an unregistered redirect URI shows an error page (400) and never
 /// redirects; every other error is redirected to the client with `error` and `state`.
@@ -89,14 +94,16 @@ pub(super) async fn show(
         Ok(validated) => validated,
         Err(response) => return Ok(response),
     };
-    let Some((session, user)) = signed_in(&state, &headers).await? else {
+    let fresh = signed_in(&state, &headers)
+        .await?
+        .filter(|(session, _)| !valid.needs_sign_in(session.authenticated_at, Utc::now()));
+    let Some((session, user)) = fresh else {
         if valid.prompt == Prompt::None {
-            return Ok(redirect_error(
-                &state,
-                valid.error(OAuthErrorCode::LoginRequired, "The user is not signed in."),
-            ));
+            return Ok(redirect_error(&state, valid.error(OAuthErrorCode::LoginRequired, "The user must sign in.")));
         }
-        let return_to = format!("/oauth/authorize?{query}");
+        let again = request.after_sign_in();
+        let again = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(again.to_pairs()).finish();
+        let return_to = format!("/oauth/authorize?{again}");
         let location = format!(
             "/session/new?{}",
             url::form_urlencoded::Serializer::new(String::new()).append_pair("return_to", &return_to).finish()

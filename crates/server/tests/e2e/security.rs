@@ -472,3 +472,55 @@ backend_test! {
         assert_eq!(location(&signed_in), "/");
     }
 }
+
+/// The sign-in time recorded on the code a redirect carries.
+async fn code_auth_time(app: &TestApp, redirect: &reqwest::Response) -> chrono::DateTime<chrono::Utc> {
+    let code = location_query(redirect).remove("code").expect("a code");
+    let hash = ticketbooth_domain::secret::SecretHash::of(&code);
+    app.store.find_authorization_code(&hash).await.unwrap().unwrap().auth_time
+}
+
+backend_test! {
+    async fn prompt_login_and_max_age_make_the_user_sign_in_again() {
+        let app = TestApp::spawn().await;
+        app.create_user("fresh@example.com").await;
+        let client = app.create_client(true, &[CALLBACK], "public").await;
+        app.obtain_code("fresh@example.com", &code_request(&client)).await;
+        let remembered = app.authorize(&code_request(&client)).await;
+        assert_eq!(remembered.status(), StatusCode::FOUND, "consent is remembered");
+        let first_sign_in = code_auth_time(&app, &remembered).await;
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+        // max_age longer than the session's age: no new sign-in.
+        let mut generous = code_request(&client);
+        generous.push(("max_age", "3600"));
+        assert_eq!(app.authorize(&generous).await.status(), StatusCode::FOUND);
+
+        for (name, value) in [("max_age", "1"), ("prompt", "login"), ("prompt", "select_account")] {
+            let mut request = code_request(&client);
+            request.push((name, value));
+            let mut silent = request.clone();
+            silent.retain(|(n, _)| *n != "prompt");
+            silent.push(("prompt", "none"));
+            if name == "max_age" {
+                let refused = app.authorize(&silent).await;
+                assert_eq!(location_query(&refused)["error"], "login_required", "prompt=none with {name}={value}");
+            }
+            let asked = app.authorize(&request).await;
+            assert_eq!(asked.status(), StatusCode::SEE_OTHER, "{name}={value}");
+            let sign_in_url = location(&asked);
+            assert!(sign_in_url.starts_with("/session/new?return_to="), "{sign_in_url}");
+            let page = app.browser.get(&sign_in_url).await;
+            let mut form = hidden_inputs(&page.text().await.unwrap());
+            assert!(!form["return_to"].contains(&format!("{name}=")), "the return trip cannot ask again: {}", form["return_to"]);
+            form.insert("email".into(), "fresh@example.com".into());
+            form.insert("password".into(), PASSWORD.into());
+            let signed_in = app.browser.post_form("/session/new", &form).await;
+            assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+            let back = app.browser.get(&location(&signed_in)).await;
+            assert_eq!(back.status(), StatusCode::FOUND, "{name}={value}: back with a code");
+            assert!(code_auth_time(&app, &back).await > first_sign_in, "{name}={value}: auth_time is the new sign-in");
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        }
+    }
+}
