@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ticketbooth_domain::model::AccessToken;
 use ticketbooth_domain::oidc::subject;
@@ -22,6 +22,14 @@ use utoipa::ToSchema;
 /// Which half of a token pair a presented token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TokenKind {
+    Access,
+    /// A refresh token, with its own expiry.
+    Refresh(DateTime<Utc>),
+}
+
+/// Where to look for a presented token first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
     Access,
     Refresh,
 }
@@ -49,8 +57,8 @@ async fn find_own_token(
     };
     let token = single("token")?.ok_or_else(|| OAuthError::invalid_request("token is required."))?;
     let order = match single("token_type_hint")? {
-        None | Some("access_token") => [TokenKind::Access, TokenKind::Refresh],
-        Some("refresh_token") => [TokenKind::Refresh, TokenKind::Access],
+        None | Some("access_token") => [Lookup::Access, Lookup::Refresh],
+        Some("refresh_token") => [Lookup::Refresh, Lookup::Access],
         Some(_) => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedTokenType,
@@ -62,12 +70,16 @@ async fn find_own_token(
         return Ok(None);
     }
     let hash = SecretHash::of(token);
-    for kind in order {
-        let found = match kind {
-            TokenKind::Access => state.store.find_access_token(&hash).await?,
-            TokenKind::Refresh => state.store.find_by_refresh_token(&hash).await?.map(|(token, _)| token),
+    for lookup in order {
+        let found = match lookup {
+            Lookup::Access => state.store.find_access_token(&hash).await?.map(|token| (token, TokenKind::Access)),
+            Lookup::Refresh => state
+                .store
+                .find_by_refresh_token(&hash)
+                .await?
+                .map(|(token, expires_at)| (token, TokenKind::Refresh(expires_at))),
         };
-        if let Some(found) = found {
+        if let Some((found, kind)) = found {
             // Another client's token is reported exactly like an unknown one.
             return Ok((found.application_id == client.app.id).then_some((found, kind)));
         }
@@ -97,7 +109,7 @@ pub(super) async fn revoke(
     let (params, client) = client_auth::read_request(&state, &address, &headers, &body).await?;
     let now = Utc::now();
     match find_own_token(&state, &client, &params).await? {
-        Some((token, TokenKind::Refresh)) => {
+        Some((token, TokenKind::Refresh(_))) => {
             state.store.revoke_token_family(token.family_id, now).await?;
         }
         Some((token, TokenKind::Access)) => {
@@ -154,26 +166,31 @@ pub(super) async fn introspect(
         return Err(OAuthError::invalid_client());
     }
     let now = Utc::now();
-    let answer = match find_own_token(&state, &client, &params).await? {
+    // RFC 7662 §2.1: access and refresh tokens alike; a revoked or rotated pair is inactive.
+    let (token, token_type, expires_at) = match find_own_token(&state, &client, &params).await? {
         Some((token, TokenKind::Access)) if token.is_active(now) => {
-            let user = match token.user_id {
-                Some(user_id) => state.store.find_user(user_id).await?,
-                None => None,
-            };
-            Introspection {
-                active: true,
-                scope: Some(token.scopes.to_string()),
-                client_id: Some(client.app.client_id.clone()),
-                username: user.map(|user| user.email),
-                token_type: Some("Bearer"),
-                exp: Some(token.expires_at.timestamp()),
-                iat: Some(token.created_at.timestamp()),
-                sub: token.user_id.map(subject),
-                iss: Some(state.config.issuer.clone()),
-            }
+            let expires_at = token.expires_at;
+            (token, "Bearer", expires_at)
         }
-        // Refresh tokens are for the token endpoint only; introspection reports access tokens.
-        _ => Introspection::default(),
+        Some((token, TokenKind::Refresh(expires_at))) if token.revoked_at.is_none() && now < expires_at => {
+            (token, "refresh_token", expires_at)
+        }
+        _ => return Ok((no_store_headers(), Json(Introspection::default())).into_response()),
+    };
+    let user = match token.user_id {
+        Some(user_id) => state.store.find_user(user_id).await?,
+        None => None,
+    };
+    let answer = Introspection {
+        active: true,
+        scope: Some(token.scopes.to_string()),
+        client_id: Some(client.app.client_id.clone()),
+        username: user.map(|user| user.email),
+        token_type: Some(token_type),
+        exp: Some(expires_at.timestamp()),
+        iat: Some(token.created_at.timestamp()),
+        sub: token.user_id.map(subject),
+        iss: Some(state.config.issuer.clone()),
     };
     Ok((no_store_headers(), Json(answer)).into_response())
 }

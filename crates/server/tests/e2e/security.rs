@@ -72,9 +72,26 @@ backend_test! {
 
         let foreign: Value = post_form(&app, "/oauth/introspect", &other, &[("token", access)]).await.json().await.unwrap();
         assert_eq!(foreign, serde_json::json!({ "active": false }));
-        let refresh: Value = post_form(&app, "/oauth/introspect", &client, &[("token", tokens["refresh_token"].as_str().unwrap())]).await.json().await.unwrap();
-        assert_eq!(refresh["active"], false, "refresh tokens are not bearer credentials");
+        // RFC 7662 §2.1: refresh tokens are introspected too, and say what they are.
+        let refresh_token = tokens["refresh_token"].as_str().unwrap();
+        for hint in [None, Some("refresh_token"), Some("access_token")] {
+            let mut form = vec![("token", refresh_token)];
+            form.extend(hint.map(|hint| ("token_type_hint", hint)));
+            let refresh: Value = post_form(&app, "/oauth/introspect", &client, &form).await.json().await.unwrap();
+            assert_eq!(refresh["active"], true, "{hint:?}: {refresh}");
+            assert_eq!(refresh["token_type"], "refresh_token");
+            assert_eq!(refresh["scope"], "public");
+            assert_eq!(refresh["client_id"], client.id());
+            assert_eq!(refresh["sub"], user.id.to_string());
+            assert_eq!(refresh["exp"].as_i64().unwrap() - refresh["iat"].as_i64().unwrap(), 30 * 24 * 3600, "{refresh}");
+        }
+        let foreign_refresh: Value =
+            post_form(&app, "/oauth/introspect", &other, &[("token", refresh_token)]).await.json().await.unwrap();
+        assert_eq!(foreign_refresh, serde_json::json!({ "active": false }));
         post_form(&app, "/oauth/revoke", &client, &[("token", access)]).await;
+        let revoked_refresh: Value =
+            post_form(&app, "/oauth/introspect", &client, &[("token", refresh_token)]).await.json().await.unwrap();
+        assert_eq!(revoked_refresh, serde_json::json!({ "active": false }), "the pair is revoked together");
         let revoked: Value = post_form(&app, "/oauth/introspect", &client, &[("token", access)]).await.json().await.unwrap();
         assert_eq!(revoked, serde_json::json!({ "active": false }));
 
