@@ -15,6 +15,8 @@ pub(crate) const DEMO_EMAIL: &str = "demo@ticketbooth.test";
 pub(crate) const DEMO_PASSWORD: &str = "ticketbooth-demo";
 pub(crate) const DEMO_CLIENT_ID: &str = "demo-client";
 pub(crate) const DEMO_CLIENT_SECRET: &str = "demo-secret-do-not-use-in-production";
+/// Every user the demo data set creates.
+const DEMO_USERS: [&str; 2] = [DEMO_EMAIL, "malee@ticketbooth.test"];
 
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
@@ -24,6 +26,9 @@ pub(crate) struct DemoArgs {
     /// Print what was seeded as one JSON object.
     #[arg(long)]
     json: bool,
+    /// Seed even a database that holds other users or applications.
+    #[arg(long)]
+    force: bool,
 }
 
 /// What the demo consists of.
@@ -55,8 +60,15 @@ fn callback(issuer: &str) -> String {
     format!("{}/demo/callback", issuer.trim_end_matches('/'))
 }
 
-/// Seeds the demo data unless it is already there.
-pub(crate) async fn seed(store: &dyn Store, issuer: &str) -> anyhow::Result<Seeded> {
+/// Seeds the demo data unless it is already there. A database that holds any other user or
+/// application is refused unless `force`: the demo's credentials are published.
+pub(crate) async fn seed(store: &dyn Store, issuer: &str, force: bool) -> anyhow::Result<Seeded> {
+    if !force && store.holds_others_than(&DEMO_USERS, &[DEMO_CLIENT_ID]).await? {
+        anyhow::bail!(
+            "this database holds users or applications besides the demo data set; the demo's published \
+             password and client secret would let anyone in, so it is not seeded (--force seeds anyway)"
+        );
+    }
     if let Some(user) = store.find_user_by_email(&normalize_email(DEMO_EMAIL)).await? {
         let app = store.find_application_by_client_id(DEMO_CLIENT_ID).await?;
         if let Some(app) = &app {
@@ -88,7 +100,7 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str) -> anyhow::Result<Seed
     let malee = admin::create_user(
         store,
         CreateUser {
-            email: "malee@ticketbooth.test".into(),
+            email: DEMO_USERS[1].into(),
             password: DEMO_PASSWORD.into(),
             first_name: "Malee".into(),
             last_name: "Srisuk".into(),
@@ -278,7 +290,7 @@ fn url_query(pairs: &[(&str, &str)]) -> String {
 }
 
 pub(crate) async fn run(store: &dyn Store, args: DemoArgs) -> anyhow::Result<()> {
-    let seeded = seed(store, &args.issuer).await?;
+    let seeded = seed(store, &args.issuer, args.force).await?;
     if args.json {
         println!(
             "{}",

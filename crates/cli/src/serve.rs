@@ -20,6 +20,9 @@ pub(crate) struct ServeArgs {
     /// Seed the demo data set into an empty database and print how to try it.
     #[arg(long)]
     demo: bool,
+    /// With --demo: seed even a database that holds other users or applications.
+    #[arg(long, requires = "demo")]
+    force: bool,
     /// Requests per minute per token on /api/public/me (0 = no limit).
     #[arg(long, env = "TICKETBOOTH_ME_RATE_LIMIT", default_value_t = 10)]
     me_rate_limit: u32,
@@ -68,7 +71,7 @@ pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> 
     config.metrics_token = args.metrics_token.filter(|token| !token.is_empty());
     config.client_ip_header = args.client_ip_header.map(|header| header.to_ascii_lowercase());
     if args.demo {
-        let seeded = demo::seed(store.as_ref(), &config.issuer).await?;
+        let seeded = demo::seed(store.as_ref(), &config.issuer, args.force).await?;
         eprintln!("{}", demo::instructions(&seeded, &config.issuer));
         config.demo = Some(seeded.credentials());
     }

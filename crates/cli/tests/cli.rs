@@ -154,6 +154,25 @@ fn demo_is_idempotent_and_migrate_succeeds() {
 }
 
 #[test]
+fn demo_refuses_a_database_with_other_users_or_applications_unless_forced() {
+    for other in [
+        &["users", "create", "--email", "real@example.com", "--password", "a long passphrase", "--json"][..],
+        &["apps", "create", "--name", "Real", "--redirect-uri", "https://real.example/cb", "--json"][..],
+    ] {
+        let cli = Cli::new();
+        cli.json(other);
+        let refused = cli.fails(&["demo", "--json"]);
+        assert!(refused.contains("--force"), "{refused}");
+        let serve = cli.run(&["serve", "--demo", "--addr", "127.0.0.1:0"]);
+        assert!(!serve.status.success(), "serve --demo refuses too");
+        assert!(String::from_utf8_lossy(&serve.stderr).contains("besides the demo data set"));
+        let forced = cli.json(&["demo", "--force", "--json"]);
+        assert_eq!(forced["created"], true);
+        assert_eq!(cli.json(&["demo", "--force", "--json"])["created"], false);
+    }
+}
+
+#[test]
 fn events_and_orders_are_created_for_organizers_and_users() {
     let cli = Cli::new();
     cli.json(&[

@@ -29,6 +29,10 @@ pub trait IdentityStore: Send + Sync + 'static {
 
     // Users and organizers.
 
+    /// Whether any user or application exists besides the ones named (the demo data set's
+    /// guard against seeding published credentials into a real database).
+    async fn holds_others_than(&self, user_emails: &[&str], client_ids: &[&str]) -> StoreResult<bool>;
+
     /// Creates a user; `Conflict` when the email is taken.
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
     /// Finds a user by normalised email.

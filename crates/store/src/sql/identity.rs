@@ -175,6 +175,22 @@ macro_rules! impl_identity {
                     Ok(deleted)
                 }
 
+                async fn holds_others_than(&self, user_emails: &[&str], client_ids: &[&str]) -> StoreResult<bool> {
+                    let mut qb = sqlx::QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM users WHERE email NOT IN ('', ");
+                    let mut emails = qb.separated(", ");
+                    for email in user_emails {
+                        emails.push_bind(*email);
+                    }
+                    qb.push(")) OR EXISTS (SELECT 1 FROM applications WHERE client_id NOT IN ('', ");
+                    let mut ids = qb.separated(", ");
+                    for client_id in client_ids {
+                        ids.push_bind(*client_id);
+                    }
+                    qb.push("))");
+                    let others: bool = qb.build_query_scalar().fetch_one(&mut *self.read().await?).await?;
+                    Ok(others)
+                }
+
                 async fn create_user(&self, user: NewUser) -> StoreResult<User> {
                     let row: UserRow = sqlx::query_as(concat!(
                         "INSERT INTO users (email, password_hash, first_name, last_name, phone, is_admin, \

@@ -406,3 +406,18 @@ async fn no_token_outlives_a_consent_revocation_racing_refreshes_and_its_codes_a
         }
     }
 }
+
+#[tokio::test]
+async fn a_database_holds_others_than_the_named_users_and_applications() {
+    for Backend { name, store, .. } in backends().await {
+        assert!(!store.holds_others_than(&["a@example.com"], &["demo"]).await.unwrap(), "{name}: empty");
+        store.create_user(new_user("a@example.com")).await.unwrap();
+        store.create_application(new_app("demo")).await.unwrap();
+        assert!(!store.holds_others_than(&["a@example.com", "b@example.com"], &["demo"]).await.unwrap(), "{name}");
+        store.create_application(new_app("real")).await.unwrap();
+        assert!(store.holds_others_than(&["a@example.com"], &["demo"]).await.unwrap(), "{name}: another application");
+        assert!(!store.holds_others_than(&["a@example.com"], &["demo", "real"]).await.unwrap(), "{name}");
+        store.create_user(new_user("c@example.com")).await.unwrap();
+        assert!(store.holds_others_than(&["a@example.com"], &["demo", "real"]).await.unwrap(), "{name}: another user");
+    }
+}
