@@ -5,7 +5,7 @@ use anyhow::Context;
 use clap::Args;
 use std::time::Duration;
 use ticketbooth_server::throttle::FailureLimits;
-use ticketbooth_server::{AppState, ServerConfig};
+use ticketbooth_server::{AppState, ConnectionLimits, ServerConfig};
 use ticketbooth_store::DynStore;
 use tokio::net::TcpListener;
 
@@ -46,6 +46,18 @@ pub(crate) struct ServeArgs {
     /// Bearer token a metrics scraper must present at /metrics; without it /metrics is not served.
     #[arg(long, env = "TICKETBOOTH_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Seconds a client has to send a request's head (from its first byte, or the connection's opening).
+    #[arg(long, env = "TICKETBOOTH_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    header_read_timeout: u64,
+    /// Seconds to answer a request, reading its body included (408 after).
+    #[arg(long, env = "TICKETBOOTH_REQUEST_TIMEOUT", default_value_t = 30)]
+    request_timeout: u64,
+    /// Seconds a kept-alive connection may sit idle before it is closed.
+    #[arg(long, env = "TICKETBOOTH_IDLE_TIMEOUT", default_value_t = 60)]
+    idle_timeout: u64,
+    /// Seconds a shutdown waits for open requests before dropping their connections.
+    #[arg(long, env = "TICKETBOOTH_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    shutdown_timeout: u64,
     /// Seconds between sweeps of expired codes, tokens and sessions (0 = never).
     #[arg(long, env = "TICKETBOOTH_SWEEP_INTERVAL", default_value_t = 300)]
     sweep_interval: u64,
@@ -67,6 +79,12 @@ pub(crate) async fn run(store: DynStore, args: ServeArgs) -> anyhow::Result<()> 
         per_subject_and_address: args.client_auth_failures_per_client,
         per_address: args.client_auth_failures_per_address,
         ..FailureLimits::CLIENT_AUTH
+    };
+    config.connection_limits = ConnectionLimits {
+        header_read: Duration::from_secs(args.header_read_timeout.max(1)),
+        request: Duration::from_secs(args.request_timeout.max(1)),
+        idle: Duration::from_secs(args.idle_timeout.max(1)),
+        shutdown_grace: Duration::from_secs(args.shutdown_timeout),
     };
     config.metrics_token = args.metrics_token.filter(|token| !token.is_empty());
     config.client_ip_header = args.client_ip_header.map(|header| header.to_ascii_lowercase());

@@ -1,5 +1,6 @@
 //! The server's configuration, built once by the CLI.
 
+use crate::connections::ConnectionLimits;
 use crate::throttle::FailureLimits;
 
 /// Settings the handlers read.
@@ -23,6 +24,8 @@ pub struct ServerConfig {
     /// The bearer token a metrics scraper presents at `/metrics` (`TICKETBOOTH_METRICS_TOKEN`);
     /// without one, `/metrics` is not served.
     pub metrics_token: Option<String>,
+    /// Timeouts for slow and idle clients, and the shutdown's grace time.
+    pub connection_limits: ConnectionLimits,
 }
 
 /// The demo application's credentials, as printed by `serve --demo`.
@@ -49,6 +52,7 @@ impl ServerConfig {
             client_auth_limits: FailureLimits::CLIENT_AUTH,
             client_ip_header: None,
             metrics_token: None,
+            connection_limits: ConnectionLimits::default(),
         }
     }
 

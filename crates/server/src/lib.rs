@@ -3,6 +3,7 @@
 
 pub mod api;
 mod config;
+mod connections;
 mod error;
 mod extract;
 pub mod keys;
@@ -20,10 +21,12 @@ use std::future::Future;
 use std::sync::Arc;
 use ticketbooth_store::DynStore;
 use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use config::{DemoCredentials, ServerConfig};
+pub use connections::ConnectionLimits;
 pub use metrics::Metrics;
 pub use sweeper::spawn_sweeper;
 
@@ -71,8 +74,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record));
+    let request_timeout = state.config.connection_limits.request;
     pages::security_headers(routes)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        // A request, reading its body included, is answered within the limit: a client that
+        // stops sending halfway gets 408 instead of holding a handler.
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, request_timeout))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             // The path only: query strings can carry tokens, codes and personal data.
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
@@ -81,15 +88,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, then finishes in-flight
-/// requests before returning.
+/// requests (within the configured grace time) before returning.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.config.connection_limits;
+    connections::serve(listener, router(state), limits, shutdown).await
 }
 
 /// Unknown routes: JSON under `/api/`, a page elsewhere.

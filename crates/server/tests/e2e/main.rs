@@ -9,6 +9,7 @@ mod authorize_errors;
 mod bearer;
 mod client_credentials;
 mod code_flow;
+mod connections;
 mod oidc;
 mod openapi;
 mod ops;

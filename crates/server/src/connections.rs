@@ -1,0 +1,258 @@
+//! The HTTP/1.1 server loop: the router behind hyper, with limits on slow and idle clients and a
+//! graceful shutdown that ends within a bounded time whatever the clients do.
+//!
+//! - A request's head must arrive within `header_read` of its first byte (or of the connection's
+//!   opening), so a half-sent header cannot hold a connection.
+//! - A request, body included, is answered within `request` (408 otherwise; see
+//!   [`crate::router`]), so a half-sent body cannot hold a handler.
+//! - A kept-alive connection with nothing to do is closed after `idle`; the same limit closes a
+//!   connection whose client stops reading the response.
+//! - On shutdown, idle connections close at once and busy ones finish their request; whatever
+//!   is left after `shutdown_grace` is dropped.
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+/// How long clients may take, and how long a shutdown may wait for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// From a request's first byte (or the connection's opening) to the end of its head.
+    pub header_read: Duration,
+    /// From the end of a request's head to its response, reading the body included.
+    pub request: Duration,
+    /// A kept-alive connection with no request under way and no byte received.
+    pub idle: Duration,
+    /// From the shutdown signal to dropping the connections that are still open.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+            idle: Duration::from_secs(60),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then shuts down within the grace time.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let (closing, closing_signal) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(stream, peer, app.clone(), limits, closing_signal.clone()));
+                }
+                // Out of descriptors and the like: wait a moment rather than spin.
+                Err(err) => {
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    let drained =
+        tokio::time::timeout(limits.shutdown_grace, async { while connections.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(open = connections.len(), "shutdown grace time over: dropping the connections left");
+        connections.shutdown().await;
+    }
+    Ok(())
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    limits: ConnectionLimits,
+    mut closing: watch::Receiver<bool>,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(Watched { stream, activity: activity.clone() });
+    let service_activity = activity.clone();
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let in_flight = service_activity.request_started();
+        let response = app.clone().oneshot(request);
+        async move {
+            let response = response.await;
+            drop(in_flight);
+            response
+        }
+    });
+    let connection = hyper::server::conn::http1::Builder::new().timer(TokioTimer::new()).serve_connection(io, service);
+    tokio::pin!(connection);
+    let mut shutting_down = *closing.borrow();
+    if shutting_down {
+        connection.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            result = connection.as_mut() => {
+                if let Err(err) = result {
+                    tracing::debug!(error = %err, "connection ended with an error");
+                }
+                return;
+            }
+            changed = closing.changed(), if !shutting_down => {
+                shutting_down = true;
+                if changed.is_ok() {
+                    connection.as_mut().graceful_shutdown();
+                }
+            }
+            () = activity.overdue(limits) => {
+                tracing::debug!(%peer, "closing a slow or idle connection");
+                return;
+            }
+        }
+    }
+}
+
+/// What a connection is doing, for its watchdog: times are milliseconds since it opened.
+struct Activity {
+    opened: Instant,
+    requests_in_flight: AtomicUsize,
+    /// When the connection last had nothing to do (opening, or its last response).
+    idle_since: AtomicU64,
+    /// When the first byte after `idle_since` arrived, plus one (0: none yet).
+    head_started: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Activity {
+        // A new connection is expected to send its request head at once.
+        Activity {
+            opened: Instant::now(),
+            requests_in_flight: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(0),
+            head_started: AtomicU64::new(1),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn bytes_received(&self) {
+        if self.requests_in_flight.load(Ordering::Acquire) == 0 && self.head_started.load(Ordering::Acquire) == 0 {
+            let _ = self.head_started.compare_exchange(0, self.now() + 1, Ordering::AcqRel, Ordering::Acquire);
+        }
+    }
+
+    fn request_started(self: &Arc<Self>) -> InFlight {
+        self.requests_in_flight.fetch_add(1, Ordering::AcqRel);
+        self.head_started.store(0, Ordering::Release);
+        InFlight(self.clone())
+    }
+
+    /// Resolves when the connection has gone past a limit: its request head is late, or it has
+    /// been idle too long. Requests under way are bounded by the request timeout instead.
+    async fn overdue(&self, limits: ConnectionLimits) {
+        loop {
+            let deadline = if self.requests_in_flight.load(Ordering::Acquire) > 0 {
+                None
+            } else {
+                match self.head_started.load(Ordering::Acquire) {
+                    0 => Some(self.idle_since.load(Ordering::Acquire) + millis(limits.idle)),
+                    started => Some(started - 1 + millis(limits.header_read)),
+                }
+            };
+            let now = self.now();
+            match deadline {
+                Some(deadline) if now >= deadline => return,
+                Some(deadline) => tokio::time::sleep(Duration::from_millis(deadline - now)).await,
+                None => tokio::time::sleep(limits.header_read.min(limits.idle)).await,
+            }
+        }
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX / 2)
+}
+
+/// A request being handled; dropping it marks the connection idle when it was the last.
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let activity = &self.0;
+        activity.idle_since.store(activity.now(), Ordering::Release);
+        activity.requests_in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A TCP stream that tells its connection's [`Activity`] when bytes arrive.
+struct Watched {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let result = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.activity.bytes_received();
+        }
+        result
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
