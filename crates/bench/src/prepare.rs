@@ -104,6 +104,7 @@ pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, dir: &Path) -> anyho
             redirect_uris: vec![CALLBACK.into()],
             scopes: ScopeSet::parse("public")?,
             organizer_id: None,
+            id_token_alg: Default::default(),
         })
         .await?;
 

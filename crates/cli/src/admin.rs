@@ -3,7 +3,7 @@
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use ticketbooth_domain::model::{normalize_email, NewApplication, NewUser, User};
+use ticketbooth_domain::model::{normalize_email, IdTokenAlg, NewApplication, NewUser, User};
 use ticketbooth_domain::password::{self, MIN_PASSWORD_LENGTH};
 use ticketbooth_domain::redirect;
 use ticketbooth_domain::scope::ScopeSet;
@@ -75,8 +75,15 @@ pub(crate) struct CreateApp {
     /// The organizer that owns the application.
     #[arg(long)]
     pub(crate) organizer: Option<i64>,
+    /// How the application's id_tokens are signed: RS256 (the OpenID Connect default) or ES256.
+    #[arg(long, default_value = "RS256", value_parser = parse_id_token_alg)]
+    pub(crate) id_token_alg: IdTokenAlg,
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+fn parse_id_token_alg(name: &str) -> Result<IdTokenAlg, String> {
+    IdTokenAlg::from_name(name).ok_or_else(|| format!("`{name}` is not RS256 or ES256"))
 }
 
 /// Prints a created object: the JSON object alone with `--json`, else a readable line.
@@ -199,6 +206,7 @@ pub(crate) async fn create_app(
         redirect_uris,
         scopes,
         organizer_id: args.organizer,
+        id_token_alg: args.id_token_alg,
     };
     match store.create_application(new).await {
         Err(StoreError::Conflict(_)) => bail!("an application with that client_id already exists"),

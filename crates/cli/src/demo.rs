@@ -120,6 +120,7 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str, force: bool) -> anyhow
             scopes: "public organizer".into(),
             public: false,
             organizer: Some(organizer.id),
+            id_token_alg: Default::default(),
             json: false,
         },
         DEMO_CLIENT_ID.into(),

@@ -112,8 +112,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Events(command) => ticketing::events(store.as_ref(), command).await,
         Command::Orders(command) => ticketing::orders(store.as_ref(), command).await,
         Command::Keys(KeysCommand::Rotate { json }) => {
-            let key = ticketbooth_server::keys::rotate(&store).await?;
-            admin::print(json, serde_json::json!({ "kid": key.kid }), format!("new active signing key {}", key.kid));
+            // One new key per algorithm; `kid` is the default algorithm's (RS256).
+            let keys = ticketbooth_server::keys::rotate(&store).await?;
+            let listed: Vec<_> =
+                keys.iter().map(|key| serde_json::json!({ "kid": key.kid, "alg": key.algorithm })).collect();
+            let text = keys.iter().map(|key| format!("{} {}", key.algorithm, key.kid)).collect::<Vec<_>>().join(", ");
+            admin::print(
+                json,
+                serde_json::json!({ "kid": keys.first().map(|key| key.kid.clone()), "keys": listed }),
+                format!("new active signing keys: {text}"),
+            );
             Ok(())
         }
         Command::Demo(args) => demo::run(store.as_ref(), args).await,

@@ -105,6 +105,30 @@ fn organizers_and_apps_are_created_with_their_owners() {
     assert_eq!(keys(&app), ["client_id", "client_secret", "confidential", "id", "name", "redirect_uris", "scopes"]);
     assert_eq!(app["confidential"], true);
     assert_eq!(app["scopes"], "public organizer");
+    let es256 = [
+        "apps",
+        "create",
+        "--name",
+        "EC",
+        "--redirect-uri",
+        "https://ec.example/cb",
+        "--id-token-alg",
+        "ES256",
+        "--json",
+    ];
+    assert_eq!(cli.json(&es256)["name"], "EC");
+    let refused = cli.run(&[
+        "apps",
+        "create",
+        "--name",
+        "H",
+        "--redirect-uri",
+        "https://h.example/cb",
+        "--id-token-alg",
+        "HS256",
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("RS256 or ES256"));
     assert_eq!(app["redirect_uris"], serde_json::json!(["https://scanner.example/cb", "com.example.scanner:/cb"]));
     let secret = app["client_secret"].as_str().unwrap();
     assert!(secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()));

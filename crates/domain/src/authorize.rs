@@ -295,6 +295,7 @@ mod tests {
             redirect_uris: vec!["https://app.example/cb".into()],
             scopes: ScopeSet::only(Scope::Public).with(Scope::Organizer),
             organizer_id: None,
+            id_token_alg: Default::default(),
             created_at: Utc::now(),
         }
     }

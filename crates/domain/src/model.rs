@@ -69,7 +69,36 @@ pub struct Application {
     pub scopes: ScopeSet,
     /// The organizer that owns the application, if any.
     pub organizer_id: Option<i64>,
+    /// How its id_tokens are signed.
+    pub id_token_alg: IdTokenAlg,
     pub created_at: DateTime<Utc>,
+}
+
+/// The JWS algorithm an application's id_tokens are signed with. RS256 is the default OpenID
+/// Connect Dynamic Client Registration §2 gives a client that did not ask for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IdTokenAlg {
+    #[default]
+    RS256,
+    ES256,
+}
+
+impl IdTokenAlg {
+    /// Every supported algorithm, the default first.
+    pub const ALL: [IdTokenAlg; 2] = [IdTokenAlg::RS256, IdTokenAlg::ES256];
+
+    /// The JWS `alg` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdTokenAlg::RS256 => "RS256",
+            IdTokenAlg::ES256 => "ES256",
+        }
+    }
+
+    /// The algorithm a JWS `alg` name stands for.
+    pub fn from_name(name: &str) -> Option<IdTokenAlg> {
+        IdTokenAlg::ALL.into_iter().find(|alg| alg.as_str() == name)
+    }
 }
 
 impl Application {
@@ -88,6 +117,7 @@ pub struct NewApplication {
     pub redirect_uris: Vec<String>,
     pub scopes: ScopeSet,
     pub organizer_id: Option<i64>,
+    pub id_token_alg: IdTokenAlg,
 }
 
 /// A browser session on our own pages. Anonymous until sign-in; every form carries its CSRF token.

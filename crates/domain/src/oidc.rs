@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// `at_hash`: the left half of SHA-256 of the access token, base64url (§3.1.3.6, for ES256).
+/// `at_hash`: the left half of SHA-256 of the access token, base64url (§3.1.3.6; SHA-256 for both RS256 and ES256).
 pub fn at_hash(access_token: &str) -> String {
     let digest = Sha256::digest(access_token.as_bytes());
     URL_SAFE_NO_PAD.encode(&digest[..16])

@@ -112,8 +112,8 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// Forgets a consent and revokes every token the application holds for the user, in one
     /// transaction; returns how many tokens were revoked.
     async fn revoke_consent(&self, user_id: i64, application_id: i64, now: DateTime<Utc>) -> StoreResult<u64>;
-    /// Makes a new signing key the active one; the previous ones stay published until
-    /// `previous_published_until`.
+    /// Makes a new signing key the active one of its algorithm; the previous ones of that
+    /// algorithm stay published until `previous_published_until`.
     async fn add_signing_key(
         &self,
         key: NewSigningKey,

@@ -2,7 +2,9 @@
 
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
-use ticketbooth_domain::model::{AccessToken, Application, AuthorizationCode, BrowserSession, SigningKey, User};
+use ticketbooth_domain::model::{
+    AccessToken, Application, AuthorizationCode, BrowserSession, IdTokenAlg, SigningKey, User,
+};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
 use ticketbooth_domain::ticketing::{Event, Order, Ticket, TicketType};
@@ -67,6 +69,7 @@ pub(crate) struct ApplicationRow {
     redirect_uris: String,
     scopes: String,
     organizer_id: Option<i64>,
+    id_token_alg: String,
     created_at: i64,
 }
 
@@ -80,6 +83,8 @@ impl ApplicationRow {
             redirect_uris: self.redirect_uris.lines().map(str::to_owned).collect(),
             scopes: scopes(&self.scopes)?,
             organizer_id: self.organizer_id,
+            id_token_alg: IdTokenAlg::from_name(&self.id_token_alg)
+                .ok_or_else(|| StoreError::Corrupt(format!("id_token_alg {:?}", self.id_token_alg)))?,
             created_at: from_ts(self.created_at),
         })
     }

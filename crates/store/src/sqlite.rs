@@ -292,6 +292,7 @@ mod tests {
                 redirect_uris: vec![],
                 scopes: ScopeSet::parse("public").unwrap(),
                 organizer_id: None,
+                id_token_alg: Default::default(),
             })
             .await
             .unwrap();

@@ -9,6 +9,7 @@ use axum::Json;
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::{json, Value};
+use ticketbooth_domain::model::IdTokenAlg;
 use ticketbooth_domain::oidc::{subject, UserClaims};
 use ticketbooth_domain::Scope;
 use utoipa::ToSchema;
@@ -121,7 +122,7 @@ pub(super) async fn oauth_metadata(State(state): State<AppState>) -> Json<Value>
 pub(super) async fn openid_configuration(State(state): State<AppState>) -> Json<Value> {
     let mut map = metadata(&state.config.issuer);
     map.insert("subject_types_supported".into(), json!(["public"]));
-    map.insert("id_token_signing_alg_values_supported".into(), json!([keys::ALGORITHM]));
+    map.insert("id_token_signing_alg_values_supported".into(), json!(IdTokenAlg::ALL.map(IdTokenAlg::as_str)));
     map.insert(
         "claims_supported".into(),
         json!([

@@ -175,7 +175,7 @@ async fn id_token(
         access_token,
         now,
     });
-    keys::sign(&state.store, &claims).await.map_err(|err| {
+    keys::sign(&state.store, &claims, client.app.id_token_alg).await.map_err(|err| {
         tracing::error!(error = %err, "id_token signing failed");
         OAuthError::new(OAuthErrorCode::ServerError, "The ID token could not be signed.")
     })

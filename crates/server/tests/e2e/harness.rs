@@ -6,7 +6,7 @@
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 use tempfile::TempDir;
-use ticketbooth_domain::model::{Application, NewApplication, NewUser, User};
+use ticketbooth_domain::model::{Application, IdTokenAlg, NewApplication, NewUser, User};
 use ticketbooth_domain::password;
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{generate_client_id, Secret};
@@ -123,7 +123,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let backend = Backend::current();
         let (store, database_url) = backend.fresh_store(dir.path()).await;
-        ticketbooth_server::keys::ensure(&store).await.expect("signing key");
+        install_signing_keys(&store).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut config = ServerConfig::new(&base);
@@ -157,6 +157,11 @@ impl TestApp {
         self.create_client_owned_by(None, confidential, redirect_uris, scopes).await
     }
 
+    /// A confidential first-party client whose id_tokens are signed with `alg`.
+    pub async fn create_client_signing_with(&self, alg: IdTokenAlg, scopes: &str) -> TestClient {
+        self.register(None, true, &[CALLBACK], scopes, alg).await
+    }
+
     /// A confidential client with `scopes`, owned by an organizer (or first-party with `None`).
     pub async fn create_client_owned_by(
         &self,
@@ -164,6 +169,17 @@ impl TestApp {
         confidential: bool,
         redirect_uris: &[&str],
         scopes: &str,
+    ) -> TestClient {
+        self.register(organizer_id, confidential, redirect_uris, scopes, IdTokenAlg::default()).await
+    }
+
+    async fn register(
+        &self,
+        organizer_id: Option<i64>,
+        confidential: bool,
+        redirect_uris: &[&str],
+        scopes: &str,
+        id_token_alg: IdTokenAlg,
     ) -> TestClient {
         let secret = confidential.then(Secret::generate);
         let app = self
@@ -175,6 +191,7 @@ impl TestApp {
                 redirect_uris: redirect_uris.iter().map(|u| u.to_string()).collect(),
                 scopes: ScopeSet::parse(scopes).unwrap(),
                 organizer_id,
+                id_token_alg,
             })
             .await
             .unwrap();
@@ -277,6 +294,19 @@ impl TestApp {
     /// `GET /api/public/me` with a bearer header.
     pub async fn me(&self, token: &str) -> Response {
         self.http.get(self.url("/api/public/me")).bearer_auth(token).send().await.unwrap()
+    }
+}
+
+/// Gives a fresh store the test process's signing keys: generated once (a 2048-bit RSA key takes
+/// a while), installed as each server's first keys, as `keys::ensure` would generate them.
+pub async fn install_signing_keys(store: &DynStore) {
+    static KEYS: std::sync::OnceLock<Vec<ticketbooth_domain::model::NewSigningKey>> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        IdTokenAlg::ALL.into_iter().map(|alg| ticketbooth_server::keys::generate(alg).expect("a key")).collect()
+    });
+    let now = chrono::Utc::now();
+    for key in keys {
+        store.add_signing_key(key.clone(), now, now).await.expect("signing key");
     }
 }
 

@@ -9,6 +9,7 @@ use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, JsonWebKey, Nonce,
     OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
+use ticketbooth_domain::model::IdTokenAlg;
 
 fn http() -> reqwest::Client {
     reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -19,10 +20,27 @@ async fn provider(app: &TestApp) -> CoreProviderMetadata {
 }
 
 backend_test! {
-    async fn a_relying_party_library_completes_the_openid_connect_flow_and_survives_key_rotation() {
+    async fn a_relying_party_library_verifies_rs256_id_tokens_the_default() {
+        relying_party_flow(IdTokenAlg::RS256, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256).await;
+    }
+}
+
+backend_test! {
+    async fn a_relying_party_library_verifies_es256_id_tokens_of_an_application_that_chose_them() {
+        relying_party_flow(IdTokenAlg::ES256, CoreJwsSigningAlgorithm::EcdsaP256Sha256).await;
+    }
+}
+
+/// The whole OpenID Connect flow as a relying-party library runs it, for an application whose
+/// id_tokens are signed with `alg`, then a key rotation.
+async fn relying_party_flow(alg: IdTokenAlg, library_alg: CoreJwsSigningAlgorithm) {
+    {
         let app = TestApp::spawn().await;
         let user = app.create_user("oidc@example.com").await;
-        let registered = app.create_client(true, &[CALLBACK], "openid profile email public").await;
+        let registered = app.create_client_signing_with(alg, "openid profile email public").await;
+        let metadata: serde_json::Value =
+            app.http.get(app.url("/.well-known/openid-configuration")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(metadata["id_token_signing_alg_values_supported"], serde_json::json!(["RS256", "ES256"]));
 
         let client = CoreClient::from_provider_metadata(
             provider(&app).await,
@@ -55,8 +73,15 @@ backend_test! {
             .await
             .expect("code exchange");
         let id_token = tokens.id_token().expect("an id_token for the openid scope");
-        let id_verifier = client.id_token_verifier().set_allowed_algs([CoreJwsSigningAlgorithm::EcdsaP256Sha256]);
-        let claims = id_token.claims(&id_verifier, &nonce).expect("signature, issuer, audience, nonce and times check out");
+        let id_verifier = client.id_token_verifier().set_allowed_algs([library_alg.clone()]);
+        let claims =
+            id_token.claims(&id_verifier, &nonce).expect("signature, issuer, audience, nonce and times check out");
+        assert_eq!(id_token.signing_alg().unwrap(), &library_alg);
+        let strict = client.id_token_verifier().set_allowed_algs([match alg {
+            IdTokenAlg::RS256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            IdTokenAlg::ES256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        }]);
+        assert!(id_token.claims(&strict, &nonce).is_err(), "the library checks the algorithm");
         assert_eq!(claims.subject().as_str(), user.id.to_string());
         assert_eq!(claims.email().map(|e| e.as_str()), Some("oidc@example.com"));
         assert!(claims.auth_time().is_some());
@@ -82,17 +107,25 @@ backend_test! {
         // Rotate the key: the old token still verifies against the published keys, new ones use the new key.
         let old_kid = id_token.signing_key(&id_verifier).unwrap().key_id().cloned();
         let rotated = ticketbooth_server::keys::rotate(&app.store).await.unwrap();
-        assert_ne!(Some(rotated.kid.as_str()), old_kid.as_ref().map(|k| k.as_str()));
+        assert_eq!(rotated.len(), 2, "one new key per algorithm");
+        assert!(rotated.iter().all(|key| Some(key.kid.as_str()) != old_kid.as_ref().map(|k| k.as_str())));
         let fresh = CoreClient::from_provider_metadata(
             provider(&app).await,
             ClientId::new(registered.id().to_owned()),
             Some(ClientSecret::new(registered.secret().to_owned())),
         );
-        let fresh_verifier = fresh.id_token_verifier().set_allowed_algs([CoreJwsSigningAlgorithm::EcdsaP256Sha256]);
+        let fresh_verifier = fresh.id_token_verifier().set_allowed_algs([library_alg]);
         assert!(id_token.claims(&fresh_verifier, &nonce).is_ok(), "tokens signed before the rotation stay verifiable");
-        let jwks: serde_json::Value = app.http.get(app.url("/oauth/discovery/keys")).send().await.unwrap().json().await.unwrap();
-        assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
-        assert_eq!(jwks["keys"][0]["kid"], rotated.kid, "the active key comes first");
+        let jwks: serde_json::Value =
+            app.http.get(app.url("/oauth/discovery/keys")).send().await.unwrap().json().await.unwrap();
+        let published: Vec<&str> =
+            jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+        assert_eq!(published.len(), 4, "two active and two retired keys");
+        let mut newest: Vec<&str> = published[..2].to_vec();
+        newest.sort_unstable();
+        let mut expected: Vec<&str> = rotated.iter().map(|key| key.kid.as_str()).collect();
+        expected.sort_unstable();
+        assert_eq!(newest, expected, "the active keys come first");
     }
 }
 

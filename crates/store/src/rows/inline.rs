@@ -80,6 +80,7 @@ impl ApplicationRow {
             redirect_uris: columns.take("redirect_uris")?,
             scopes: columns.take("scopes")?,
             organizer_id: columns.take("organizer_id")?,
+            id_token_alg: columns.take("id_token_alg")?,
             created_at: columns.take("created_at")?,
         })
     }

@@ -261,7 +261,7 @@ macro_rules! impl_identity {
                 async fn create_application(&self, app: NewApplication) -> StoreResult<Application> {
                     let row: ApplicationRow = sqlx::query_as(concat!(
                         "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, \
-                         organizer_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+                         organizer_id, id_token_alg, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
                         $crate::sql::application_columns!()
                     ))
                     .bind(&app.client_id)
@@ -270,6 +270,7 @@ macro_rules! impl_identity {
                     .bind(app.redirect_uris.join("\n"))
                     .bind(app.scopes.to_string())
                     .bind(app.organizer_id)
+                    .bind(app.id_token_alg.as_str())
                     .bind(ts(Utc::now()))
                     .fetch_one(&mut *self.write().await?)
                     .await?;
@@ -574,11 +575,14 @@ macro_rules! impl_identity {
                 ) -> StoreResult<SigningKey> {
                     let mut conn = self.write().await?;
                     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+                    // Each algorithm has its own active key: only the same algorithm's retires.
                     sqlx::query(
-                        "UPDATE signing_keys SET retired_at = $1, published_until = $2 WHERE retired_at IS NULL",
+                        "UPDATE signing_keys SET retired_at = $1, published_until = $2 \
+                         WHERE retired_at IS NULL AND algorithm = $3",
                     )
                     .bind(ts(now))
                     .bind(ts(previous_published_until))
+                    .bind(&key.algorithm)
                     .execute(&mut *tx)
                     .await?;
                     let row: SigningKeyRow = sqlx::query_as(

@@ -21,7 +21,7 @@ macro_rules! token_with_user_columns {
 }
 macro_rules! application_columns {
     () => {
-        "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, created_at"
+        "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, id_token_alg, created_at"
     };
 }
 macro_rules! code_columns {

@@ -51,5 +51,6 @@ pub(crate) fn new_app(client_id: &str) -> NewApplication {
         redirect_uris: vec!["https://a.example/cb".into(), "com.example.app:/cb".into()],
         scopes: ScopeSet::parse("public organizer").unwrap(),
         organizer_id: None,
+        id_token_alg: Default::default(),
     }
 }
