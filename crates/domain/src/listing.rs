@@ -65,7 +65,8 @@ impl SortField {
 }
 
 impl ListKind {
-    fn sort_fields(self) -> &'static [&'static str] {
+    /// The `order_by` values the list accepts (the OpenAPI document's enum is this list).
+    pub fn sort_fields(self) -> &'static [&'static str] {
         match self {
             ListKind::UserTickets => &["id", "created_at", "updated_at", "used_at"],
             ListKind::UserOrders => &["id", "created_at", "paid_at", "updated_at"],
@@ -74,7 +75,8 @@ impl ListKind {
         }
     }
 
-    fn q_keys(self) -> &'static [&'static str] {
+    /// The keys its `q` filter accepts (the document's `q` schema is built from this list).
+    pub fn q_keys(self) -> &'static [&'static str] {
         match self {
             ListKind::UserTickets => &["event_id", "status", "ticket_type_id"],
             ListKind::UserOrders => &["event_id", "status"],
@@ -128,11 +130,11 @@ pub fn parse_listing(kind: ListKind, params: ListParams<'_>) -> Result<Listing, 
     let per_page = match params.per_page {
         None => DEFAULT_PER_PAGE,
         Some(text) => text
-            .parse::<u64>()
+            .parse::<u32>()
             .ok()
             .filter(|n| *n >= 1)
-            .map(|n| n.min(u64::from(MAX_PER_PAGE)) as u32)
-            .ok_or("per_page must be a whole number from 1")?,
+            .map(|n| n.min(MAX_PER_PAGE))
+            .ok_or("per_page must be a whole number from 1 (above 100 counts as 100)")?,
     };
     let sort = match params.order_by {
         None => SortField::Id,
@@ -169,7 +171,10 @@ fn parse_q(kind: ListKind, text: &str) -> Result<QFilter, String> {
         match key.as_str() {
             "event_id" => filter.event_id = Some(as_id().ok_or("q.event_id must be an integer")?),
             "ticket_type_id" => filter.ticket_type_id = Some(as_id().ok_or("q.ticket_type_id must be an integer")?),
-            "status" => filter.status = Some(value.as_str().ok_or("q.status must be a string")?.to_owned()),
+            "status" => {
+                let status = value.as_str().filter(|s| !s.contains('\0')).ok_or("q.status must be a string")?;
+                filter.status = Some(status.to_owned());
+            }
             _ => return Err(error()),
         }
     }
@@ -227,7 +232,7 @@ pub fn parse_event_ticket_filter(params: EventTicketParams<'_>) -> Result<EventT
         None => Vec::new(),
         Some(list) => {
             list.split(',')
-                .map(str::trim)
+                .map(|status| status.trim_matches(' '))
                 .filter(|s| !s.is_empty())
                 .map(|s| {
                     TICKET_STATUSES.contains(&s).then(|| s.to_owned()).ok_or_else(|| {

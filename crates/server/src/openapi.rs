@@ -79,8 +79,37 @@ pub(crate) fn base() -> utoipa::openapi::OpenApi {
 /// The whole document, built once.
 pub(crate) static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| crate::routes().into_openapi());
 
-static DOCUMENT_JSON: LazyLock<String> =
-    LazyLock::new(|| serde_json::to_string_pretty(&*DOCUMENT).unwrap_or_else(|_| "{}".to_owned()));
+static DOCUMENT_JSON: LazyLock<String> = LazyLock::new(|| {
+    let mut document = serde_json::to_value(&*DOCUMENT).unwrap_or_default();
+    json_content_parameters(&mut document);
+    serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_owned())
+});
+
+/// Parameters whose value is a JSON text (`q`) are marked `contentMediaType: application/json`
+/// on their schema; OpenAPI says that with `content` instead of `schema` (§4.8.12.4), which
+/// `utoipa`'s parameter type cannot hold, so the document is finished here.
+fn json_content_parameters(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for item in paths.values_mut() {
+        for method in METHODS {
+            let Some(parameters) =
+                item.get_mut(method).and_then(|op| op.get_mut("parameters")).and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            for parameter in parameters {
+                let is_json = parameter["schema"]["contentMediaType"] == "application/json";
+                if let (true, Some(parameter)) = (is_json, parameter.as_object_mut()) {
+                    let mut schema = parameter.remove("schema").unwrap_or_default();
+                    if let Some(schema) = schema.as_object_mut() {
+                        schema.remove("contentMediaType");
+                    }
+                    parameter.insert("content".into(), serde_json::json!({ "application/json": { "schema": schema } }));
+                }
+            }
+        }
+    }
+}
 
 /// The document's own routes.
 pub(crate) fn routes() -> OpenApiRouter<crate::AppState> {
@@ -88,13 +117,13 @@ pub(crate) fn routes() -> OpenApiRouter<crate::AppState> {
 }
 
 /// This OpenAPI 3.1 document.
-#[utoipa::path(get, path = "/api/public/openapi.json", tag = "Info", responses((status = 200, content_type = "application/json")))]
+#[utoipa::path(get, path = "/api/public/openapi.json", operation_id = "get_openapi_document", tag = "Info", responses((status = 200, content_type = "application/json")))]
 async fn openapi_json() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], DOCUMENT_JSON.as_str()).into_response()
 }
 
 /// The API reference: this document as a page.
-#[utoipa::path(get, path = "/docs/api", tag = "Info", responses((status = 200, content_type = "text/html")))]
+#[utoipa::path(get, path = "/docs/api", operation_id = "show_api_reference", tag = "Info", responses((status = 200, content_type = "text/html")))]
 async fn reference() -> Result<Html<String>, crate::error::PageError> {
     let document: Value = serde_json::from_str(&DOCUMENT_JSON).unwrap_or_default();
     let tags = tag_views(&document);

@@ -17,7 +17,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The process answers.
-#[utoipa::path(get, path = "/healthz", tag = "Operations", responses((status = 200, description = "`{\"status\": \"ok\"}`")))]
+#[utoipa::path(get, path = "/healthz", operation_id = "check_health", tag = "Operations", responses((status = 200, description = "`{\"status\": \"ok\"}`")))]
 async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
@@ -25,7 +25,7 @@ async fn healthz() -> impl IntoResponse {
 /// The database answers.
 #[utoipa::path(
     get,
-    path = "/readyz",
+    path = "/readyz", operation_id = "check_readiness",
     tag = "Operations",
     responses((status = 200, description = "Ready"), (status = 503, description = "The database does not answer"))
 )]
@@ -44,7 +44,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// token the route does not exist: request counts and pool sizes are not for everyone.
 #[utoipa::path(
     get,
-    path = "/metrics",
+    path = "/metrics", operation_id = "get_metrics",
     tag = "Operations",
     responses(
         (status = 200, description = "OpenMetrics text"),

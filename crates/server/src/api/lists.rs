@@ -2,6 +2,7 @@
 //! organizer's events (#5) and every ticket of one event (#6).
 
 use super::models::{EventBody, EventList, OrderBody, OrderList, TicketBody, TicketList};
+use super::params::{EventTicketsQuery, EventsQuery, UserOrdersQuery, UserTicketsQuery};
 use super::{authorize_organizer, existing_organizer, listing, organizer_event, PathIds};
 use crate::error::ApiError;
 use crate::error::ApiErrorBody;
@@ -12,48 +13,6 @@ use axum::Json;
 use ticketbooth_domain::access;
 use ticketbooth_domain::listing::{parse_event_ticket_filter, EventTicketFilter, EventTicketParams, ListKind};
 use ticketbooth_store::TicketQuery;
-use utoipa::IntoParams;
-
-/// The pagination, ordering and `q` filter every list takes (§0.6).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // Documents the parameters; handlers read them through `ApiRequest`.
-pub(super) struct ListQuery {
-    /// Page number, from 1 (default 1).
-    page: Option<u32>,
-    /// Items per page, 1 to 100 (default 10; larger is clamped).
-    per_page: Option<u32>,
-    /// Sort field; each list names the ones it allows (default `id`).
-    order_by: Option<String>,
-    /// `asc` (default) or `desc`.
-    order: Option<String>,
-    /// A JSON object of equality filters, e.g. `{"event_id": 7}`.
-    q: Option<String>,
-    /// The token, instead of the `Authorization` header.
-    access_token: Option<String>,
-}
-
-/// The extra filters of an event's ticket list (§3.2 #6).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // Documents the parameters; the handler reads them through `ApiRequest`.
-pub(super) struct EventTicketQuery {
-    /// Comma-separated statuses: `active`, `used`, `revoked`.
-    status: Option<String>,
-    ticket_type_id: Option<i64>,
-    /// Case-insensitive substring of the holder's email (personal data: mind your logs).
-    email: Option<String>,
-    /// Substring of the holder's phone.
-    phone: Option<String>,
-    /// Only tickets updated before this RFC 3339 time.
-    updated_before: Option<String>,
-    /// Only tickets updated after this RFC 3339 time.
-    updated_after: Option<String>,
-    /// Only ids greater than this.
-    min_id: Option<i64>,
-    /// Only ids smaller than this.
-    max_id: Option<i64>,
-}
 
 /// The caller's own tickets for this organizer's events (#3).
 ///
@@ -63,7 +22,8 @@ pub(super) struct EventTicketQuery {
     get,
     path = "/api/public/organizers/{organizer_id}/tickets",
     tag = "User resources",
-    params(("organizer_id" = i64, Path), ListQuery),
+    operation_id = "list_my_tickets",
+    params(("organizer_id" = i64, Path), UserTicketsQuery),
     responses(
         (status = 200, body = TicketList),
         (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
@@ -94,7 +54,8 @@ pub(super) async fn user_tickets(
     get,
     path = "/api/public/organizers/{organizer_id}/orders",
     tag = "User resources",
-    params(("organizer_id" = i64, Path), ListQuery),
+    operation_id = "list_my_orders",
+    params(("organizer_id" = i64, Path), UserOrdersQuery),
     responses(
         (status = 200, body = OrderList),
         (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
@@ -122,7 +83,8 @@ pub(super) async fn user_orders(
     get,
     path = "/api/public/organizers/{organizer_id}/events",
     tag = "Organizer resources",
-    params(("organizer_id" = i64, Path), ListQuery),
+    operation_id = "list_organizer_events",
+    params(("organizer_id" = i64, Path), EventsQuery),
     responses(
         (status = 200, body = EventList),
         (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
@@ -150,7 +112,8 @@ pub(super) async fn events(
     get,
     path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets",
     tag = "Organizer resources",
-    params(("organizer_id" = i64, Path), ("event_id" = i64, Path), ListQuery, EventTicketQuery),
+    operation_id = "list_event_tickets",
+    params(("organizer_id" = i64, Path), ("event_id" = i64, Path), EventTicketsQuery),
     responses(
         (status = 200, body = TicketList),
         (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),

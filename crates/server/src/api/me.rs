@@ -60,12 +60,13 @@ impl UserBody {
 /// The token's user: `{"user": {...}}`.
 ///
 /// User token with the `public` scope. Limited to 10 requests a minute per token by default
-/// (429 with `Retry-After`). POST carries the token as an `access_token` form field (RFC 6750 §2.2).
+/// (429 with `Retry-After`). The token may also travel as an `access_token` query parameter
+/// (RFC 6750 §2.3), never in two places at once.
 #[utoipa::path(
-    method(get, post),
+    get,
     path = "/api/public/me",
+    operation_id = "get_me",
     tag = "User profile",
-    params(("access_token" = Option<String>, Query, description = "The token, instead of the Authorization header")),
     responses(
         (status = 200, body = MeResponse),
         (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
@@ -73,7 +74,29 @@ impl UserBody {
     ),
     security(("user_token" = ["public"]))
 )]
-pub(super) async fn show(State(state): State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
+pub(super) async fn show(state: State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
+    profile(state, request).await
+}
+
+/// The token's user, for clients that must POST: the token may then also travel as an
+/// `access_token` form field (RFC 6750 §2.2), never in two places at once.
+#[utoipa::path(
+    post,
+    path = "/api/public/me",
+    operation_id = "post_me",
+    tag = "User profile",
+    responses(
+        (status = 200, body = MeResponse),
+        (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+        (status = 403, body = ApiErrorBody), (status = 429, body = ApiErrorBody),
+    ),
+    security(("user_token" = ["public"]))
+)]
+pub(super) async fn show_posted(state: State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
+    profile(state, request).await
+}
+
+async fn profile(State(state): State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
     let bearer = &request.bearer;
     bearer.require(Scope::Public)?;
     bearer.user_id()?;

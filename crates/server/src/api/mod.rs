@@ -5,6 +5,7 @@
 mod lists;
 mod me;
 mod models;
+mod params;
 mod tickets;
 
 use crate::error::ApiError;
@@ -25,7 +26,7 @@ use utoipa_axum::routes;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(info))
-        .routes(routes!(me::show))
+        .routes(routes!(me::show, me::show_posted))
         .routes(routes!(lists::user_tickets))
         .routes(routes!(lists::user_orders))
         .routes(routes!(lists::events))
@@ -42,7 +43,7 @@ struct InfoBody {
 }
 
 /// The service's name and version. No token needed.
-#[utoipa::path(get, path = "/api/public/info", tag = "Info", responses((status = 200, body = InfoBody)))]
+#[utoipa::path(get, path = "/api/public/info", operation_id = "get_api_info", tag = "Info", responses((status = 200, body = InfoBody)))]
 async fn info() -> Json<InfoBody> {
     Json(InfoBody { name: "Ticketbooth", version: env!("CARGO_PKG_VERSION") })
 }

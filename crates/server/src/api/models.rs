@@ -1,7 +1,8 @@
 //! The resource API's JSON models, field for field as eventpop-api.md §4 lists them.
 
+use super::params;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ticketbooth_domain::ticketing::{format_price, Event, Order, Ticket, TicketType};
 use utoipa::ToSchema;
@@ -238,29 +239,59 @@ impl TicketResponse {
     }
 }
 
-/// The fields of a ticket creation, as JSON, urlencoded or multipart (§3.2 #7).
-#[derive(ToSchema)]
-#[allow(dead_code)] // Documents the body; the handler reads the same fields from any encoding.
+/// The fields of a ticket creation (§3.2 #7). Documented as JSON; urlencoded and multipart
+/// bodies with the same fields are read into the same type.
+#[derive(Deserialize, ToSchema)]
 pub(crate) struct CreateTicketRequest {
-    ticket_type_id: i64,
-    firstname: String,
-    lastname: String,
-    email: String,
-    phone: String,
+    #[schema(inline)]
+    pub(crate) ticket_type_id: params::Integer,
+    #[schema(inline)]
+    pub(crate) firstname: params::Required,
+    #[schema(inline)]
+    pub(crate) lastname: params::Required,
+    #[schema(inline)]
+    pub(crate) email: params::Required,
+    #[schema(inline)]
+    pub(crate) phone: params::Required,
     /// The caller's own id: repeating it replays the ticket already made (§0.7).
-    external_id: Option<String>,
+    #[schema(inline)]
+    pub(crate) external_id: Option<params::Text<1, 255>>,
     /// Generated (8 unambiguous upper-case characters) when left out.
-    reference_code: Option<String>,
+    #[schema(inline)]
+    pub(crate) reference_code: Option<params::ReferenceCode>,
     /// Accepted; Ticketbooth sends no notification emails.
-    suppress_notifications: Option<bool>,
+    #[allow(dead_code)]
+    pub(crate) suppress_notifications: Option<bool>,
 }
 
-/// The fields of an invalidation: `ticket_id` or `reference_code` (§3.2 #8).
-#[derive(ToSchema)]
-#[allow(dead_code)] // Documents the body; the handler reads the same fields from any encoding.
+/// The fields of an invalidation: `ticket_id` or `reference_code` (§3.2 #8). Documented as
+/// JSON; urlencoded and multipart bodies are read into the same type.
+#[derive(Deserialize)]
 pub(crate) struct InvalidateTicketRequest {
-    ticket_id: Option<i64>,
-    reference_code: Option<String>,
+    #[serde(default, deserialize_with = "params::present")]
+    pub(crate) ticket_id: Option<params::Integer>,
+    #[serde(default, deserialize_with = "params::present")]
+    pub(crate) reference_code: Option<params::ReferenceCode>,
     /// Kept as the ticket's `revoke_note`.
-    reason: Option<String>,
+    #[serde(default, deserialize_with = "params::present")]
+    pub(crate) reason: Option<params::Text<0, { usize::MAX }>>,
 }
+
+impl utoipa::PartialSchema for InvalidateTicketRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("ticket_id", params::Integer::schema())
+            .property("reference_code", params::ReferenceCode::schema())
+            .property("reason", params::Text::<0, { usize::MAX }>::schema())
+            .description(Some("Kept as the ticket's `revoke_note`: `reason`."));
+        // One of the two names the ticket.
+        let names_the_ticket = AnyOfBuilder::new()
+            .item(ObjectBuilder::new().required("ticket_id"))
+            .item(ObjectBuilder::new().required("reference_code"));
+        AllOfBuilder::new().item(fields).item(names_the_ticket).into()
+    }
+}
+
+impl ToSchema for InvalidateTicketRequest {}

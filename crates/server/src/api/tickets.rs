@@ -1,6 +1,7 @@
 //! Ticket management: idempotent creation (#7), invalidation (#8) and search by reference code (#9).
 
 use super::models::{CreateTicketRequest, InvalidateTicketRequest, TicketBody, TicketResponse};
+use super::params::TicketSearchQuery;
 use super::{membership, organizer_event, PathIds};
 use crate::error::ApiError;
 use crate::error::ApiErrorBody;
@@ -11,16 +12,12 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use ticketbooth_domain::access;
-use ticketbooth_domain::ticketing::{generate_reference_code, valid_reference_code, NewExternalTicket, Ticket};
+use ticketbooth_domain::ticketing::{generate_reference_code, NewExternalTicket, Ticket};
 use ticketbooth_store::{Invalidation, TicketCreation, TicketRef};
 
 /// `{"success", "idempotent", "ticket"}` (§4.4).
 fn ticket_response(status: StatusCode, idempotent: bool, ticket: Ticket) -> (StatusCode, Json<TicketResponse>) {
     (status, Json(TicketResponse::new(idempotent, ticket.into())))
-}
-
-fn required<'a>(request: &'a ApiRequest, name: &'static str) -> Result<&'a str, ApiError> {
-    request.field(name)?.ok_or_else(|| ApiError::invalid_request(format!("{name} is required.")))
 }
 
 /// Generated codes are retried this often if one happens to be taken (1 in 2^40 per ticket).
@@ -32,10 +29,10 @@ const GENERATED_CODE_ATTEMPTS: usize = 3;
 /// `idempotent: true`. Organizer access as for the events list.
 #[utoipa::path(
     post,
-    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets",
+    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets", operation_id = "create_ticket",
     tag = "Ticket management",
     params(("organizer_id" = i64, Path), ("event_id" = i64, Path)),
-    request_body(content((CreateTicketRequest = "application/json"), (CreateTicketRequest = "application/x-www-form-urlencoded"), (CreateTicketRequest = "multipart/form-data"))),
+    request_body(content = CreateTicketRequest, content_type = "application/json", description = "Also accepted as a form or multipart body with the same fields."),
     responses(
         (status = 201, description = "Created", body = TicketResponse),
         (status = 200, description = "Replayed: the ticket with this external_id", body = TicketResponse),
@@ -51,26 +48,10 @@ pub(super) async fn create(
 ) -> Result<(StatusCode, Json<TicketResponse>), ApiError> {
     let event = organizer_event(&state, &path, &request).await?;
 
-    let ticket_type_id: i64 = required(&request, "ticket_type_id")?
-        .parse()
-        .map_err(|_| ApiError::invalid_request("ticket_type_id must be an integer."))?;
-    let (firstname, lastname) = (required(&request, "firstname")?, required(&request, "lastname")?);
-    let (email, phone) = (required(&request, "email")?, required(&request, "phone")?);
-    let external_id = request.field("external_id")?;
-    let chosen_code = request.field("reference_code")?;
-    if let Some(code) = chosen_code.filter(|code| !valid_reference_code(code)) {
-        return Err(ApiError::invalid_request(format!(
-            "reference_code must be 1 to 64 visible ASCII characters, not {code:?}."
-        )));
-    }
-    if external_id.is_some_and(|id| id.len() > 255) {
-        return Err(ApiError::invalid_request("external_id must be at most 255 characters."));
-    }
-    // Ticketbooth sends no notification emails, so suppress_notifications only needs to be valid.
-    match request.field("suppress_notifications")? {
-        None | Some("true" | "false" | "1" | "0") => {}
-        Some(_) => return Err(ApiError::invalid_request("suppress_notifications must be true or false.")),
-    }
+    let fields: CreateTicketRequest = request.body()?;
+    let ticket_type_id = fields.ticket_type_id.0;
+    let external_id = fields.external_id.as_ref().map(|id| id.0.as_str());
+    let chosen_code = fields.reference_code.as_ref().map(|code| code.0.as_str());
     match state.store.find_ticket_type(ticket_type_id).await? {
         Some(tt) if tt.event_id == event.id => {}
         _ => return Err(ApiError::not_found("No such ticket type for this event.")),
@@ -81,10 +62,10 @@ pub(super) async fn create(
         let ticket = NewExternalTicket {
             event_id: event.id,
             ticket_type_id,
-            firstname: firstname.to_owned(),
-            lastname: lastname.to_owned(),
-            email: email.to_owned(),
-            phone: phone.to_owned(),
+            firstname: fields.firstname.0.clone(),
+            lastname: fields.lastname.0.clone(),
+            email: fields.email.0.clone(),
+            phone: fields.phone.0.clone(),
             external_id: external_id.map(str::to_owned),
             reference_code: chosen_code.map_or_else(generate_reference_code, str::to_owned),
             now: Utc::now(),
@@ -115,10 +96,10 @@ pub(super) async fn create(
 /// 422 when the ticket is already revoked or used. Organizer access as for the events list.
 #[utoipa::path(
     post,
-    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets/invalidate",
+    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets/invalidate", operation_id = "invalidate_ticket",
     tag = "Ticket management",
     params(("organizer_id" = i64, Path), ("event_id" = i64, Path)),
-    request_body(content((InvalidateTicketRequest = "application/json"), (InvalidateTicketRequest = "application/x-www-form-urlencoded"), (InvalidateTicketRequest = "multipart/form-data"))),
+    request_body(content = InvalidateTicketRequest, content_type = "application/json", description = "Also accepted as a form or multipart body with the same fields."),
     responses(
         (status = 200, body = TicketResponse),
         (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
@@ -132,14 +113,13 @@ pub(super) async fn invalidate(
     request: ApiRequest,
 ) -> Result<(StatusCode, Json<TicketResponse>), ApiError> {
     let event = organizer_event(&state, &path, &request).await?;
-    let target = match (request.field("ticket_id")?, request.field("reference_code")?) {
-        (Some(id), _) => {
-            TicketRef::Id(id.parse().map_err(|_| ApiError::invalid_request("ticket_id must be an integer."))?)
-        }
-        (None, Some(code)) => TicketRef::ReferenceCode(code.to_owned()),
+    let fields: InvalidateTicketRequest = request.body()?;
+    let target = match (fields.ticket_id, fields.reference_code) {
+        (Some(id), _) => TicketRef::Id(id.0),
+        (None, Some(code)) => TicketRef::ReferenceCode(code.0),
         (None, None) => return Err(ApiError::invalid_request("ticket_id or reference_code is required.")),
     };
-    let reason = request.field("reason")?.map(str::to_owned);
+    let reason = fields.reason.map(|reason| reason.0).filter(|reason| !reason.is_empty());
     match state.store.invalidate_ticket(event.id, target, reason, Utc::now()).await? {
         Invalidation::Revoked(ticket) => Ok(ticket_response(StatusCode::OK, false, *ticket)),
         Invalidation::NotFound => Err(ApiError::not_found("No such ticket in this event.")),
@@ -157,13 +137,9 @@ pub(super) async fn invalidate(
 /// For the event's organizer only; every mismatch (event, code or organizer) is 404.
 #[utoipa::path(
     get,
-    path = "/api/public/tickets/search",
+    path = "/api/public/tickets/search", operation_id = "search_ticket_by_reference_code",
     tag = "Ticket management",
-    params(
-        ("event_id" = String, Query, description = "The event's id"),
-        ("reference_code" = String, Query),
-        ("access_token" = Option<String>, Query, description = "The token, instead of the Authorization header"),
-    ),
+    params(TicketSearchQuery),
     responses(
         (status = 200, body = TicketBody),
         (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
@@ -173,9 +149,14 @@ pub(super) async fn invalidate(
 )]
 pub(super) async fn search(State(state): State<AppState>, request: ApiRequest) -> Result<Json<TicketBody>, ApiError> {
     let not_found = || ApiError::not_found("No ticket matches.");
-    let event_id = request.query("event_id")?.ok_or_else(|| ApiError::invalid_request("event_id is required."))?;
-    let reference_code =
-        request.query("reference_code")?.ok_or_else(|| ApiError::invalid_request("reference_code is required."))?;
+    let event_id = request
+        .query("event_id")?
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| ApiError::invalid_request("event_id is required."))?;
+    let reference_code = request
+        .query("reference_code")?
+        .filter(|code| !code.is_empty())
+        .ok_or_else(|| ApiError::invalid_request("reference_code is required."))?;
     let event_id: i64 = event_id.parse().map_err(|_| not_found())?;
     let event = state.store.find_event(event_id).await?.ok_or_else(not_found)?;
     let caller = request.bearer.caller(&state).await?;

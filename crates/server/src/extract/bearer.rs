@@ -55,22 +55,39 @@ impl Bearer {
     }
 }
 
-/// An authenticated resource-API request: its token, query parameters and body parameters.
+/// A request body as sent: JSON text, or name/value pairs (a form or multipart body).
+pub(crate) enum RequestBody {
+    Json(Bytes),
+    Pairs(Params),
+}
+
+/// An authenticated resource-API request: its token, query parameters and body.
 pub(crate) struct ApiRequest {
     pub(crate) bearer: Bearer,
     pub(crate) query: Params,
-    pub(crate) body: Params,
+    pub(crate) body: RequestBody,
 }
 
 impl ApiRequest {
-    /// A query parameter sent at most once; 400 when repeated.
+    /// A query parameter sent at most once, as sent (an empty value is a value, which a number,
+    /// a date or a choice does not accept); 400 when repeated.
     pub(crate) fn query(&self, name: &'static str) -> Result<Option<&str>, ApiError> {
-        self.query.single(name).map_err(repeated)
+        self.query.single_as_sent(name).map_err(repeated)
     }
 
-    /// A body parameter sent at most once; 400 when repeated.
-    pub(crate) fn field(&self, name: &'static str) -> Result<Option<&str>, ApiError> {
-        self.body.single(name).map_err(repeated)
+    /// The body read into `T` (its fields, whatever the encoding): 400 when it does not fit.
+    pub(crate) fn body<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let invalid =
+            |err: &dyn std::fmt::Display| ApiError::invalid_request(format!("The request body is invalid: {err}."));
+        match &self.body {
+            RequestBody::Json(bytes) => serde_json::from_slice(bytes).map_err(|err| invalid(&err)),
+            RequestBody::Pairs(params) => {
+                // Re-encoded so that numbers and booleans parse from text exactly as in a form.
+                let pairs: Vec<(&str, &str)> = params.pairs().collect();
+                let form = serde_urlencoded::to_string(pairs).map_err(|err| invalid(&err))?;
+                serde_urlencoded::from_str(&form).map_err(|err| invalid(&err))
+            }
+        }
     }
 }
 
@@ -83,7 +100,7 @@ fn media_type(headers: &HeaderMap) -> Option<String> {
     Some(value.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
 }
 
-async fn read_body(request: Request, state: &AppState) -> Result<Params, ApiError> {
+async fn read_body(request: Request, state: &AppState) -> Result<RequestBody, ApiError> {
     fn body_error<E>(_: E) -> ApiError {
         ApiError::invalid_request("The request body could not be read.")
     }
@@ -96,12 +113,18 @@ async fn read_body(request: Request, state: &AppState) -> Result<Params, ApiErro
                 let value = field.text().await.map_err(body_error)?;
                 pairs.push((name, value));
             }
-            Params::from_pairs(pairs).map_err(|err| ApiError::invalid_request(err.to_string()))
+            Params::from_pairs(pairs).map(RequestBody::Pairs).map_err(|err| ApiError::invalid_request(err.to_string()))
         }
         _ => {
+            let is_json = media_type(request.headers()).as_deref() == Some("application/json");
             let headers = request.headers().clone();
             let bytes = Bytes::from_request(request, state).await.map_err(body_error)?;
-            Params::from_body(&headers, &bytes).map_err(|err| ApiError::invalid_request(err.to_string()))
+            if is_json && !bytes.is_empty() {
+                return Ok(RequestBody::Json(bytes));
+            }
+            Params::from_body(&headers, &bytes)
+                .map(RequestBody::Pairs)
+                .map_err(|err| ApiError::invalid_request(err.to_string()))
         }
     }
 }
@@ -123,8 +146,8 @@ impl FromRequest<AppState> for ApiRequest {
         presented.extend(query.values("access_token").map(str::to_owned));
         let is_form = media_type(request.headers()).as_deref() == Some("application/x-www-form-urlencoded");
         let body = read_body(request, state).await?;
-        if is_form {
-            presented.extend(body.values("access_token").map(str::to_owned));
+        if let (true, RequestBody::Pairs(fields)) = (is_form, &body) {
+            presented.extend(fields.values("access_token").map(str::to_owned));
         }
 
         let token = match presented.as_slice() {

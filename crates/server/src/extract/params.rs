@@ -56,6 +56,8 @@ impl Params {
                 serde_json::Value::String(text) => Ok((name, text)),
                 serde_json::Value::Number(number) => Ok((name, number.to_string())),
                 serde_json::Value::Bool(flag) => Ok((name, flag.to_string())),
+                // An explicit null is an absent parameter, as in any JSON API.
+                serde_json::Value::Null => Ok((name, String::new())),
                 _ => Err(ParamsError::MalformedJson),
             })
             .collect::<Result<_, _>>()
@@ -79,6 +81,16 @@ impl Params {
     /// The pairs, borrowed.
     pub(crate) fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
+    /// The value of a parameter sent at most once, an empty value included (`Some("")`).
+    /// `Err(name)` when it was sent more than once.
+    pub(crate) fn single_as_sent(&self, name: &'static str) -> Result<Option<&str>, &'static str> {
+        let mut values = self.values(name);
+        match (values.next(), values.next()) {
+            (Some(_), Some(_)) => Err(name),
+            (value, _) => Ok(value),
+        }
     }
 
     /// The value of a parameter sent exactly once (an empty value counts as absent).

@@ -17,7 +17,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(management::revoke))
         .routes(routes!(management::introspect))
         .routes(routes!(oidc::token_info))
-        .routes(routes!(oidc::userinfo))
+        .routes(routes!(oidc::userinfo, oidc::userinfo_posted))
         .routes(routes!(oidc::jwks))
         .routes(routes!(oidc::oauth_metadata))
         .routes(routes!(oidc::openid_configuration))

@@ -25,13 +25,29 @@ pub(super) struct UserInfo {
 
 /// The signed-in user's claims (OpenID Connect Core §5.3). Needs a token with the `openid` scope.
 #[utoipa::path(
-    method(get, post),
-    path = "/oauth/userinfo",
+    get,
+    path = "/oauth/userinfo", operation_id = "get_userinfo",
     tag = "OAuth 2",
     responses((status = 200, body = UserInfo), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
     security(("user_token" = ["openid"]))
 )]
 pub(super) async fn userinfo(request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
+    claims(request)
+}
+
+/// The signed-in user's claims, asked with POST (OpenID Connect Core §5.3.1).
+#[utoipa::path(
+    post,
+    path = "/oauth/userinfo", operation_id = "post_userinfo",
+    tag = "OAuth 2",
+    responses((status = 200, body = UserInfo), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
+    security(("user_token" = ["openid"]))
+)]
+pub(super) async fn userinfo_posted(request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
+    claims(request)
+}
+
+fn claims(request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
     request.bearer.require(Scope::OpenId)?;
     request.bearer.user_id()?;
     let user =
@@ -57,7 +73,7 @@ pub(super) struct TokenInfoApplication {
 /// The bearer token's owner, scopes, remaining lifetime and application.
 #[utoipa::path(
     get,
-    path = "/oauth/token/info",
+    path = "/oauth/token/info", operation_id = "get_token_info",
     tag = "OAuth 2",
     responses((status = 200, body = TokenInfo), (status = 401, body = ApiErrorBody)),
     security(("user_token" = []), ("application_token" = []))
@@ -78,7 +94,7 @@ pub(super) async fn token_info(
 }
 
 /// The public keys that verify ID tokens, current and recently retired (RFC 7517).
-#[utoipa::path(get, path = "/oauth/discovery/keys", tag = "OAuth 2", responses((status = 200, description = "A JWK Set")))]
+#[utoipa::path(get, path = "/oauth/discovery/keys", operation_id = "get_signing_keys", tag = "OAuth 2", responses((status = 200, description = "A JWK Set")))]
 pub(super) async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(keys::jwks(&state.store).await?))
 }
@@ -112,13 +128,13 @@ fn metadata(issuer: &str) -> serde_json::Map<String, Value> {
 }
 
 /// Authorization server metadata (RFC 8414).
-#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "OAuth 2", responses((status = 200, description = "RFC 8414 metadata")))]
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", operation_id = "get_authorization_server_metadata", tag = "OAuth 2", responses((status = 200, description = "RFC 8414 metadata")))]
 pub(super) async fn oauth_metadata(State(state): State<AppState>) -> Json<Value> {
     Json(Value::Object(metadata(&state.config.issuer)))
 }
 
 /// OpenID Connect discovery (OpenID Connect Discovery 1.0 §3).
-#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "OAuth 2", responses((status = 200, description = "OpenID Provider metadata")))]
+#[utoipa::path(get, path = "/.well-known/openid-configuration", operation_id = "get_openid_configuration", tag = "OAuth 2", responses((status = 200, description = "OpenID Provider metadata")))]
 pub(super) async fn openid_configuration(State(state): State<AppState>) -> Json<Value> {
     let mut map = metadata(&state.config.issuer);
     map.insert("subject_types_supported".into(), json!(["public"]));

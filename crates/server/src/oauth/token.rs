@@ -49,9 +49,9 @@ pub(super) struct TokenRequest {
 /// Responses carry `Cache-Control: no-store`.
 #[utoipa::path(
     post,
-    path = "/oauth/token",
+    path = "/oauth/token", operation_id = "request_token",
     tag = "OAuth 2",
-    request_body(content((TokenRequest = "application/x-www-form-urlencoded"), (TokenRequest = "application/json"))),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "Also accepted as a JSON object of the same fields."),
     responses(
         (status = 200, body = TokenResponse),
         (status = 400, body = OAuthErrorBody),

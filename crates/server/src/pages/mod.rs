@@ -52,7 +52,7 @@ pub(crate) fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<
 }
 
 /// The account's home page: who is signed in, and a sign-out button.
-#[utoipa::path(get, path = "/", tag = "Pages", responses((status = 200, content_type = "text/html")))]
+#[utoipa::path(get, path = "/", operation_id = "show_home", tag = "Pages", responses((status = 200, content_type = "text/html")))]
 async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let session = session::current(&state, &headers).await?;
     let user = match session.as_ref().and_then(|s| s.user_id) {
@@ -76,7 +76,7 @@ const STATIC_ASSETS: [(&str, &str, &str); 3] = [
 /// The pages' stylesheet and the default avatar and event images.
 #[utoipa::path(
     get,
-    path = "/static/{file}",
+    path = "/static/{file}", operation_id = "get_static_asset",
     tag = "Pages",
     params(("file" = String, Path, description = "`style.css`, `avatar.svg` or `event.svg`")),
     responses((status = 200, description = "The file"), (status = 404, description = "No such file"))
@@ -103,7 +103,7 @@ struct CallbackQuery {
 /// command that trades the code.
 #[utoipa::path(
     get,
-    path = "/demo/callback",
+    path = "/demo/callback", operation_id = "show_demo_callback",
     tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 404, description = "The demo is not running"))
 )]

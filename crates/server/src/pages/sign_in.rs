@@ -58,7 +58,7 @@ pub(super) struct SignInForm {
 /// is stored until the form succeeds.
 #[utoipa::path(
     get,
-    path = "/session/new",
+    path = "/session/new", operation_id = "show_sign_in",
     tag = "Pages",
     params(("return_to" = Option<String>, Query, description = "An authorization request to return to")),
     responses((status = 200, content_type = "text/html"))
@@ -85,7 +85,7 @@ pub(super) async fn show(
 /// authorization request. Needs the form's CSRF token.
 #[utoipa::path(
     post,
-    path = "/session/new",
+    path = "/session/new", operation_id = "sign_in",
     tag = "Pages",
     request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -161,7 +161,7 @@ pub(super) async fn submit(
 /// Ends the session. Needs the form's CSRF token.
 #[utoipa::path(
     post,
-    path = "/session/delete",
+    path = "/session/delete", operation_id = "sign_out",
     tag = "Pages",
     responses((status = 303, description = "Signed out: home"), (status = 403, description = "Missing or foreign CSRF token"))
 )]

@@ -147,3 +147,100 @@ backend_test! {
         assert!(html.contains("Ticket management") && html.contains("idempotent"));
     }
 }
+
+backend_test! {
+    async fn operation_ids_are_unique_and_descriptive_and_bodies_have_one_media_type() {
+        let app = TestApp::spawn().await;
+        let doc = document(&app).await;
+        let mut ids = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no id"));
+                assert!(id.contains('_'), "{method} {path}: `{id}` is a bare verb");
+                assert!(ids.insert(id.to_owned()), "{method} {path}: `{id}` is used twice");
+                if let Some(content) = operation["requestBody"]["content"].as_object() {
+                    assert_eq!(content.len(), 1, "{method} {path}: one media type per body");
+                }
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    assert_ne!(parameter["name"], "access_token", "{method} {path}: the token has one documented place");
+                }
+            }
+        }
+        assert!(ids.len() >= ROUTES.len(), "{ids:?}");
+    }
+}
+
+backend_test! {
+    async fn every_documented_list_parameter_value_is_accepted_and_values_outside_refused() {
+        let w = crate::api_world::World::new().await;
+        let token = w.app.app_token(&w.client).await;
+        let doc = document(&w.app).await;
+        let path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets";
+        let parameters = doc["paths"][path]["get"]["parameters"].as_array().unwrap().clone();
+        let schema = |name: &str| parameters.iter().find(|p| p["name"] == name).unwrap()["schema"].clone();
+        let get = |query: Vec<(&'static str, String)>| {
+            let request = w.app.http.get(w.app.url(&w.event_path("/tickets"))).query(&query).bearer_auth(&token);
+            async move { request.send().await.unwrap().status() }
+        };
+        for value in schema("order_by")["enum"].as_array().unwrap() {
+            assert_eq!(get(vec![("order_by", value.as_str().unwrap().to_owned())]).await, StatusCode::OK, "{value}");
+        }
+        assert_eq!(get(vec![("order_by", "title".into())]).await, StatusCode::BAD_REQUEST);
+        for value in schema("order")["enum"].as_array().unwrap() {
+            assert_eq!(get(vec![("order", value.as_str().unwrap().to_owned())]).await, StatusCode::OK, "{value}");
+        }
+        for name in ["page", "per_page"] {
+            let (minimum, maximum) = (schema(name)["minimum"].as_i64().unwrap(), schema(name)["maximum"].as_i64().unwrap());
+            assert_eq!(get(vec![(name, minimum.to_string())]).await, StatusCode::OK, "{name}={minimum}");
+            assert_eq!(get(vec![(name, maximum.to_string())]).await, StatusCode::OK, "{name}={maximum}");
+            assert_eq!(get(vec![(name, (minimum - 1).to_string())]).await, StatusCode::BAD_REQUEST, "{name} below");
+            assert_eq!(get(vec![(name, (maximum + 1).to_string())]).await, StatusCode::BAD_REQUEST, "{name} above");
+            assert_eq!(get(vec![(name, String::new())]).await, StatusCode::BAD_REQUEST, "{name} empty");
+        }
+        let q = &parameters.iter().find(|p| p["name"] == "q").unwrap()["content"]["application/json"]["schema"];
+        assert_eq!(q["additionalProperties"], false, "{q}");
+        assert_eq!(get(vec![("q", "{}".into())]).await, StatusCode::OK);
+        assert_eq!(get(vec![("q", r#"{"event_id": 1}"#.into())]).await, StatusCode::BAD_REQUEST, "not a key of this list");
+    }
+}
+
+backend_test! {
+    async fn ticket_bodies_are_read_by_their_documented_types() {
+        let w = crate::api_world::World::new().await;
+        let token = w.app.app_token(&w.client).await;
+        let (tickets, invalidations) = (w.event_path("/tickets"), w.event_path("/tickets/invalidate"));
+        let create = |body: Value| w.app.api_post(&tickets, &token, body);
+        let ticket = |ticket_type_id: Value| {
+            serde_json::json!({"ticket_type_id": ticket_type_id, "firstname": "Nok", "lastname": "Chai",
+                               "email": "nok@example.com", "phone": "0812345678", "external_id": null})
+        };
+        // JSON Schema's integer admits 7.0; a string, a fraction or an empty name do not pass.
+        let id = w.types[0].id;
+        assert_eq!(create(ticket(serde_json::json!(id as f64))).await.0, StatusCode::CREATED);
+        assert_eq!(create(ticket(serde_json::json!(id.to_string()))).await.0, StatusCode::BAD_REQUEST);
+        assert_eq!(create(ticket(serde_json::json!(id as f64 + 0.5))).await.0, StatusCode::BAD_REQUEST);
+        let mut unnamed = ticket(serde_json::json!(id));
+        unnamed["firstname"] = "".into();
+        assert_eq!(create(unnamed).await.0, StatusCode::BAD_REQUEST);
+        let mut numeric = ticket(serde_json::json!(id));
+        numeric["phone"] = 812345678.into();
+        assert_eq!(create(numeric).await.0, StatusCode::BAD_REQUEST, "a number is not a string");
+
+        let invalidate = |body: Value| w.app.api_post(&invalidations, &token, body);
+        let (status, body) = invalidate(serde_json::json!({"ticket_id": null})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, body) = invalidate(serde_json::json!({})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        // Form bodies are read into the same types.
+        let form = w
+            .app
+            .http
+            .post(w.app.url(&w.event_path("/tickets/invalidate")))
+            .bearer_auth(&token)
+            .form(&[("ticket_id", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), StatusCode::BAD_REQUEST);
+    }
+}
