@@ -1,7 +1,7 @@
 //! The scenarios and the wrk scripts that drive them. Every script ends with the same `done`
 //! hook, which prints one machine-readable line with wrk's own counts and latency percentiles.
 
-use crate::prepare::{DataFiles, CALLBACK, CLIENT_ID, CLIENT_SECRET, EMAIL, PASSWORD};
+use crate::prepare::{DataFiles, CALLBACK, CLIENT_ID, CLIENT_SECRET, PASSWORD};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use std::path::PathBuf;
@@ -108,7 +108,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
         Scenario {
             name: "sign-in",
             script: format!(
-                "{DATA_LIB}\n{}\nfunction request()\n  local id, csrf = next_line():match(\"(%S+) (%S+)\")\n  return wrk.format(nil, \"/session/new\", {{[\"Cookie\"] = \"tb_session=\" .. id}}, \"csrf_token=\" .. csrf .. \"&email={EMAIL}&password={PASSWORD}&return_to=/\")\nend\n{DONE}",
+                "{DATA_LIB}\n{}\nfunction request()\n  local id, csrf, email = next_line():match(\"(%S+) (%S+) (%S+)\")\n  return wrk.format(nil, \"/session/new\", {{[\"Cookie\"] = \"tb_session=\" .. id}}, \"csrf_token=\" .. csrf .. \"&email=\" .. email .. \"&password={PASSWORD}&return_to=/\")\nend\n{DONE}",
                 token_form("")
             ),
             data: Some(files.sessions.clone()),

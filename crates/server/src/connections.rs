@@ -3,8 +3,10 @@
 //!
 //! - A request's head must arrive within `header_read` of its first byte (or of the connection's
 //!   opening), so a half-sent header cannot hold a connection.
-//! - A request, body included, is answered within `request` (408 otherwise; see
-//!   [`crate::router`]), so a half-sent body cannot hold a handler.
+//! - A request, body included, is answered within `request`, so a half-sent body cannot hold a
+//!   handler: one with a body gets 408, and a connection whose request is still unanswered a
+//!   moment later is closed (which also ends its handler). Only requests with a body pay for a
+//!   timer of their own; the rest are watched by their connection's one timer.
 //! - A kept-alive connection with nothing to do is closed after `idle`; the same limit closes a
 //!   connection whose client stops reading the response.
 //! - On shutdown, idle connections close at once and busy ones finish their request; whatever
@@ -104,14 +106,23 @@ async fn serve_connection(
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
         let in_flight = service_activity.request_started();
+        let has_body = !hyper::body::Body::is_end_stream(request.body());
         let response = app.clone().oneshot(request);
         async move {
-            let response = response.await;
+            let response = match has_body {
+                true => tokio::time::timeout(limits.request, response).await.unwrap_or_else(|_| Ok(request_timeout())),
+                false => response.await,
+            };
             drop(in_flight);
             response
         }
     });
-    let connection = hyper::server::conn::http1::Builder::new().timer(TokioTimer::new()).serve_connection(io, service);
+    // hyper's own header timeout (30 s by default once a timer is set) would also run while a
+    // kept-alive connection idles; the watchdog below times heads and idleness apart instead.
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(None)
+        .serve_connection(io, service);
     tokio::pin!(connection);
     let mut shutting_down = *closing.borrow();
     if shutting_down {
@@ -143,6 +154,8 @@ async fn serve_connection(
 struct Activity {
     opened: Instant,
     requests_in_flight: AtomicUsize,
+    /// When the request under way started.
+    request_started: AtomicU64,
     /// When the connection last had nothing to do (opening, or its last response).
     idle_since: AtomicU64,
     /// When the first byte after `idle_since` arrived, plus one (0: none yet).
@@ -155,6 +168,7 @@ impl Activity {
         Activity {
             opened: Instant::now(),
             requests_in_flight: AtomicUsize::new(0),
+            request_started: AtomicU64::new(0),
             idle_since: AtomicU64::new(0),
             head_started: AtomicU64::new(1),
         }
@@ -171,35 +185,47 @@ impl Activity {
     }
 
     fn request_started(self: &Arc<Self>) -> InFlight {
+        self.request_started.store(self.now(), Ordering::Release);
         self.requests_in_flight.fetch_add(1, Ordering::AcqRel);
         self.head_started.store(0, Ordering::Release);
         InFlight(self.clone())
     }
 
-    /// Resolves when the connection has gone past a limit: its request head is late, or it has
-    /// been idle too long. Requests under way are bounded by the request timeout instead.
+    /// Resolves when the connection has gone past a limit: its request head is late, it has
+    /// been idle too long, or its request is still unanswered a second after the request timeout
+    /// (the second leaves room for the 408 of a request with a body).
     async fn overdue(&self, limits: ConnectionLimits) {
         loop {
             let deadline = if self.requests_in_flight.load(Ordering::Acquire) > 0 {
-                None
+                self.request_started.load(Ordering::Acquire) + millis(limits.request) + 1000
             } else {
                 match self.head_started.load(Ordering::Acquire) {
-                    0 => Some(self.idle_since.load(Ordering::Acquire) + millis(limits.idle)),
-                    started => Some(started - 1 + millis(limits.header_read)),
+                    0 => self.idle_since.load(Ordering::Acquire) + millis(limits.idle),
+                    started => started - 1 + millis(limits.header_read),
                 }
             };
             let now = self.now();
-            match deadline {
-                Some(deadline) if now >= deadline => return,
-                Some(deadline) => tokio::time::sleep(Duration::from_millis(deadline - now)).await,
-                None => tokio::time::sleep(limits.header_read.min(limits.idle)).await,
+            if now >= deadline {
+                return;
             }
+            tokio::time::sleep(Duration::from_millis(deadline - now)).await;
         }
     }
 }
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX / 2)
+}
+
+/// The answer to a request whose body did not arrive in time.
+fn request_timeout() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    crate::error::ApiError::new(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        "The request was not completed in time.",
+    )
+    .into_response()
 }
 
 /// A request being handled; dropping it marks the connection idle when it was the last.

@@ -21,7 +21,6 @@ use std::future::Future;
 use std::sync::Arc;
 use ticketbooth_store::DynStore;
 use tokio::net::TcpListener;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -74,12 +73,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record));
-    let request_timeout = state.config.connection_limits.request;
     pages::security_headers(routes)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        // A request, reading its body included, is answered within the limit: a client that
-        // stops sending halfway gets 408 instead of holding a handler.
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, request_timeout))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             // The path only: query strings can carry tokens, codes and personal data.
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())

@@ -356,39 +356,17 @@ backend_test! {
         let client = app.create_client(true, &[CALLBACK], "public").await;
         let code = app.obtain_code("replay@example.com", &code_request(&client)).await;
         let first = app.exchange(&client, &code).await;
-        let refreshed = app
-            .token(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", client.id()),
-                ("client_secret", client.secret()),
-                ("refresh_token", first["refresh_token"].as_str().unwrap()),
-            ])
-            .await;
+        let refreshed = app.refresh(&client, first["refresh_token"].as_str().unwrap()).await;
         assert_eq!(refreshed.status(), StatusCode::OK);
         let refreshed: serde_json::Value = refreshed.json().await.unwrap();
         let access = refreshed["access_token"].as_str().unwrap();
         assert_eq!(app.me(access).await.status(), StatusCode::OK);
 
         // RFC 6749 §4.1.2: the replay is refused and every token based on the code is revoked.
-        let replay = app
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("client_id", client.id()),
-                ("client_secret", client.secret()),
-                ("redirect_uri", CALLBACK),
-                ("code", &code),
-            ])
-            .await;
+        let replay = app.redeem(&client, &code).await;
         assert_eq!(oauth_error(replay).await.1, "invalid_grant");
         assert_eq!(app.me(access).await.status(), StatusCode::UNAUTHORIZED, "the refreshed access token");
-        let refresh_again = app
-            .token(&[
-                ("grant_type", "refresh_token"),
-                ("client_id", client.id()),
-                ("client_secret", client.secret()),
-                ("refresh_token", refreshed["refresh_token"].as_str().unwrap()),
-            ])
-            .await;
+        let refresh_again = app.refresh(&client, refreshed["refresh_token"].as_str().unwrap()).await;
         assert_eq!(oauth_error(refresh_again).await.1, "invalid_grant", "the refreshed refresh token");
     }
 }
@@ -405,15 +383,7 @@ backend_test! {
         let revoked = app.browser.post_form(&revoke_path, &[("csrf_token", form["csrf_token"].as_str())]).await;
         assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
 
-        let late = app
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("client_id", client.id()),
-                ("client_secret", client.secret()),
-                ("redirect_uri", CALLBACK),
-                ("code", &code),
-            ])
-            .await;
+        let late = app.redeem(&client, &code).await;
         assert_eq!(oauth_error(late).await.1, "invalid_grant", "a code issued before the revocation is void");
         assert!(!app.browser.get("/account").await.text().await.unwrap().contains("Concert Companion"));
     }

@@ -224,17 +224,32 @@ impl TestApp {
         self.http.post(self.url("/oauth/token")).form(form).send().await.unwrap()
     }
 
+    /// `POST /oauth/token` trading `code` with body credentials.
+    pub async fn redeem(&self, client: &TestClient, code: &str) -> Response {
+        self.token(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client.id()),
+            ("client_secret", client.secret()),
+            ("redirect_uri", CALLBACK),
+            ("code", code),
+        ])
+        .await
+    }
+
+    /// `POST /oauth/token` trading a refresh token with body credentials.
+    pub async fn refresh(&self, client: &TestClient, refresh_token: &str) -> Response {
+        self.token(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", client.id()),
+            ("client_secret", client.secret()),
+            ("refresh_token", refresh_token),
+        ])
+        .await
+    }
+
     /// Exchanges a code with body credentials and returns the JSON body (asserting 200).
     pub async fn exchange(&self, client: &TestClient, code: &str) -> serde_json::Value {
-        let response = self
-            .token(&[
-                ("grant_type", "authorization_code"),
-                ("client_id", client.id()),
-                ("client_secret", client.secret()),
-                ("redirect_uri", CALLBACK),
-                ("code", code),
-            ])
-            .await;
+        let response = self.redeem(client, code).await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.unwrap()
     }
