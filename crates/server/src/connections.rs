@@ -15,7 +15,7 @@
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -117,12 +117,9 @@ async fn serve_connection(
             response
         }
     });
-    // hyper's own header timeout (30 s by default once a timer is set) would also run while a
-    // kept-alive connection idles; the watchdog below times heads and idleness apart instead.
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(None)
-        .serve_connection(io, service);
+    // No timer for hyper: its header timeout would also run while a kept-alive connection idles;
+    // the watchdog below times heads and idleness apart instead.
+    let connection = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
     tokio::pin!(connection);
     let mut shutting_down = *closing.borrow();
     if shutting_down {

