@@ -67,12 +67,19 @@ pub(crate) fn sign_in_token(state: &AppState, headers: &HeaderMap) -> SignInToke
     SignInToken { value, set_cookie: Some(set_cookie) }
 }
 
-/// Whether a sign-in form's CSRF token is the one in the browser's sign-in cookie.
-pub(crate) fn sign_in_token_matches(state: &AppState, headers: &HeaderMap, presented: Option<&str>) -> bool {
-    let expected = cookie_value(headers, sign_in_cookie_name(state)).filter(|value| looks_like_secret(value));
-    match (expected, presented) {
-        (Some(expected), Some(presented)) => bool::from(expected.as_bytes().ct_eq(presented.as_bytes())),
-        _ => false,
+/// Whether the sign-in form's CSRF token is the session's own or, for a browser without a
+/// session, the one in its sign-in cookie.
+pub(crate) fn sign_in_form_matches(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: Option<&BrowserSession>,
+    presented: Option<&str>,
+) -> bool {
+    match session {
+        Some(session) => csrf_matches(session, presented),
+        None => cookie_value(headers, sign_in_cookie_name(state))
+            .filter(|value| looks_like_secret(value))
+            .is_some_and(|expected| same_token(&expected, presented)),
     }
 }
 
@@ -89,17 +96,16 @@ fn build_cookie(state: &AppState, name: &'static str, value: &str, max_age_secon
         .secure(state.config.secure_cookies())
         .max_age(cookie::time::Duration::seconds(max_age_seconds))
         .build();
-    HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static("tb_signin=; Path=/"))
+    // Names are fixed and values hex, so the header is always valid; should it not be, the
+    // browser is told to drop the cookie rather than keep a stale one.
+    HeaderValue::from_str(&cookie.to_string())
+        .or_else(|_| HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0")))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The `Set-Cookie` header that hands a session just stored to the browser.
-pub(crate) struct StartedSession {
-    pub(crate) set_cookie: HeaderValue,
-}
-
-/// Starts a signed-in session. Signing in always starts a new session, so a planted id is
-/// useless (session fixation).
-pub(crate) async fn start(state: &AppState, user_id: i64) -> StoreResult<StartedSession> {
+/// Starts a signed-in session and returns the `Set-Cookie` header that hands it to the browser.
+/// Signing in always starts a new session, so a planted id is useless (session fixation).
+pub(crate) async fn start(state: &AppState, user_id: i64) -> StoreResult<HeaderValue> {
     let id = Secret::generate();
     let now = Utc::now();
     let session = BrowserSession {
@@ -110,8 +116,7 @@ pub(crate) async fn start(state: &AppState, user_id: i64) -> StoreResult<Started
         expires_at: now + SESSION_TTL,
     };
     state.store.create_session(&session).await?;
-    let set_cookie = build_cookie(state, COOKIE_NAME, id.expose(), SESSION_TTL.num_seconds());
-    Ok(StartedSession { set_cookie })
+    Ok(build_cookie(state, COOKIE_NAME, id.expose(), SESSION_TTL.num_seconds()))
 }
 
 /// The `Set-Cookie` header that removes the session cookie.
@@ -121,5 +126,10 @@ pub(crate) fn clear_cookie() -> HeaderValue {
 
 /// Whether a form's CSRF token is the session's own, compared in constant time.
 pub(crate) fn csrf_matches(session: &BrowserSession, presented: Option<&str>) -> bool {
-    presented.is_some_and(|presented| bool::from(session.csrf_token.as_bytes().ct_eq(presented.as_bytes())))
+    same_token(&session.csrf_token, presented)
+}
+
+/// Whether a presented token equals the expected one, compared in constant time.
+fn same_token(expected: &str, presented: Option<&str>) -> bool {
+    presented.is_some_and(|presented| bool::from(expected.as_bytes().ct_eq(presented.as_bytes())))
 }

@@ -58,7 +58,8 @@ pub(super) struct SignInForm {
 /// is stored until the form succeeds.
 #[utoipa::path(
     get,
-    path = "/session/new", operation_id = "show_sign_in",
+    path = "/session/new",
+    operation_id = "show_sign_in",
     tag = "Pages",
     params(("return_to" = Option<String>, Query, description = "An authorization request to return to")),
     responses((status = 200, content_type = "text/html"))
@@ -85,7 +86,8 @@ pub(super) async fn show(
 /// authorization request. Needs the form's CSRF token.
 #[utoipa::path(
     post,
-    path = "/session/new", operation_id = "sign_in",
+    path = "/session/new",
+    operation_id = "sign_in",
     tag = "Pages",
     request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -103,11 +105,7 @@ pub(super) async fn submit(
     let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
     let field = |name| params.single(name).ok().flatten();
     let session = session::current(&state, &headers).await?;
-    let csrf_matches = match &session {
-        Some(session) => session::csrf_matches(session, field("csrf_token")),
-        None => session::sign_in_token_matches(&state, &headers, field("csrf_token")),
-    };
-    if !csrf_matches {
+    if !session::sign_in_form_matches(&state, &headers, session.as_ref(), field("csrf_token")) {
         return Err(PageError::forbidden_csrf());
     }
     let csrf_token = field("csrf_token").unwrap_or_default();
@@ -151,9 +149,9 @@ pub(super) async fn submit(
     if let Some(session) = session {
         state.store.delete_session(&session.id_hash).await?;
     }
-    let started = session::start(&state, user.id).await?;
+    let session_cookie = session::start(&state, user.id).await?;
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, return_to.to_owned())]).into_response();
-    response.headers_mut().append(header::SET_COOKIE, started.set_cookie);
+    response.headers_mut().append(header::SET_COOKIE, session_cookie);
     response.headers_mut().append(header::SET_COOKIE, session::clear_sign_in_cookie(&state));
     Ok(response)
 }
@@ -161,7 +159,8 @@ pub(super) async fn submit(
 /// Ends the session. Needs the form's CSRF token.
 #[utoipa::path(
     post,
-    path = "/session/delete", operation_id = "sign_out",
+    path = "/session/delete",
+    operation_id = "sign_out",
     tag = "Pages",
     responses((status = 303, description = "Signed out: home"), (status = 403, description = "Missing or foreign CSRF token"))
 )]
