@@ -153,6 +153,20 @@ pub fn parse_listing(kind: ListKind, params: ListParams<'_>) -> Result<Listing, 
     Ok(Listing { page, per_page, sort, descending, filter })
 }
 
+/// An id written as a string in `q`: an optional minus and 1 to 18 digits (so it always fits an
+/// i64). The OpenAPI document states this same pattern.
+pub const Q_ID_TEXT_PATTERN: &str = "^-?[0-9]{1,18}$";
+
+fn q_id_text(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let well_formed = (1..=18).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    if well_formed {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
 fn parse_q(kind: ListKind, text: &str) -> Result<QFilter, String> {
     let allowed = kind.q_keys();
     let error = || format!("q must be a JSON object with only these keys: {}", allowed.join(", "));
@@ -165,7 +179,7 @@ fn parse_q(kind: ListKind, text: &str) -> Result<QFilter, String> {
         // Numbers may arrive as JSON numbers or as strings of digits.
         let as_id = || match &value {
             serde_json::Value::Number(n) => n.as_i64(),
-            serde_json::Value::String(s) => s.parse().ok(),
+            serde_json::Value::String(s) => q_id_text(s),
             _ => None,
         };
         match key.as_str() {
@@ -305,6 +319,16 @@ mod tests {
         assert!(q(ListKind::UserOrders, r#"{"ticket_type_id":1}"#).is_err());
         assert!(q(ListKind::UserTickets, "[1]").is_err());
         assert!(q(ListKind::UserTickets, r#"{"event_id":"x"}"#).is_err());
+        for outside_the_pattern in [
+            r#"{"event_id":"+7"}"#,
+            r#"{"event_id":""}"#,
+            r#"{"event_id":"-"}"#,
+            r#"{"event_id":"1234567890123456789"}"#,
+            r#"{"event_id":" 7"}"#,
+        ] {
+            assert!(q(ListKind::UserTickets, outside_the_pattern).is_err(), "{outside_the_pattern}");
+        }
+        assert_eq!(q(ListKind::UserTickets, r#"{"event_id":"-12"}"#).unwrap().event_id, Some(-12));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! cannot promise more, or less, than the server accepts.
 
 use serde::{Deserialize, Deserializer};
-use ticketbooth_domain::listing::{ListKind, TICKET_STATUSES};
+use ticketbooth_domain::listing::{ListKind, Q_ID_TEXT_PATTERN, TICKET_STATUSES};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::{KnownFormat, RefOr};
@@ -45,7 +45,7 @@ fn id_schema() -> Schema {
 /// Marked `contentMediaType: application/json`, which [`crate::openapi`] turns into the
 /// parameter's `content`, so clients send it as a JSON text.
 fn q_schema(kind: ListKind) -> Schema {
-    let digits = string("^-?[0-9]{1,18}$").build();
+    let digits = string(Q_ID_TEXT_PATTERN).build();
     let mut object = ObjectBuilder::new()
         .schema_type(Type::Object)
         .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
