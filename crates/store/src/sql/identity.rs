@@ -176,15 +176,17 @@ macro_rules! impl_identity {
                 }
 
                 async fn holds_others_than(&self, user_emails: &[&str], client_ids: &[&str]) -> StoreResult<bool> {
-                    let mut qb = sqlx::QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM users WHERE email NOT IN ('', ");
+                    // Each list starts with '' (no email or client id is empty), so an empty list
+                    // still makes a valid `NOT IN`.
+                    let mut qb = sqlx::QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM users WHERE email NOT IN (");
                     let mut emails = qb.separated(", ");
-                    for email in user_emails {
-                        emails.push_bind(*email);
+                    for email in std::iter::once("").chain(user_emails.iter().copied()) {
+                        emails.push_bind(email);
                     }
-                    qb.push(")) OR EXISTS (SELECT 1 FROM applications WHERE client_id NOT IN ('', ");
+                    qb.push(")) OR EXISTS (SELECT 1 FROM applications WHERE client_id NOT IN (");
                     let mut ids = qb.separated(", ");
-                    for client_id in client_ids {
-                        ids.push_bind(*client_id);
+                    for client_id in std::iter::once("").chain(client_ids.iter().copied()) {
+                        ids.push_bind(client_id);
                     }
                     qb.push("))");
                     let others: bool = qb.build_query_scalar().fetch_one(&mut *self.read().await?).await?;

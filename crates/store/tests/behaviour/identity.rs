@@ -419,5 +419,6 @@ async fn a_database_holds_others_than_the_named_users_and_applications() {
         assert!(!store.holds_others_than(&["a@example.com"], &["demo", "real"]).await.unwrap(), "{name}");
         store.create_user(new_user("c@example.com")).await.unwrap();
         assert!(store.holds_others_than(&["a@example.com"], &["demo", "real"]).await.unwrap(), "{name}: another user");
+        assert!(store.holds_others_than(&[], &[]).await.unwrap(), "{name}: empty lists name nobody");
     }
 }
