@@ -69,6 +69,18 @@ fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> anyhow::Resu
     Ok(file.flush()?)
 }
 
+/// The `number`th user of a bulk set, all sharing one password hash.
+fn user_with_hash(email: String, first_name: &str, number: usize, hash: &str) -> NewUser {
+    NewUser {
+        email,
+        password_hash: hash.to_owned(),
+        first_name: first_name.into(),
+        last_name: number.to_string(),
+        phone: None,
+        is_admin: false,
+    }
+}
+
 fn token(application_id: i64, user_id: i64, access: SecretHash, refresh: Option<SecretHash>) -> NewAccessToken {
     let now = Utc::now();
     NewAccessToken {
@@ -115,14 +127,7 @@ pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, dir: &Path) -> anyho
     let started = Instant::now();
     for start in (0..sizes.filler_users).step_by(10_000) {
         let batch: Vec<NewUser> = (start..(start + 10_000).min(sizes.filler_users))
-            .map(|i| NewUser {
-                email: format!("user{i}@bench.example"),
-                password_hash: hash.clone(),
-                first_name: "Filler".into(),
-                last_name: format!("{i}"),
-                phone: None,
-                is_admin: false,
-            })
+            .map(|i| user_with_hash(format!("user{i}@bench.example"), "Filler", i, &hash))
             .collect();
         store.import_users(&batch).await?;
         progress("users", start + batch.len(), sizes.filler_users, started);
@@ -168,16 +173,8 @@ pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, dir: &Path) -> anyho
         }
     }
 
-    let sign_in_users: Vec<NewUser> = (0..SIGN_IN_USERS)
-        .map(|i| NewUser {
-            email: format!("signin{i}@bench.example"),
-            password_hash: hash.clone(),
-            first_name: "Visitor".into(),
-            last_name: format!("{i}"),
-            phone: None,
-            is_admin: false,
-        })
-        .collect();
+    let sign_in_users: Vec<NewUser> =
+        (0..SIGN_IN_USERS).map(|i| user_with_hash(format!("signin{i}@bench.example"), "Visitor", i, &hash)).collect();
     store.import_users(&sign_in_users).await?;
     let mut sessions = Vec::with_capacity(sizes.sessions);
     for i in 0..sizes.sessions {
