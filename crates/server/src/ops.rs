@@ -25,7 +25,8 @@ async fn healthz() -> impl IntoResponse {
 /// The database answers.
 #[utoipa::path(
     get,
-    path = "/readyz", operation_id = "check_readiness",
+    path = "/readyz",
+    operation_id = "check_readiness",
     tag = "Operations",
     responses((status = 200, description = "Ready"), (status = 503, description = "The database does not answer"))
 )]
@@ -44,7 +45,8 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// token the route does not exist: request counts and pool sizes are not for everyone.
 #[utoipa::path(
     get,
-    path = "/metrics", operation_id = "get_metrics",
+    path = "/metrics",
+    operation_id = "get_metrics",
     tag = "Operations",
     responses(
         (status = 200, description = "OpenMetrics text"),

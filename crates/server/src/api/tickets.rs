@@ -29,7 +29,8 @@ const GENERATED_CODE_ATTEMPTS: usize = 3;
 /// `idempotent: true`. Organizer access as for the events list.
 #[utoipa::path(
     post,
-    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets", operation_id = "create_ticket",
+    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets",
+    operation_id = "create_ticket",
     tag = "Ticket management",
     params(("organizer_id" = i64, Path), ("event_id" = i64, Path)),
     request_body(content = CreateTicketRequest, content_type = "application/json", description = "Also accepted as a form or multipart body with the same fields."),
@@ -96,7 +97,8 @@ pub(super) async fn create(
 /// 422 when the ticket is already revoked or used. Organizer access as for the events list.
 #[utoipa::path(
     post,
-    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets/invalidate", operation_id = "invalidate_ticket",
+    path = "/api/public/organizers/{organizer_id}/events/{event_id}/tickets/invalidate",
+    operation_id = "invalidate_ticket",
     tag = "Ticket management",
     params(("organizer_id" = i64, Path), ("event_id" = i64, Path)),
     request_body(content = InvalidateTicketRequest, content_type = "application/json", description = "Also accepted as a form or multipart body with the same fields."),
@@ -137,7 +139,8 @@ pub(super) async fn invalidate(
 /// For the event's organizer only; every mismatch (event, code or organizer) is 404.
 #[utoipa::path(
     get,
-    path = "/api/public/tickets/search", operation_id = "search_ticket_by_reference_code",
+    path = "/api/public/tickets/search",
+    operation_id = "search_ticket_by_reference_code",
     tag = "Ticket management",
     params(TicketSearchQuery),
     responses(

@@ -71,7 +71,8 @@ pub(super) struct ConsentForm {
 /// redirects; every other error is redirected to the client with `error` and `state`.
 #[utoipa::path(
     get,
-    path = "/oauth/authorize", operation_id = "start_authorization",
+    path = "/oauth/authorize",
+    operation_id = "start_authorization",
     tag = "OAuth 2",
     params(AuthorizeQuery),
     responses(
@@ -135,7 +136,8 @@ pub(super) async fn show(
 /// Needs a signed-in session and its CSRF token (403 otherwise).
 #[utoipa::path(
     post,
-    path = "/oauth/authorize", operation_id = "decide_consent",
+    path = "/oauth/authorize",
+    operation_id = "decide_consent",
     tag = "OAuth 2",
     request_body(content = ConsentForm, content_type = "application/x-www-form-urlencoded"),
     responses(

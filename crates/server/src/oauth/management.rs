@@ -91,7 +91,8 @@ async fn find_own_token(
 /// family. Unknown tokens answer 200 too (RFC 7009 §2.2).
 #[utoipa::path(
     post,
-    path = "/oauth/revoke", operation_id = "revoke_token",
+    path = "/oauth/revoke",
+    operation_id = "revoke_token",
     tag = "OAuth 2",
     request_body(content = TokenQuery, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -145,7 +146,8 @@ pub(super) struct Introspection {
 /// Tells a confidential client whether one of its tokens is active, and what it grants.
 #[utoipa::path(
     post,
-    path = "/oauth/introspect", operation_id = "introspect_token",
+    path = "/oauth/introspect",
+    operation_id = "introspect_token",
     tag = "OAuth 2",
     request_body(content = TokenQuery, content_type = "application/x-www-form-urlencoded"),
     responses(

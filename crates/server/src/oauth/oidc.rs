@@ -26,7 +26,8 @@ pub(super) struct UserInfo {
 /// The signed-in user's claims (OpenID Connect Core §5.3). Needs a token with the `openid` scope.
 #[utoipa::path(
     get,
-    path = "/oauth/userinfo", operation_id = "get_userinfo",
+    path = "/oauth/userinfo",
+    operation_id = "get_userinfo",
     tag = "OAuth 2",
     responses((status = 200, body = UserInfo), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
     security(("user_token" = ["openid"]))
@@ -38,7 +39,8 @@ pub(super) async fn userinfo(request: ApiRequest) -> Result<Json<UserInfo>, ApiE
 /// The signed-in user's claims, asked with POST (OpenID Connect Core §5.3.1).
 #[utoipa::path(
     post,
-    path = "/oauth/userinfo", operation_id = "post_userinfo",
+    path = "/oauth/userinfo",
+    operation_id = "post_userinfo",
     tag = "OAuth 2",
     responses((status = 200, body = UserInfo), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
     security(("user_token" = ["openid"]))
@@ -73,7 +75,8 @@ pub(super) struct TokenInfoApplication {
 /// The bearer token's owner, scopes, remaining lifetime and application.
 #[utoipa::path(
     get,
-    path = "/oauth/token/info", operation_id = "get_token_info",
+    path = "/oauth/token/info",
+    operation_id = "get_token_info",
     tag = "OAuth 2",
     responses((status = 200, body = TokenInfo), (status = 401, body = ApiErrorBody)),
     security(("user_token" = []), ("application_token" = []))

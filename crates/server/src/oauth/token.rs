@@ -49,7 +49,8 @@ pub(super) struct TokenRequest {
 /// Responses carry `Cache-Control: no-store`.
 #[utoipa::path(
     post,
-    path = "/oauth/token", operation_id = "request_token",
+    path = "/oauth/token",
+    operation_id = "request_token",
     tag = "OAuth 2",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "Also accepted as a JSON object of the same fields."),
     responses(

@@ -19,7 +19,8 @@ fn to_sign_in() -> Response {
 /// The applications the signed-in user has authorized.
 #[utoipa::path(
     get,
-    path = "/account", operation_id = "show_account",
+    path = "/account",
+    operation_id = "show_account",
     tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"))
 )]
@@ -49,7 +50,8 @@ pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap) -> R
 /// user. Needs the form's CSRF token.
 #[utoipa::path(
     post,
-    path = "/account/applications/{application_id}/revoke", operation_id = "revoke_application_access",
+    path = "/account/applications/{application_id}/revoke",
+    operation_id = "revoke_application_access",
     tag = "Pages",
     params(("application_id" = i64, Path)),
     responses(

@@ -88,7 +88,8 @@ const STATIC_ASSETS: [(&str, &str, &str); 3] = [
 /// The pages' stylesheet and the default avatar and event images.
 #[utoipa::path(
     get,
-    path = "/static/{file}", operation_id = "get_static_asset",
+    path = "/static/{file}",
+    operation_id = "get_static_asset",
     tag = "Pages",
     params(("file" = String, Path, description = "`style.css`, `avatar.svg` or `event.svg`")),
     responses((status = 200, description = "The file"), (status = 404, description = "No such file"))
@@ -115,7 +116,8 @@ struct CallbackQuery {
 /// command that trades the code.
 #[utoipa::path(
     get,
-    path = "/demo/callback", operation_id = "show_demo_callback",
+    path = "/demo/callback",
+    operation_id = "show_demo_callback",
     tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 404, description = "The demo is not running"))
 )]
