@@ -47,6 +47,9 @@ pub(crate) struct Scenario {
     pub(crate) script: String,
     /// The file of secrets it presents, if any.
     pub(crate) data: Option<PathBuf>,
+    /// Whether each secret in `data` works once only (codes, refresh tokens, sign-in forms): a
+    /// run that sends more requests than there are lines reused some and measured the refusals.
+    pub(crate) single_use: bool,
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
@@ -65,13 +68,14 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
     let client = form(&[("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET)]);
     let basic = STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
     vec![
-        Scenario { name: "healthz", script: format!("wrk.path = \"/healthz\"\n{DONE}"), data: None },
+        Scenario { name: "healthz", script: format!("wrk.path = \"/healthz\"\n{DONE}"), data: None, single_use: false },
         Scenario {
             name: "bearer-read",
             script: format!(
                 "{DATA_LIB}\nfunction request()\n  return wrk.format(\"GET\", \"/api/public/me\", {{[\"Authorization\"] = \"Bearer \" .. next_line()}})\nend\n{DONE}"
             ),
             data: Some(files.bearer.clone()),
+            single_use: false,
         },
         Scenario {
             name: "client-credentials",
@@ -80,6 +84,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
                 token_form("")
             ),
             data: None,
+            single_use: false,
         },
         Scenario {
             name: "code-exchange",
@@ -88,6 +93,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
                 token_form("")
             ),
             data: Some(files.codes.clone()),
+            single_use: true,
         },
         Scenario {
             name: "refresh",
@@ -96,6 +102,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
                 token_form("")
             ),
             data: Some(files.refresh.clone()),
+            single_use: true,
         },
         Scenario {
             name: "introspect",
@@ -104,6 +111,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
                 token_form("")
             ),
             data: Some(files.bearer.clone()),
+            single_use: false,
         },
         Scenario {
             name: "sign-in",
@@ -112,6 +120,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
                 token_form("")
             ),
             data: Some(files.sessions.clone()),
+            single_use: true,
         },
     ]
 }

@@ -225,8 +225,12 @@ pub struct EventTicketParams<'a> {
     pub max_id: Option<&'a str>,
 }
 
-/// Ticket statuses.
-pub const TICKET_STATUSES: [&str; 3] = ["active", "used", "revoked"];
+/// Ticket statuses, as the API names them.
+pub const TICKET_STATUSES: [&str; 3] = [
+    crate::ticketing::TicketStatus::Active.as_str(),
+    crate::ticketing::TicketStatus::Used.as_str(),
+    crate::ticketing::TicketStatus::Revoked.as_str(),
+];
 
 /// Parses and checks the event-ticket filters.
 pub fn parse_event_ticket_filter(params: EventTicketParams<'_>) -> Result<EventTicketFilter, String> {

@@ -163,6 +163,36 @@ pub struct NewOrder {
     pub buyer_phone: String,
 }
 
+/// Where a ticket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TicketStatus {
+    /// Valid for entry.
+    Active,
+    /// Checked in at the door.
+    Used,
+    /// Invalidated by its organizer.
+    Revoked,
+}
+
+impl TicketStatus {
+    /// Every status, in the order the API documents them.
+    pub const ALL: [TicketStatus; 3] = [TicketStatus::Active, TicketStatus::Used, TicketStatus::Revoked];
+
+    /// The status as stored and as the API writes it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Active => "active",
+            TicketStatus::Used => "used",
+            TicketStatus::Revoked => "revoked",
+        }
+    }
+
+    /// The status a stored or requested name stands for.
+    pub fn from_name(name: &str) -> Option<TicketStatus> {
+        TicketStatus::ALL.into_iter().find(|status| status.as_str() == name)
+    }
+}
+
 /// A ticket, with its type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
@@ -170,8 +200,7 @@ pub struct Ticket {
     pub order_id: Option<i64>,
     pub event_id: i64,
     pub user_id: Option<i64>,
-    /// `active`, `used` or `revoked`.
-    pub status: String,
+    pub status: TicketStatus,
     pub firstname: String,
     pub lastname: String,
     pub phone: String,

@@ -13,14 +13,11 @@ pub enum StoreError {
     #[error("corrupt row: {0}")]
     Corrupt(String),
     /// The database failed.
-    #[error(transparent)]
-    Database(sqlx::Error),
+    #[error("database: {0}")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A write batched with others failed; the message is the batch's error.
     #[error("batched write failed: {0}")]
     Batched(String),
-    /// An inline read on the SQLite backend failed.
-    #[error(transparent)]
-    InlineRead(#[from] rusqlite::Error),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -36,7 +33,7 @@ impl From<sqlx::Error> for StoreError {
                 StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_owned())
             }
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            _ => StoreError::Database(err),
+            _ => StoreError::Database(Box::new(err)),
         }
     }
 }

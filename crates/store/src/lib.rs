@@ -1,28 +1,48 @@
-//! Persistence for Ticketbooth: the [`Store`] trait, in domain terms, and its backends.
+//! Persistence for Ticketbooth: the store traits, in domain terms, and their implementation on
+//! SQLite and PostgreSQL.
 //!
-//! The server depends only on the trait; the backend is chosen once, from the database URL, by
+//! The server depends only on the traits; the backend is chosen once, from the database URL, by
 //! [`connect`]. Rules that decide *whether* something may happen live in the domain crate; the
 //! store only guarantees that state changes are atomic (single-use codes, refresh rotation).
+//!
+//! Each trait has one implementation, generic over the backend, in the file of the same name
+//! under `sql/`: `AccountStore` in `sql/accounts.rs`, and so on.
 
+mod accounts;
+mod clients;
+mod consents;
 mod error;
-mod identity;
+mod housekeeping;
 pub mod postgres;
 mod rows;
 mod sql;
 pub mod sqlite;
+mod throttles;
 mod ticketing;
+mod tokens;
 
 use std::sync::Arc;
 
+pub use accounts::AccountStore;
+pub use clients::ClientStore;
+pub use consents::ConsentStore;
 pub use error::{StoreError, StoreResult};
-pub use identity::IdentityStore;
+pub use housekeeping::Housekeeping;
 pub use postgres::PoolSettings;
+pub use throttles::ThrottleStore;
 pub use ticketing::{Invalidation, Page, TicketCreation, TicketQuery, TicketRef, TicketStore};
+pub use tokens::TokenStore;
 
 /// Everything the service needs from persistence.
-pub trait Store: IdentityStore + TicketStore {}
+pub trait Store:
+    AccountStore + ClientStore + TokenStore + ConsentStore + ThrottleStore + TicketStore + Housekeeping
+{
+}
 
-impl<T: IdentityStore + TicketStore> Store for T {}
+impl<T> Store for T where
+    T: AccountStore + ClientStore + TokenStore + ConsentStore + ThrottleStore + TicketStore + Housekeeping
+{
+}
 
 /// A snapshot of a backend's connection pools.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,8 +60,8 @@ pub type DynStore = Arc<dyn Store>;
 /// anything else (a file path or a `sqlite:` URL) for SQLite.
 pub async fn connect(database_url: &str, pool: PoolSettings) -> StoreResult<DynStore> {
     if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::open(database_url, pool).await?))
+        Ok(Arc::new(postgres::open(database_url, pool).await?))
     } else {
-        Ok(Arc::new(sqlite::SqliteStore::open(database_url).await?))
+        Ok(Arc::new(sqlite::open(database_url).await?))
     }
 }

@@ -1,21 +1,22 @@
 //! The PostgreSQL backend: one pool serves reads and writes; PostgreSQL's row locks settle races
-//! between instances (the single-use guards in [`crate::sql`] block, then match nothing).
+//! between instances (the single-use guards in `sql/tokens.rs` block, then match nothing).
 
-use crate::sql::PendingTokens;
+use crate::sql::{Backend, SqlStore};
 use crate::{PoolStats, StoreResult};
+use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
-/// Ticketbooth's store on PostgreSQL.
-#[derive(Debug, Clone)]
-pub struct PgStore {
+/// PostgreSQL's connections.
+#[derive(Debug)]
+pub(crate) struct PgBackend {
     pool: PgPool,
-    pending_tokens: Arc<PendingTokens>,
 }
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Pool settings for [`PgStore::open`].
 #[derive(Debug, Clone, Copy)]
@@ -32,9 +33,8 @@ impl Default for PoolSettings {
     }
 }
 
-impl PgStore {
-    /// Connects to the database a `postgres://` URL names.
-    pub async fn open(url: &str, settings: PoolSettings) -> StoreResult<PgStore> {
+/// Connects to the database a `postgres://` URL names.
+pub(crate) async fn open(url: &str, settings: PoolSettings) -> StoreResult<SqlStore<PgBackend>> {
         let options = PgConnectOptions::from_str(url)?;
         // No ping before each use: it would double the round trips of every query; a broken
         // connection fails its query instead, and the pool replaces it.
@@ -44,33 +44,30 @@ impl PgStore {
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await?;
-        Ok(PgStore { pool, pending_tokens: Arc::default() })
-    }
+        Ok(SqlStore::new(PgBackend { pool }))
+}
 
-    /// Run first in a transaction that must see every token stored before it and none stored
-    /// while it runs (consent revocation): waits for the token inserts under way to commit and
-    /// holds new ones until the transaction ends. A statement under READ COMMITTED would otherwise
-    /// miss a successor that a concurrent rotation commits after the statement began.
+impl Backend for PgBackend {
+    type Db = Postgres;
+    type Writer<'a> = PoolConnection<Postgres>;
+    type Reader<'a> = PoolConnection<Postgres>;
+
+    /// Waits for the token inserts under way to commit and holds new ones until the transaction
+    /// ends. A statement under READ COMMITTED would otherwise miss a successor that a concurrent
+    /// rotation commits after the statement began.
     const SERIALIZE_TOKEN_WRITES: Option<&'static str> = Some("LOCK TABLE access_tokens IN SHARE ROW EXCLUSIVE MODE");
 
-    /// A connection for writing; PostgreSQL takes writes on any connection.
+    fn migrator(&self) -> &'static Migrator {
+        &MIGRATOR
+    }
+
+    /// PostgreSQL takes writes on any connection.
     async fn write(&self) -> StoreResult<PoolConnection<Postgres>> {
         Ok(self.pool.acquire().await?)
     }
 
-    /// A connection for reading.
     async fn read(&self) -> StoreResult<PoolConnection<Postgres>> {
         Ok(self.pool.acquire().await?)
-    }
-
-    /// PostgreSQL answers over the network: no read is cheap enough to run inline.
-    fn read_inline<P, T>(
-        &self,
-        _query: &str,
-        _params: P,
-        _row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Option<StoreResult<Option<T>>> {
-        None
     }
 
     fn stats(&self) -> PoolStats {
@@ -89,5 +86,3 @@ pub async fn create_isolated_schema(url: &str) -> StoreResult<String> {
     let separator = if url.contains('?') { '&' } else { '?' };
     Ok(format!("{url}{separator}options[search_path]={schema}"))
 }
-
-crate::sql::impl_store!(PgStore, "./migrations/postgres", sqlx::PgConnection, sqlx::Postgres);

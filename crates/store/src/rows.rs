@@ -7,7 +7,7 @@ use ticketbooth_domain::model::{
 };
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
-use ticketbooth_domain::ticketing::{Event, Order, Ticket, TicketType};
+use ticketbooth_domain::ticketing::{Event, Order, Ticket, TicketStatus, TicketType};
 
 /// A UTC time as stored: Unix seconds.
 pub(crate) fn ts(time: DateTime<Utc>) -> i64 {
@@ -19,7 +19,7 @@ pub(crate) fn from_ts(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
-mod inline;
+
 
 fn scopes(stored: &str) -> StoreResult<ScopeSet> {
     ScopeSet::parse(stored).map_err(|err| StoreError::Corrupt(format!("scopes: {err}")))
@@ -31,16 +31,16 @@ fn hash(stored: &[u8]) -> StoreResult<SecretHash> {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
-    id: i64,
-    email: String,
-    password_hash: String,
-    first_name: String,
-    last_name: String,
-    phone: Option<String>,
-    birthday: Option<String>,
-    gender: Option<String>,
-    is_admin: bool,
-    created_at: i64,
+    pub(crate) id: i64,
+    pub(crate) email: String,
+    pub(crate) password_hash: String,
+    pub(crate) first_name: String,
+    pub(crate) last_name: String,
+    pub(crate) phone: Option<String>,
+    pub(crate) birthday: Option<String>,
+    pub(crate) gender: Option<String>,
+    pub(crate) is_admin: bool,
+    pub(crate) created_at: i64,
 }
 
 impl From<UserRow> for User {
@@ -62,15 +62,15 @@ impl From<UserRow> for User {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ApplicationRow {
-    id: i64,
-    client_id: String,
-    name: String,
-    secret_hash: Option<Vec<u8>>,
-    redirect_uris: String,
-    scopes: String,
-    organizer_id: Option<i64>,
-    id_token_alg: String,
-    created_at: i64,
+    pub(crate) id: i64,
+    pub(crate) client_id: String,
+    pub(crate) name: String,
+    pub(crate) secret_hash: Option<Vec<u8>>,
+    pub(crate) redirect_uris: String,
+    pub(crate) scopes: String,
+    pub(crate) organizer_id: Option<i64>,
+    pub(crate) id_token_alg: String,
+    pub(crate) created_at: i64,
 }
 
 impl ApplicationRow {
@@ -92,11 +92,11 @@ impl ApplicationRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct SessionRow {
-    id_hash: Vec<u8>,
-    user_id: Option<i64>,
-    csrf_token: String,
-    authenticated_at: Option<i64>,
-    expires_at: i64,
+    pub(crate) id_hash: Vec<u8>,
+    pub(crate) user_id: Option<i64>,
+    pub(crate) csrf_token: String,
+    pub(crate) authenticated_at: Option<i64>,
+    pub(crate) expires_at: i64,
 }
 
 impl SessionRow {
@@ -113,19 +113,19 @@ impl SessionRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AuthorizationCodeRow {
-    id: i64,
-    code_hash: Vec<u8>,
-    application_id: i64,
-    user_id: i64,
-    redirect_uri: String,
-    redirect_uri_was_sent: bool,
-    scopes: String,
-    code_challenge: Option<String>,
-    nonce: Option<String>,
-    auth_time: i64,
-    created_at: i64,
-    expires_at: i64,
-    redeemed_at: Option<i64>,
+    pub(crate) id: i64,
+    pub(crate) code_hash: Vec<u8>,
+    pub(crate) application_id: i64,
+    pub(crate) user_id: i64,
+    pub(crate) redirect_uri: String,
+    pub(crate) redirect_uri_was_sent: bool,
+    pub(crate) scopes: String,
+    pub(crate) code_challenge: Option<String>,
+    pub(crate) nonce: Option<String>,
+    pub(crate) auth_time: i64,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) redeemed_at: Option<i64>,
 }
 
 impl AuthorizationCodeRow {
@@ -150,16 +150,16 @@ impl AuthorizationCodeRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AccessTokenRow {
-    id: i64,
-    application_id: i64,
-    user_id: Option<i64>,
-    scopes: String,
-    created_at: i64,
-    expires_at: i64,
-    revoked_at: Option<i64>,
-    has_refresh_token: bool,
-    refresh_expires_at: Option<i64>,
-    family_id: Option<i64>,
+    pub(crate) id: i64,
+    pub(crate) application_id: i64,
+    pub(crate) user_id: Option<i64>,
+    pub(crate) scopes: String,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) revoked_at: Option<i64>,
+    pub(crate) has_refresh_token: bool,
+    pub(crate) refresh_expires_at: Option<i64>,
+    pub(crate) family_id: Option<i64>,
 }
 
 impl AccessTokenRow {
@@ -184,20 +184,20 @@ impl AccessTokenRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
-    id: i64,
-    organizer_id: i64,
-    title: String,
-    description: String,
-    description_en: String,
-    location_name: String,
-    cover_url: Option<String>,
-    poster_url: Option<String>,
-    status: String,
-    start_at: i64,
-    end_at: i64,
-    api_ticket_quota: i64,
-    created_at: i64,
-    updated_at: i64,
+    pub(crate) id: i64,
+    pub(crate) organizer_id: i64,
+    pub(crate) title: String,
+    pub(crate) description: String,
+    pub(crate) description_en: String,
+    pub(crate) location_name: String,
+    pub(crate) cover_url: Option<String>,
+    pub(crate) poster_url: Option<String>,
+    pub(crate) status: String,
+    pub(crate) start_at: i64,
+    pub(crate) end_at: i64,
+    pub(crate) api_ticket_quota: i64,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
 }
 
 impl EventRow {
@@ -229,11 +229,11 @@ impl From<EventRow> for Event {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TicketTypeRow {
-    id: i64,
-    event_id: i64,
-    name: String,
-    price_satangs: i64,
-    quota: Option<i64>,
+    pub(crate) id: i64,
+    pub(crate) event_id: i64,
+    pub(crate) name: String,
+    pub(crate) price_satangs: i64,
+    pub(crate) quota: Option<i64>,
 }
 
 impl From<TicketTypeRow> for TicketType {
@@ -250,21 +250,21 @@ impl From<TicketTypeRow> for TicketType {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OrderRow {
-    id: i64,
-    event_id: i64,
-    user_id: Option<i64>,
-    status: String,
-    buyer_firstname: String,
-    buyer_lastname: String,
-    buyer_email: String,
-    buyer_phone: String,
-    buyer_phone_country: String,
-    buyer_phone_country_code: String,
-    buyer_phone_local: String,
-    forms: String,
-    paid_at: Option<i64>,
-    created_at: i64,
-    updated_at: i64,
+    pub(crate) id: i64,
+    pub(crate) event_id: i64,
+    pub(crate) user_id: Option<i64>,
+    pub(crate) status: String,
+    pub(crate) buyer_firstname: String,
+    pub(crate) buyer_lastname: String,
+    pub(crate) buyer_email: String,
+    pub(crate) buyer_phone: String,
+    pub(crate) buyer_phone_country: String,
+    pub(crate) buyer_phone_country_code: String,
+    pub(crate) buyer_phone_local: String,
+    pub(crate) forms: String,
+    pub(crate) paid_at: Option<i64>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
 }
 
 impl OrderRow {
@@ -296,72 +296,73 @@ impl OrderRow {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TicketRow {
-    id: i64,
-    order_id: Option<i64>,
-    event_id: i64,
-    user_id: Option<i64>,
-    status: String,
-    firstname: String,
-    lastname: String,
-    phone: String,
-    email: String,
-    reference_code: String,
-    kind: String,
-    external_id: Option<String>,
-    revoke_note: Option<String>,
-    forms: String,
-    used_at: Option<i64>,
-    registered_at: Option<i64>,
-    created_at: i64,
-    updated_at: i64,
-    tt_id: i64,
-    tt_name: String,
-    tt_price_satangs: i64,
-    tt_quota: Option<i64>,
+    pub(crate) id: i64,
+    pub(crate) order_id: Option<i64>,
+    pub(crate) event_id: i64,
+    pub(crate) user_id: Option<i64>,
+    pub(crate) status: String,
+    pub(crate) firstname: String,
+    pub(crate) lastname: String,
+    pub(crate) phone: String,
+    pub(crate) email: String,
+    pub(crate) reference_code: String,
+    pub(crate) kind: String,
+    pub(crate) external_id: Option<String>,
+    pub(crate) revoke_note: Option<String>,
+    pub(crate) forms: String,
+    pub(crate) used_at: Option<i64>,
+    pub(crate) registered_at: Option<i64>,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+    pub(crate) tt_id: i64,
+    pub(crate) tt_name: String,
+    pub(crate) tt_price_satangs: i64,
+    pub(crate) tt_quota: Option<i64>,
 }
 
-impl From<TicketRow> for Ticket {
-    fn from(row: TicketRow) -> Ticket {
-        Ticket {
-            id: row.id,
-            order_id: row.order_id,
-            event_id: row.event_id,
-            user_id: row.user_id,
-            status: row.status,
-            firstname: row.firstname,
-            lastname: row.lastname,
-            phone: row.phone,
-            email: row.email,
-            reference_code: row.reference_code,
-            kind: row.kind,
-            external_id: row.external_id,
-            revoke_note: row.revoke_note,
+impl TicketRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Ticket> {
+        Ok(Ticket {
+            id: self.id,
+            order_id: self.order_id,
+            event_id: self.event_id,
+            user_id: self.user_id,
+            status: TicketStatus::from_name(&self.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("ticket status {:?}", self.status)))?,
+            firstname: self.firstname,
+            lastname: self.lastname,
+            phone: self.phone,
+            email: self.email,
+            reference_code: self.reference_code,
+            kind: self.kind,
+            external_id: self.external_id,
+            revoke_note: self.revoke_note,
             ticket_type: TicketType {
-                id: row.tt_id,
-                event_id: row.event_id,
-                name: row.tt_name,
-                price_satangs: row.tt_price_satangs,
-                quota: row.tt_quota,
+                id: self.tt_id,
+                event_id: self.event_id,
+                name: self.tt_name,
+                price_satangs: self.tt_price_satangs,
+                quota: self.tt_quota,
             },
-            forms: row.forms,
-            used_at: row.used_at.map(from_ts),
-            registered_at: row.registered_at.map(from_ts),
-            created_at: from_ts(row.created_at),
-            updated_at: from_ts(row.updated_at),
-        }
+            forms: self.forms,
+            used_at: self.used_at.map(from_ts),
+            registered_at: self.registered_at.map(from_ts),
+            created_at: from_ts(self.created_at),
+            updated_at: from_ts(self.updated_at),
+        })
     }
 }
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct SigningKeyRow {
-    id: i64,
-    kid: String,
-    algorithm: String,
-    private_key: Vec<u8>,
-    public_jwk: String,
-    created_at: i64,
-    retired_at: Option<i64>,
-    published_until: Option<i64>,
+    pub(crate) id: i64,
+    pub(crate) kid: String,
+    pub(crate) algorithm: String,
+    pub(crate) private_key: Vec<u8>,
+    pub(crate) public_jwk: String,
+    pub(crate) created_at: i64,
+    pub(crate) retired_at: Option<i64>,
+    pub(crate) published_until: Option<i64>,
 }
 
 impl From<SigningKeyRow> for SigningKey {
@@ -382,17 +383,17 @@ impl From<SigningKeyRow> for SigningKey {
 #[derive(sqlx::FromRow)]
 pub(crate) struct TokenWithUserRow {
     #[sqlx(flatten)]
-    token: AccessTokenRow,
-    u_id: Option<i64>,
-    u_email: Option<String>,
-    u_password_hash: Option<String>,
-    u_first_name: Option<String>,
-    u_last_name: Option<String>,
-    u_phone: Option<String>,
-    u_birthday: Option<String>,
-    u_gender: Option<String>,
-    u_is_admin: Option<bool>,
-    u_created_at: Option<i64>,
+    pub(crate) token: AccessTokenRow,
+    pub(crate) u_id: Option<i64>,
+    pub(crate) u_email: Option<String>,
+    pub(crate) u_password_hash: Option<String>,
+    pub(crate) u_first_name: Option<String>,
+    pub(crate) u_last_name: Option<String>,
+    pub(crate) u_phone: Option<String>,
+    pub(crate) u_birthday: Option<String>,
+    pub(crate) u_gender: Option<String>,
+    pub(crate) u_is_admin: Option<bool>,
+    pub(crate) u_created_at: Option<i64>,
 }
 
 impl TokenWithUserRow {
@@ -417,9 +418,9 @@ impl TokenWithUserRow {
 /// A token row with its access-token hash, as a batched insert returns it.
 #[derive(sqlx::FromRow)]
 pub(crate) struct HashedAccessTokenRow {
-    access_token_hash: Vec<u8>,
+    pub(crate) access_token_hash: Vec<u8>,
     #[sqlx(flatten)]
-    token: AccessTokenRow,
+    pub(crate) token: AccessTokenRow,
 }
 
 impl HashedAccessTokenRow {

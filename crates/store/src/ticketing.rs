@@ -90,11 +90,4 @@ pub trait TicketStore: Send + Sync + 'static {
     async fn mark_ticket_used(&self, ticket_id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
     /// Finds a ticket of an event by reference code.
     async fn find_ticket_by_reference(&self, event_id: i64, reference_code: &str) -> StoreResult<Option<Ticket>>;
-    /// Counts a hit in the fixed window starting at `window_start` and returns the window's hits.
-    async fn hit_rate_limit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32>;
-    /// Counts a hit for each of two different keys in one statement and returns both windows'
-    /// hits, so concurrent attempts each see their own count.
-    async fn take_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<[u32; 2]>;
-    /// Takes back one hit from each of two keys (an attempt that succeeded).
-    async fn refund_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<()>;
 }

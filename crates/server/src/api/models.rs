@@ -73,7 +73,7 @@ impl From<Ticket> for TicketBody {
             id: t.id,
             order_id: t.order_id,
             event_id: t.event_id,
-            status: t.status,
+            status: t.status.as_str().to_owned(),
             firstname: t.firstname,
             lastname: t.lastname,
             phone: t.phone,

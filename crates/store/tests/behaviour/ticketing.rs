@@ -4,7 +4,7 @@ use crate::support::*;
 use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;
 use ticketbooth_domain::listing::{parse_listing, EventTicketFilter, ListKind, ListParams, Listing};
-use ticketbooth_domain::ticketing::{Event, NewEvent, NewExternalTicket, NewOrder, NewTicketType, TicketType};
+use ticketbooth_domain::ticketing::{Event, NewEvent, NewExternalTicket, NewOrder, NewTicketType, TicketStatus, TicketType};
 use ticketbooth_store::{DynStore, Invalidation, TicketCreation, TicketQuery, TicketRef};
 
 struct World {
@@ -328,7 +328,7 @@ async fn invalidation_revokes_once_and_refuses_used_tickets() {
             store.invalidate_ticket(world.event.id + 1, TicketRef::Id(sold.ticket_ids[1]), None, now).await.unwrap();
         assert_eq!(wrong_event, Invalidation::NotFound, "{name}");
         let found = store.find_ticket_by_reference(world.event.id, "INV2").await.unwrap().unwrap();
-        assert_eq!(found.status, "used", "{name}");
+        assert_eq!(found.status, TicketStatus::Used, "{name}");
         assert_eq!(store.find_ticket_by_reference(world.event.id, "inv2").await.unwrap(), None, "{name}: exact match");
     }
 }

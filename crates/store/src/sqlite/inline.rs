@@ -1,9 +1,66 @@
-//! The hot-path rows as `rusqlite` returns them to the SQLite backend's inline readers, read in
-//! the order of the column lists in [`crate::sql`] and under the names the `sqlx` derives use.
+//! Inline reads: the hot point lookups run with `rusqlite` on the calling thread, and their rows
+//! read in the order of the column lists in [`crate::sql::columns`], under the names the `sqlx`
+//! derives use.
 
-use super::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
+use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
+use crate::{StoreError, StoreResult};
 use rusqlite::types::FromSql;
-use rusqlite::{Result, Row};
+use rusqlite::{OptionalExtension, Result, Row, ToSql};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Read-only `rusqlite` connections, one per async worker thread.
+#[derive(Debug)]
+pub(super) struct InlineReaders(Vec<Mutex<rusqlite::Connection>>);
+
+impl InlineReaders {
+    /// `count` read-only connections to the database at `path`, each with a page cache of
+    /// `cache_kib` (SQLite's negative `cache_size`).
+    pub(super) fn open(path: &Path, count: usize, cache_kib: i64) -> StoreResult<InlineReaders> {
+        let connect = || -> Result<Mutex<rusqlite::Connection>> {
+            let connection = rusqlite::Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            connection.busy_timeout(Duration::ZERO)?;
+            connection.pragma_update(None, "cache_size", cache_kib)?;
+            Ok(Mutex::new(connection))
+        };
+        let connections = (0..count).map(|_| connect()).collect::<Result<Vec<_>>>().map_err(database_error)?;
+        Ok(InlineReaders(connections))
+    }
+
+    /// One row of `query`, its one parameter bound to `key`, from a free inline connection;
+    /// `None` when every inline connection is busy or the database is locked (the caller then
+    /// asks a reader connection: the calling thread never waits).
+    pub(super) fn read<T>(
+        &self,
+        query: &str,
+        key: impl ToSql,
+        row: fn(&Row<'_>) -> Result<T>,
+    ) -> Option<StoreResult<Option<T>>> {
+        let connection = self.0.iter().find_map(|connection| connection.try_lock().ok())?;
+        let found =
+            connection.prepare_cached(query).and_then(|mut statement| statement.query_row([key], row).optional());
+        match found {
+            Err(rusqlite::Error::SqliteFailure(failure, _)) if failure.code == rusqlite::ErrorCode::DatabaseBusy => {
+                None
+            }
+            found => Some(found.map_err(database_error)),
+        }
+    }
+
+    /// Holds every inline connection, so reads take the reader connections (tests).
+    #[cfg(test)]
+    pub(super) fn hold_all(&self) -> Vec<std::sync::MutexGuard<'_, rusqlite::Connection>> {
+        self.0.iter().map(|connection| connection.lock().unwrap()).collect()
+    }
+}
+
+fn database_error(err: rusqlite::Error) -> StoreError {
+    StoreError::Database(Box::new(err))
+}
 
 /// A row's columns, read one after the other.
 ///

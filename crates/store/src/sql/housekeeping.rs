@@ -1,0 +1,67 @@
+//! Schema, health and clean-up.
+
+use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use crate::rows::ts;
+use crate::{PoolStats, StoreResult};
+use chrono::{DateTime, Utc};
+use sqlx::migrate::Migrate;
+use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
+
+#[async_trait::async_trait]
+impl<B> crate::Housekeeping for SqlStore<B>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
+    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
+    i64: Column<B::Db>,
+    bool: Column<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    Option<i64>: Column<B::Db>,
+    Option<String>: Column<B::Db>,
+    Option<Vec<u8>>: Column<B::Db>,
+    for<'r> &'r str: ColumnIndex<Row<B>>,
+    usize: ColumnIndex<Row<B>>,
+    Conn<B>: Migrate,
+{
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut conn = self.backend.write().await?;
+        self.backend.migrator().run_direct(&mut *conn).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&mut *self.backend.read().await?).await?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        self.backend.stats()
+    }
+
+    async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
+        const STATEMENTS: [&str; 4] = [
+            "DELETE FROM authorization_codes WHERE id IN \
+             (SELECT id FROM authorization_codes WHERE expires_at < $1 LIMIT $2)",
+            "DELETE FROM access_tokens WHERE id IN (SELECT id FROM access_tokens \
+             WHERE expires_at < $1 AND (refresh_expires_at IS NULL OR refresh_expires_at < $1) LIMIT $2)",
+            "DELETE FROM browser_sessions WHERE id_hash IN \
+             (SELECT id_hash FROM browser_sessions WHERE expires_at < $1 LIMIT $2)",
+            // Rate-limit windows are a minute long; an hour-old one is of no more use.
+            "DELETE FROM rate_limits WHERE (key, window_start) IN \
+             (SELECT key, window_start FROM rate_limits WHERE window_start < $1 - 3600 LIMIT $2)",
+        ];
+        let mut deleted = 0;
+        for statement in STATEMENTS {
+            deleted += sqlx::query(statement)
+                .bind(ts(now))
+                .bind(i64::from(limit))
+                .execute(&mut *self.backend.write().await?)
+                .await?
+                .rows_affected();
+        }
+        Ok(deleted)
+    }
+}

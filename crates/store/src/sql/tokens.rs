@@ -1,0 +1,429 @@
+//! Codes and tokens, and the single-use rules.
+
+use super::columns::{access_token_columns, CODE_BY_HASH, TOKEN_BY_HASH, TOKEN_BY_REFRESH_HASH, TOKEN_WITH_USER_BY_HASH};
+use super::group_commit::{Claim, PendingToken};
+use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use crate::rows::{ts, AccessTokenRow, AuthorizationCodeRow, HashedAccessTokenRow, TokenWithUserRow};
+use crate::{StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use super::built::BuiltStatements;
+use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
+use std::collections::{HashMap, HashSet};
+use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User};
+use ticketbooth_domain::secret::SecretHash;
+
+/// The most tokens one statement stores: 11 parameters each stays well under SQLite's 32,766
+/// and PostgreSQL's 65,535 parameters a statement.
+const MAX_BATCH: usize = 1000;
+
+#[async_trait::async_trait]
+impl<B> crate::TokenStore for SqlStore<B>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
+    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
+    i64: Column<B::Db>,
+    bool: Column<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    Option<i64>: Column<B::Db>,
+    Option<String>: Column<B::Db>,
+    Option<Vec<u8>>: Column<B::Db>,
+    for<'r> &'r str: ColumnIndex<Row<B>>,
+    usize: ColumnIndex<Row<B>>,
+{
+    async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, \
+             redirect_uri_was_sent, scopes, code_challenge, nonce, auth_time, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(code.code_hash.as_bytes().as_slice())
+        .bind(code.application_id)
+        .bind(code.user_id)
+        .bind(&code.redirect_uri)
+        .bind(code.redirect_uri_was_sent)
+        .bind(code.scopes.to_string())
+        .bind(&code.code_challenge)
+        .bind(&code.nonce)
+        .bind(ts(code.auth_time))
+        .bind(ts(code.created_at))
+        .bind(ts(code.expires_at))
+        .execute(&mut *self.backend.write().await?)
+        .await?;
+        Ok(())
+    }
+
+    async fn find_authorization_code(
+        &self,
+        code_hash: &SecretHash,
+    ) -> StoreResult<Option<AuthorizationCode>> {
+        let row = match self.backend.code_now(code_hash) {
+            Some(found) => found?,
+            None => query_as::<B::Db, _>(CODE_BY_HASH).bind(code_hash.as_bytes().as_slice()).fetch_optional(&mut *self.backend.read().await?).await?,
+        };
+        row.map(AuthorizationCodeRow::into_domain).transpose()
+    }
+
+    async fn redeem_authorization_code(
+        &self,
+        code_id: i64,
+        token: NewAccessToken,
+    ) -> StoreResult<Option<AccessToken>> {
+        self.store_token(token, Claim::Code(code_id)).await
+    }
+
+    async fn revoke_tokens_from_code(&self, code_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
+        // The code's token and every token refreshed from it (its family).
+        let revoked = sqlx::query(
+            "UPDATE access_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND \
+             (authorization_code_id = $2 OR family_id IN \
+              (SELECT id FROM access_tokens WHERE authorization_code_id = $2))",
+        )
+        .bind(ts(now))
+        .bind(code_id)
+        .execute(&mut *self.backend.write().await?)
+        .await?
+        .rows_affected();
+        Ok(revoked)
+    }
+
+    async fn create_access_token(&self, token: NewAccessToken) -> StoreResult<AccessToken> {
+        self.store_token(token, Claim::Unconditional).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessToken>> {
+        let row = match self.backend.token_now(hash) {
+            Some(found) => found?,
+            None => query_as::<B::Db, _>(TOKEN_BY_HASH).bind(hash.as_bytes().as_slice()).fetch_optional(&mut *self.backend.read().await?).await?,
+        };
+        Ok(row.map(AccessTokenRow::into_domain).transpose()?.map(|(token, _)| token))
+    }
+
+    async fn find_access_token_with_user(
+        &self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<(AccessToken, Option<User>)>> {
+        let row = match self.backend.token_with_user_now(hash) {
+            Some(found) => found?,
+            None => {
+                query_as::<B::Db, _>(TOKEN_WITH_USER_BY_HASH).bind(hash.as_bytes().as_slice()).fetch_optional(&mut *self.backend.read().await?).await?
+            }
+        };
+        row.map(TokenWithUserRow::into_domain).transpose()
+    }
+
+    async fn find_by_refresh_token(
+        &self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<(AccessToken, DateTime<Utc>)>> {
+        let row = match self.backend.refresh_token_now(hash) {
+            Some(found) => found?,
+            None => {
+                query_as::<B::Db, _>(TOKEN_BY_REFRESH_HASH).bind(hash.as_bytes().as_slice()).fetch_optional(&mut *self.backend.read().await?).await?
+            }
+        };
+        match row.map(AccessTokenRow::into_domain).transpose()? {
+            Some((token, Some(refresh_expires_at))) => Ok(Some((token, refresh_expires_at))),
+            Some((_, None)) => Err(StoreError::Corrupt("refresh token without expiry".into())),
+            None => Ok(None),
+        }
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        old_token_id: i64,
+        successor: NewAccessToken,
+    ) -> StoreResult<Option<AccessToken>> {
+        self.store_token(successor, Claim::Refresh(old_token_id)).await
+    }
+
+    async fn revoke_access_token(&self, token_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+        let revoked = sqlx::query("UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(ts(now))
+            .bind(token_id)
+            .execute(&mut *self.backend.write().await?)
+            .await?
+            .rows_affected();
+        Ok(revoked == 1)
+    }
+
+    async fn revoke_token_family(&self, family_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
+        let revoked = sqlx::query(
+            "UPDATE access_tokens SET revoked_at = $1 \
+             WHERE (id = $2 OR family_id = $2) AND revoked_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(family_id)
+        .execute(&mut *self.backend.write().await?)
+        .await?
+        .rows_affected();
+        Ok(revoked)
+    }
+
+    async fn import_access_tokens(&self, tokens: &[NewAccessToken]) -> StoreResult<u64> {
+        let mut inserted = 0;
+        let mut conn = self.backend.write().await?;
+        let mut tx = conn.begin().await?;
+        for chunk in tokens.chunks(1000) {
+            let chunk: Vec<&NewAccessToken> = chunk.iter().collect();
+            inserted += insert_tokens::<B>(&mut tx, &chunk).await?.len() as u64;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+}
+
+
+impl<B> SqlStore<B>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
+    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
+    i64: Column<B::Db>,
+    bool: Column<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    Option<i64>: Column<B::Db>,
+    Option<String>: Column<B::Db>,
+    Option<Vec<u8>>: Column<B::Db>,
+    for<'r> &'r str: ColumnIndex<Row<B>>,
+    usize: ColumnIndex<Row<B>>,
+{
+    /// Queues a token behind its claim and waits for the batch that stores it (see
+    /// [`PendingTokens`](super::group_commit::PendingTokens)); `None` when the claim was lost.
+    async fn store_token(&self, mut token: NewAccessToken, claim: Claim) -> StoreResult<Option<AccessToken>> {
+        match claim {
+            Claim::Unconditional => {}
+            Claim::Code(code_id) => token.authorization_code_id = Some(code_id),
+            Claim::Refresh(old_token_id) => token.previous_token_id = Some(old_token_id),
+        }
+        let (answer, receiver) = tokio::sync::oneshot::channel();
+        let lead = self.pending_tokens.queue(PendingToken { token, answer });
+        if lead {
+            // A task of its own, so a cancelled request cannot cancel the others' writes.
+            let store = self.clone();
+            tokio::spawn(async move { store.flush_tokens().await });
+        }
+        receiver.await.map_err(|_| StoreError::Batched("the batch was dropped".into()))?
+    }
+
+    /// Stores queued tokens batch by batch until the queue is empty: each batch is what queued up
+    /// while the one before was written (or while the writer was busy).
+    async fn flush_tokens(&self) {
+        let guard = self.pending_tokens.flush_guard();
+        loop {
+            let conn = self.backend.write().await;
+            let Some(mut batch) = self.pending_tokens.take_or_finish() else { return guard.finish() };
+            let mut conn = match conn {
+                Ok(conn) => conn,
+                Err(err) => {
+                    let message = err.to_string();
+                    for pending in batch {
+                        let _ = pending.answer.send(Err(StoreError::Batched(message.clone())));
+                    }
+                    continue;
+                }
+            };
+            while !batch.is_empty() {
+                let rest = batch.split_off(batch.len().min(MAX_BATCH));
+                store_batch::<B>(&mut conn, batch).await;
+                batch = rest;
+            }
+        }
+    }
+}
+
+/// Stores a batch and answers each request. Should the batch fail as a whole, each token is
+/// tried alone, so one bad row fails only its own request.
+async fn store_batch<B>(conn: &mut Conn<B>, batch: Vec<PendingToken>)
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
+    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
+    i64: Column<B::Db>,
+    bool: Column<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    Option<i64>: Column<B::Db>,
+    Option<String>: Column<B::Db>,
+    Option<Vec<u8>>: Column<B::Db>,
+    for<'r> &'r str: ColumnIndex<Row<B>>,
+    usize: ColumnIndex<Row<B>>,
+{
+    let tokens: Vec<&NewAccessToken> = batch.iter().map(|pending| &pending.token).collect();
+    match store_tokens::<B>(conn, &tokens).await {
+        Ok(stored) => {
+            for (pending, stored) in batch.into_iter().zip(stored) {
+                let _ = pending.answer.send(Ok(stored));
+            }
+        }
+        Err(err) if batch.len() == 1 => {
+            let _ = batch.into_iter().next().map(|pending| pending.answer.send(Err(err)));
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
+            for pending in batch {
+                let stored = store_tokens::<B>(conn, &[&pending.token]).await;
+                let _ = pending.answer.send(stored.map(|mut stored| stored.pop().flatten()));
+            }
+        }
+    }
+}
+
+/// Stores, in one transaction, the tokens whose claims succeed (see [`take_claims`]); returns
+/// each token, or `None` where its claim was lost.
+async fn store_tokens<B>(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<Option<AccessToken>>>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
+    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
+    i64: Column<B::Db>,
+    bool: Column<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    Option<i64>: Column<B::Db>,
+    Option<String>: Column<B::Db>,
+    Option<Vec<u8>>: Column<B::Db>,
+    for<'r> &'r str: ColumnIndex<Row<B>>,
+    usize: ColumnIndex<Row<B>>,
+{
+    let mut tx = conn.begin().await?;
+    let won = take_claims::<B>(&mut tx, tokens).await?;
+    let winners: Vec<&NewAccessToken> = tokens.iter().zip(&won).filter(|(_, won)| **won).map(|(token, _)| *token).collect();
+    let mut stored: HashMap<SecretHash, AccessToken> =
+        if winners.is_empty() { HashMap::new() } else { insert_tokens::<B>(&mut tx, &winners).await?.into_iter().collect() };
+    tx.commit().await?;
+    Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
+}
+
+/// The single-use rules. A token naming an authorization code claims it (RFC 6749 §4.1.2: a code
+/// is used once); a token naming a previous token claims that one by revoking it (refresh-token
+/// rotation). Each claim is a guarded `UPDATE … WHERE redeemed_at IS NULL` (or `revoked_at`): of
+/// concurrent transactions, the first takes the row and the others, on PostgreSQL, wait for it
+/// and then match nothing; within a batch, the first token to name a code or token wins it.
+/// Returns, for each token, whether it may be stored.
+///
+/// Codes are claimed before tokens, in the same order as consent revocation takes them, so the
+/// two never wait on each other in a cycle.
+async fn take_claims<B>(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<bool>>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
+    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
+    i64: Column<B::Db>,
+    bool: Column<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    Option<i64>: Column<B::Db>,
+    Option<String>: Column<B::Db>,
+    Option<Vec<u8>>: Column<B::Db>,
+    for<'r> &'r str: ColumnIndex<Row<B>>,
+    usize: ColumnIndex<Row<B>>,
+{
+    let now = ts(Utc::now());
+    let mut codes = claim_rows::<B>(conn, "authorization_codes", "redeemed_at", tokens.iter().filter_map(|t| t.authorization_code_id), now).await?;
+    let mut previous = claim_rows::<B>(conn, "access_tokens", "revoked_at", tokens.iter().filter_map(|t| t.previous_token_id), now).await?;
+    // `remove`: a claim is won once, by the first token in the batch that names it.
+    Ok(tokens
+        .iter()
+        .map(|token| {
+            token.authorization_code_id.is_none_or(|id| codes.remove(&id))
+                && token.previous_token_id.is_none_or(|id| previous.remove(&id))
+        })
+        .collect())
+}
+
+/// Sets `column` to `now` on the rows of `table` with these ids where it is still null, and
+/// returns the ids it set.
+async fn claim_rows<B>(
+    conn: &mut Conn<B>,
+    table: &'static str,
+    column: &'static str,
+    ids: impl Iterator<Item = i64>,
+    now: i64,
+) -> StoreResult<HashSet<i64>>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
+    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
+    i64: Column<B::Db>,
+    bool: Column<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    Option<i64>: Column<B::Db>,
+    Option<String>: Column<B::Db>,
+    Option<Vec<u8>>: Column<B::Db>,
+    for<'r> &'r str: ColumnIndex<Row<B>>,
+    usize: ColumnIndex<Row<B>>,
+{
+    let ids: Vec<i64> = ids.collect();
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let claimed: Vec<(i64,)> = B::Db::fetch_built(conn, move |qb| {
+        qb.push(format_args!("UPDATE {table} SET {column} = "));
+        qb.push_bind(now).push(format_args!(" WHERE {column} IS NULL AND id IN ("));
+        let mut separated = qb.separated(", ");
+        for id in ids {
+            separated.push_bind(id);
+        }
+        qb.push(") RETURNING id");
+    })
+    .await?;
+    Ok(claimed.into_iter().map(|(id,)| id).collect())
+}
+
+/// Stores tokens in one multi-row statement, returning each stored one with its hash.
+async fn insert_tokens<B>(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<(SecretHash, AccessToken)>>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
+    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
+    i64: Column<B::Db>,
+    bool: Column<B::Db>,
+    String: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    Option<i64>: Column<B::Db>,
+    Option<String>: Column<B::Db>,
+    Option<Vec<u8>>: Column<B::Db>,
+    for<'r> &'r str: ColumnIndex<Row<B>>,
+    usize: ColumnIndex<Row<B>>,
+{
+    let rows: Vec<HashedAccessTokenRow> = B::Db::fetch_built(conn, move |qb| {
+        qb.push(
+            "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, scopes, \
+             authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id) ",
+        );
+        qb.push_values(tokens, |mut row, token| {
+            row.push_bind(token.access_token_hash.as_bytes().to_vec())
+                .push_bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
+                .push_bind(token.application_id)
+                .push_bind(token.user_id)
+                .push_bind(token.scopes.to_string())
+                .push_bind(token.authorization_code_id)
+                .push_bind(token.previous_token_id)
+                .push_bind(ts(token.created_at))
+                .push_bind(ts(token.expires_at))
+                .push_bind(token.refresh_expires_at.map(ts))
+                .push_bind(token.family_id);
+        });
+        qb.push(concat!(" RETURNING access_token_hash, ", access_token_columns!()));
+    })
+    .await?;
+    rows.into_iter().map(HashedAccessTokenRow::into_domain).collect()
+}
