@@ -1,8 +1,8 @@
 //! Schema, health and clean-up.
 
+use crate::PoolStats;
 use crate::StoreResult;
 use async_trait::async_trait;
-use crate::PoolStats;
 use chrono::{DateTime, Utc};
 
 /// Schema, health and clean-up.

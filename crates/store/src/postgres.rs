@@ -35,16 +35,16 @@ impl Default for PoolSettings {
 
 /// Connects to the database a `postgres://` URL names.
 pub(crate) async fn open(url: &str, settings: PoolSettings) -> StoreResult<SqlStore<PgBackend>> {
-        let options = PgConnectOptions::from_str(url)?;
-        // No ping before each use: it would double the round trips of every query; a broken
-        // connection fails its query instead, and the pool replaces it.
-        let pool = PgPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .test_before_acquire(false)
-            .acquire_timeout(settings.acquire_timeout)
-            .connect_with(options)
-            .await?;
-        Ok(SqlStore::new(PgBackend { pool }))
+    let options = PgConnectOptions::from_str(url)?;
+    // No ping before each use: it would double the round trips of every query; a broken
+    // connection fails its query instead, and the pool replaces it.
+    let pool = PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .test_before_acquire(false)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_with(options)
+        .await?;
+    Ok(SqlStore::new(PgBackend { pool }))
 }
 
 impl Backend for PgBackend {

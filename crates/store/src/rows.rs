@@ -19,8 +19,6 @@ pub(crate) fn from_ts(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
-
-
 fn scopes(stored: &str) -> StoreResult<ScopeSet> {
     ScopeSet::parse(stored).map_err(|err| StoreError::Corrupt(format!("scopes: {err}")))
 }

@@ -1,11 +1,11 @@
 //! Users, organizers and browser sessions.
 
+use super::built::BuiltStatements;
 use super::columns::user_columns;
 use super::{Args, Backend, Column, Conn, Row, SqlStore};
 use crate::rows::{ts, SessionRow, UserRow};
 use crate::StoreResult;
 use chrono::{DateTime, Utc};
-use super::built::BuiltStatements;
 use sqlx::{ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
 use ticketbooth_domain::model::{BrowserSession, NewUser, Organizer, User};
 use ticketbooth_domain::secret::SecretHash;
@@ -28,6 +28,7 @@ where
     for<'r> &'r str: ColumnIndex<Row<B>>,
     usize: ColumnIndex<Row<B>>,
 {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn holds_others_than(&self, user_emails: &[&str], client_ids: &[&str]) -> StoreResult<bool> {
         // Each list starts with '' (no email or client id is empty), so an empty list
         // still makes a valid `NOT IN`.
@@ -51,6 +52,7 @@ where
         Ok(others)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         let row: UserRow = sqlx::query_as(concat!(
             "INSERT INTO users (email, password_hash, first_name, last_name, phone, is_admin, \
@@ -69,24 +71,25 @@ where
         Ok(row.into())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        let row: Option<UserRow> =
-            sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1"))
-                .bind(email)
-                .fetch_optional(&mut *self.backend.read().await?)
-                .await?;
+        let row: Option<UserRow> = sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1"))
+            .bind(email)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         Ok(row.map(Into::into))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_user(&self, id: i64) -> StoreResult<Option<User>> {
-        let row: Option<UserRow> =
-            sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *self.backend.read().await?)
-                .await?;
+        let row: Option<UserRow> = sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         Ok(row.map(Into::into))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn import_users(&self, users: &[NewUser]) -> StoreResult<u64> {
         let now = ts(Utc::now());
         let mut inserted = 0;
@@ -117,15 +120,15 @@ where
         Ok(inserted)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_organizer(&self, name: &str, member_ids: &[i64]) -> StoreResult<Organizer> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO organizers (name, created_at) VALUES ($1, $2) RETURNING id")
-                .bind(name)
-                .bind(ts(Utc::now()))
-                .fetch_one(&mut *tx)
-                .await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO organizers (name, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(ts(Utc::now()))
+            .fetch_one(&mut *tx)
+            .await?;
         for user_id in member_ids {
             sqlx::query(
                 "INSERT INTO organizer_members (organizer_id, user_id) VALUES ($1, $2) \
@@ -140,6 +143,7 @@ where
         Ok(Organizer { id, name: name.to_owned() })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_organizer(&self, id: i64) -> StoreResult<Option<Organizer>> {
         let row: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM organizers WHERE id = $1")
             .bind(id)
@@ -148,6 +152,7 @@ where
         Ok(row.map(|(id, name)| Organizer { id, name }))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_session(&self, session: &BrowserSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO browser_sessions (id_hash, user_id, csrf_token, authenticated_at, \
@@ -164,11 +169,8 @@ where
         Ok(())
     }
 
-    async fn find_session(
-        &self,
-        id_hash: &SecretHash,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<BrowserSession>> {
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn find_session(&self, id_hash: &SecretHash, now: DateTime<Utc>) -> StoreResult<Option<BrowserSession>> {
         let row: Option<SessionRow> = sqlx::query_as(
             "SELECT id_hash, user_id, csrf_token, authenticated_at, expires_at \
              FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2",
@@ -180,6 +182,7 @@ where
         row.map(SessionRow::into_domain).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_session(&self, id_hash: &SecretHash) -> StoreResult<()> {
         sqlx::query("DELETE FROM browser_sessions WHERE id_hash = $1")
             .bind(id_hash.as_bytes().as_slice())

@@ -26,6 +26,7 @@ where
     for<'r> &'r str: ColumnIndex<Row<B>>,
     usize: ColumnIndex<Row<B>>,
 {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_application(&self, app: NewApplication) -> StoreResult<Application> {
         let row: ApplicationRow = sqlx::query_as(concat!(
             "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, \
@@ -45,26 +46,31 @@ where
         row.into_domain()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_application(&self, id: i64) -> StoreResult<Option<Application>> {
-        let row: Option<ApplicationRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            application_columns!(),
-            " FROM applications WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *self.backend.read().await?)
-        .await?;
+        let row: Option<ApplicationRow> =
+            sqlx::query_as(concat!("SELECT ", application_columns!(), " FROM applications WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *self.backend.read().await?)
+                .await?;
         row.map(ApplicationRow::into_domain).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_application_by_client_id(&self, client_id: &str) -> StoreResult<Option<Application>> {
         let row = match self.backend.application_now(client_id) {
             Some(found) => found?,
-            None => query_as::<B::Db, _>(APPLICATION_BY_CLIENT_ID).bind(client_id).fetch_optional(&mut *self.backend.read().await?).await?,
+            None => {
+                query_as::<B::Db, _>(APPLICATION_BY_CLIENT_ID)
+                    .bind(client_id)
+                    .fetch_optional(&mut *self.backend.read().await?)
+                    .await?
+            }
         };
         row.map(ApplicationRow::into_domain).transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn add_signing_key(
         &self,
         key: NewSigningKey,
@@ -99,6 +105,7 @@ where
         Ok(row.into())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn published_signing_keys(&self, now: DateTime<Utc>) -> StoreResult<Vec<SigningKey>> {
         let rows: Vec<SigningKeyRow> = sqlx::query_as(
             "SELECT id, kid, algorithm, private_key, public_jwk, created_at, retired_at, published_until \

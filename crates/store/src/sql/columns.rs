@@ -77,8 +77,7 @@ pub(crate) const APPLICATION_BY_CLIENT_ID: &str =
 pub(crate) const CODE_BY_HASH: &str =
     concat!("SELECT ", code_columns!(), " FROM authorization_codes WHERE code_hash = $1");
 
-
 pub(crate) use {
-    access_token_columns, application_columns, event_columns, order_columns, ticket_columns,
-    ticket_type_columns, user_columns,
+    access_token_columns, application_columns, event_columns, order_columns, ticket_columns, ticket_type_columns,
+    user_columns,
 };

@@ -26,6 +26,7 @@ where
     for<'r> &'r str: ColumnIndex<Row<B>>,
     usize: ColumnIndex<Row<B>>,
 {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_consent(&self, user_id: i64, application_id: i64) -> StoreResult<Option<ScopeSet>> {
         let scopes: Option<String> =
             sqlx::query_scalar("SELECT scopes FROM consents WHERE user_id = $1 AND application_id = $2")
@@ -38,6 +39,7 @@ where
             .transpose()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn save_consent(
         &self,
         user_id: i64,
@@ -59,6 +61,7 @@ where
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_consents(&self, user_id: i64) -> StoreResult<Vec<Consent>> {
         let rows: Vec<(i64, String, i64)> = sqlx::query_as(
             "SELECT application_id, scopes, updated_at FROM consents WHERE user_id = $1 ORDER BY updated_at DESC",
@@ -69,14 +72,15 @@ where
         let mut consents = Vec::with_capacity(rows.len());
         for (application_id, scopes, granted_at) in rows {
             if let Some(application) = self.find_application(application_id).await? {
-                let scopes = ScopeSet::parse(&scopes)
-                    .map_err(|err| StoreError::Corrupt(format!("consent scopes: {err}")))?;
+                let scopes =
+                    ScopeSet::parse(&scopes).map_err(|err| StoreError::Corrupt(format!("consent scopes: {err}")))?;
                 consents.push(Consent { application, scopes, granted_at: from_ts(granted_at) });
             }
         }
         Ok(consents)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn revoke_consent(&self, user_id: i64, application_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;

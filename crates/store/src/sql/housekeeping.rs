@@ -26,12 +26,14 @@ where
     usize: ColumnIndex<Row<B>>,
     Conn<B>: Migrate,
 {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
         let mut conn = self.backend.write().await?;
         self.backend.migrator().run_direct(&mut *conn).await?;
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&mut *self.backend.read().await?).await?;
         Ok(())
@@ -41,6 +43,7 @@ where
         self.backend.stats()
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
         const STATEMENTS: [&str; 4] = [
             "DELETE FROM authorization_codes WHERE id IN \

@@ -119,7 +119,10 @@ impl RowsAffected for sqlx::postgres::PgQueryResult {
 }
 
 /// A value type a backend stores and reads back (the bound each store impl states per type).
-pub(crate) trait Column<Db: Database>: for<'q> Encode<'q, Db> + for<'r> Decode<'r, Db> + Type<Db> + Send {}
+pub(crate) trait Column<Db: Database>:
+    for<'q> Encode<'q, Db> + for<'r> Decode<'r, Db> + Type<Db> + Send
+{
+}
 
 impl<T, Db: Database> Column<Db> for T where T: for<'q> Encode<'q, Db> + for<'r> Decode<'r, Db> + Type<Db> + Send {}
 

@@ -24,6 +24,7 @@ where
     for<'r> &'r str: ColumnIndex<Row<B>>,
     usize: ColumnIndex<Row<B>>,
 {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn hit_rate_limit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
         let hits: i64 = sqlx::query_scalar(
             "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
@@ -36,6 +37,7 @@ where
         Ok(u32::try_from(hits).unwrap_or(u32::MAX))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn take_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<[u32; 2]> {
         // Parameters in order of first use: SQLite numbers `$n` by appearance.
         let rows: Vec<(String, i64)> = sqlx::query_as(
@@ -54,15 +56,14 @@ where
         Ok([count(keys[0]), count(keys[1])])
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn refund_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE rate_limits SET hits = hits - 1 WHERE window_start = $1 AND key IN ($2, $3) AND hits > 0",
-        )
-        .bind(ts(window_start))
-        .bind(keys[0])
-        .bind(keys[1])
-        .execute(&mut *self.backend.write().await?)
-        .await?;
+        sqlx::query("UPDATE rate_limits SET hits = hits - 1 WHERE window_start = $1 AND key IN ($2, $3) AND hits > 0")
+            .bind(ts(window_start))
+            .bind(keys[0])
+            .bind(keys[1])
+            .execute(&mut *self.backend.write().await?)
+            .await?;
         Ok(())
     }
 }

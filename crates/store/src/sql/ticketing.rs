@@ -1,27 +1,33 @@
 //! Events, orders and tickets.
 
+use super::built::BuiltStatements;
 use super::columns::{event_columns, order_columns, ticket_columns, ticket_type_columns};
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{ts, EventRow, OrderRow, TicketRow, TicketTypeRow};
 use crate::{Invalidation, Page, StoreError, StoreResult, TicketCreation, TicketQuery, TicketRef};
 use chrono::{DateTime, Utc};
-use super::built::BuiltStatements;
 use sqlx::{query_as, ColumnIndex, Connection, Database, Encode, Executor, FromRow, IntoArguments, QueryBuilder, Type};
 use ticketbooth_domain::listing::Listing;
-use ticketbooth_domain::ticketing::{Event, NewEvent, NewExternalTicket, NewOrder, Order, Ticket, TicketStatus, TicketType};
+use ticketbooth_domain::ticketing::{
+    Event, NewEvent, NewExternalTicket, NewOrder, Order, Ticket, TicketStatus, TicketType,
+};
 
 /// Tickets with their types; a statement adds its `WHERE`.
 const TICKET_FROM: &str =
     concat!("SELECT ", ticket_columns!(), " FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id");
 const TICKET_BY_ID: &str = concat!(
-    "SELECT ", ticket_columns!(), " FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id WHERE t.id = $1"
+    "SELECT ",
+    ticket_columns!(),
+    " FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id WHERE t.id = $1"
 );
 const TICKET_BY_REFERENCE: &str = concat!(
-    "SELECT ", ticket_columns!(),
+    "SELECT ",
+    ticket_columns!(),
     " FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id WHERE t.event_id = $1 AND t.reference_code = $2"
 );
 const TICKET_BY_EXTERNAL_ID: &str = concat!(
-    "SELECT ", ticket_columns!(),
+    "SELECT ",
+    ticket_columns!(),
     " FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id WHERE t.event_id = $1 AND t.external_id = $2"
 );
 
@@ -43,6 +49,7 @@ where
     for<'r> &'r str: ColumnIndex<Row<B>>,
     usize: ColumnIndex<Row<B>>,
 {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_event(&self, event: NewEvent) -> StoreResult<(Event, Vec<TicketType>)> {
         let now = ts(Utc::now());
         let mut conn = self.backend.write().await?;
@@ -86,38 +93,37 @@ where
         Ok((row.into(), ticket_types))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_event(&self, id: i64) -> StoreResult<Option<Event>> {
-        let row: Option<EventRow> =
-            sqlx::query_as(concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1"))
+        let row: Option<EventRow> = sqlx::query_as(concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn find_ticket_type(&self, id: i64) -> StoreResult<Option<TicketType>> {
+        let row: Option<TicketTypeRow> =
+            sqlx::query_as(concat!("SELECT ", ticket_type_columns!(), " FROM ticket_types WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(&mut *self.backend.read().await?)
                 .await?;
         Ok(row.map(Into::into))
     }
 
-    async fn find_ticket_type(&self, id: i64) -> StoreResult<Option<TicketType>> {
-        let row: Option<TicketTypeRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            ticket_type_columns!(),
-            " FROM ticket_types WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *self.backend.read().await?)
-        .await?;
-        Ok(row.map(Into::into))
-    }
-
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn is_member(&self, organizer_id: i64, user_id: i64) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT organizer_id FROM organizer_members WHERE organizer_id = $1 AND user_id = $2",
-        )
-        .bind(organizer_id)
-        .bind(user_id)
-        .fetch_optional(&mut *self.backend.read().await?)
-        .await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT organizer_id FROM organizer_members WHERE organizer_id = $1 AND user_id = $2")
+                .bind(organizer_id)
+                .bind(user_id)
+                .fetch_optional(&mut *self.backend.read().await?)
+                .await?;
         Ok(found.is_some())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_order(&self, order: NewOrder, reference_codes: Vec<String>) -> StoreResult<Order> {
         let now = ts(Utc::now());
         let mut conn = self.backend.write().await?;
@@ -179,6 +185,7 @@ where
         Ok(row.into_domain(ticket_ids))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_events(&self, organizer_id: i64, listing: &Listing) -> StoreResult<Page<Event>> {
         let filter = |qb: &mut QueryBuilder<'_, B::Db>| {
             qb.push(" WHERE organizer_id = ").push_bind(organizer_id);
@@ -191,6 +198,7 @@ where
         Ok(Page { items: rows.into_iter().map(Into::into).collect(), total })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_orders(
         &self,
         organizer_id: i64,
@@ -225,6 +233,7 @@ where
         Ok(Page { items, total })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn list_tickets(&self, query: TicketQuery<'_>) -> StoreResult<Page<Ticket>> {
         let filter = |qb: &mut QueryBuilder<'_, B::Db>| push_ticket_where(qb, &query);
         let count = "SELECT COUNT(*) FROM tickets t";
@@ -233,6 +242,7 @@ where
         Ok(Page { items, total })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_external_ticket(&self, ticket: NewExternalTicket) -> StoreResult<TicketCreation> {
         // A replay costs one indexed read and no write.
         if let Some(found) = self.by_external_id(ticket.event_id, ticket.external_id.as_deref()).await? {
@@ -300,6 +310,7 @@ where
         Ok(TicketCreation::Created(created))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn invalidate_ticket(
         &self,
         event_id: i64,
@@ -343,6 +354,7 @@ where
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_ticket_used(&self, ticket_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
         let updated = sqlx::query(
             "UPDATE tickets SET status = 'used', used_at = $1, updated_at = $1 WHERE id = $2 AND status = 'active'",
@@ -355,6 +367,7 @@ where
         Ok(updated == 1)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_ticket_by_reference(&self, event_id: i64, reference_code: &str) -> StoreResult<Option<Ticket>> {
         let row: Option<TicketRow> = query_as::<B::Db, _>(TICKET_BY_REFERENCE)
             .bind(event_id)

@@ -1,12 +1,14 @@
 //! Codes and tokens, and the single-use rules.
 
-use super::columns::{access_token_columns, CODE_BY_HASH, TOKEN_BY_HASH, TOKEN_BY_REFRESH_HASH, TOKEN_WITH_USER_BY_HASH};
+use super::built::BuiltStatements;
+use super::columns::{
+    access_token_columns, CODE_BY_HASH, TOKEN_BY_HASH, TOKEN_BY_REFRESH_HASH, TOKEN_WITH_USER_BY_HASH,
+};
 use super::group_commit::{Claim, PendingToken};
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{ts, AccessTokenRow, AuthorizationCodeRow, HashedAccessTokenRow, TokenWithUserRow};
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
-use super::built::BuiltStatements;
 use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
 use std::collections::{HashMap, HashSet};
 use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User};
@@ -34,6 +36,7 @@ where
     for<'r> &'r str: ColumnIndex<Row<B>>,
     usize: ColumnIndex<Row<B>>,
 {
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, \
@@ -56,25 +59,26 @@ where
         Ok(())
     }
 
-    async fn find_authorization_code(
-        &self,
-        code_hash: &SecretHash,
-    ) -> StoreResult<Option<AuthorizationCode>> {
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn find_authorization_code(&self, code_hash: &SecretHash) -> StoreResult<Option<AuthorizationCode>> {
         let row = match self.backend.code_now(code_hash) {
             Some(found) => found?,
-            None => query_as::<B::Db, _>(CODE_BY_HASH).bind(code_hash.as_bytes().as_slice()).fetch_optional(&mut *self.backend.read().await?).await?,
+            None => {
+                query_as::<B::Db, _>(CODE_BY_HASH)
+                    .bind(code_hash.as_bytes().as_slice())
+                    .fetch_optional(&mut *self.backend.read().await?)
+                    .await?
+            }
         };
         row.map(AuthorizationCodeRow::into_domain).transpose()
     }
 
-    async fn redeem_authorization_code(
-        &self,
-        code_id: i64,
-        token: NewAccessToken,
-    ) -> StoreResult<Option<AccessToken>> {
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn redeem_authorization_code(&self, code_id: i64, token: NewAccessToken) -> StoreResult<Option<AccessToken>> {
         self.store_token(token, Claim::Code(code_id)).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn revoke_tokens_from_code(&self, code_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
         // The code's token and every token refreshed from it (its family).
         let revoked = sqlx::query(
@@ -90,39 +94,48 @@ where
         Ok(revoked)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn create_access_token(&self, token: NewAccessToken) -> StoreResult<AccessToken> {
         self.store_token(token, Claim::Unconditional).await?.ok_or(StoreError::NotFound)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessToken>> {
         let row = match self.backend.token_now(hash) {
             Some(found) => found?,
-            None => query_as::<B::Db, _>(TOKEN_BY_HASH).bind(hash.as_bytes().as_slice()).fetch_optional(&mut *self.backend.read().await?).await?,
+            None => {
+                query_as::<B::Db, _>(TOKEN_BY_HASH)
+                    .bind(hash.as_bytes().as_slice())
+                    .fetch_optional(&mut *self.backend.read().await?)
+                    .await?
+            }
         };
         Ok(row.map(AccessTokenRow::into_domain).transpose()?.map(|(token, _)| token))
     }
 
-    async fn find_access_token_with_user(
-        &self,
-        hash: &SecretHash,
-    ) -> StoreResult<Option<(AccessToken, Option<User>)>> {
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn find_access_token_with_user(&self, hash: &SecretHash) -> StoreResult<Option<(AccessToken, Option<User>)>> {
         let row = match self.backend.token_with_user_now(hash) {
             Some(found) => found?,
             None => {
-                query_as::<B::Db, _>(TOKEN_WITH_USER_BY_HASH).bind(hash.as_bytes().as_slice()).fetch_optional(&mut *self.backend.read().await?).await?
+                query_as::<B::Db, _>(TOKEN_WITH_USER_BY_HASH)
+                    .bind(hash.as_bytes().as_slice())
+                    .fetch_optional(&mut *self.backend.read().await?)
+                    .await?
             }
         };
         row.map(TokenWithUserRow::into_domain).transpose()
     }
 
-    async fn find_by_refresh_token(
-        &self,
-        hash: &SecretHash,
-    ) -> StoreResult<Option<(AccessToken, DateTime<Utc>)>> {
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn find_by_refresh_token(&self, hash: &SecretHash) -> StoreResult<Option<(AccessToken, DateTime<Utc>)>> {
         let row = match self.backend.refresh_token_now(hash) {
             Some(found) => found?,
             None => {
-                query_as::<B::Db, _>(TOKEN_BY_REFRESH_HASH).bind(hash.as_bytes().as_slice()).fetch_optional(&mut *self.backend.read().await?).await?
+                query_as::<B::Db, _>(TOKEN_BY_REFRESH_HASH)
+                    .bind(hash.as_bytes().as_slice())
+                    .fetch_optional(&mut *self.backend.read().await?)
+                    .await?
             }
         };
         match row.map(AccessTokenRow::into_domain).transpose()? {
@@ -132,6 +145,7 @@ where
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn rotate_refresh_token(
         &self,
         old_token_id: i64,
@@ -140,6 +154,7 @@ where
         self.store_token(successor, Claim::Refresh(old_token_id)).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn revoke_access_token(&self, token_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
         let revoked = sqlx::query("UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(ts(now))
@@ -150,6 +165,7 @@ where
         Ok(revoked == 1)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn revoke_token_family(&self, family_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
         let revoked = sqlx::query(
             "UPDATE access_tokens SET revoked_at = $1 \
@@ -163,6 +179,7 @@ where
         Ok(revoked)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn import_access_tokens(&self, tokens: &[NewAccessToken]) -> StoreResult<u64> {
         let mut inserted = 0;
         let mut conn = self.backend.write().await?;
@@ -175,7 +192,6 @@ where
         Ok(inserted)
     }
 }
-
 
 impl<B> SqlStore<B>
 where
@@ -298,9 +314,13 @@ where
 {
     let mut tx = conn.begin().await?;
     let won = take_claims::<B>(&mut tx, tokens).await?;
-    let winners: Vec<&NewAccessToken> = tokens.iter().zip(&won).filter(|(_, won)| **won).map(|(token, _)| *token).collect();
-    let mut stored: HashMap<SecretHash, AccessToken> =
-        if winners.is_empty() { HashMap::new() } else { insert_tokens::<B>(&mut tx, &winners).await?.into_iter().collect() };
+    let winners: Vec<&NewAccessToken> =
+        tokens.iter().zip(&won).filter(|(_, won)| **won).map(|(token, _)| *token).collect();
+    let mut stored: HashMap<SecretHash, AccessToken> = if winners.is_empty() {
+        HashMap::new()
+    } else {
+        insert_tokens::<B>(&mut tx, &winners).await?.into_iter().collect()
+    };
     tx.commit().await?;
     Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
 }
@@ -332,8 +352,17 @@ where
     usize: ColumnIndex<Row<B>>,
 {
     let now = ts(Utc::now());
-    let mut codes = claim_rows::<B>(conn, "authorization_codes", "redeemed_at", tokens.iter().filter_map(|t| t.authorization_code_id), now).await?;
-    let mut previous = claim_rows::<B>(conn, "access_tokens", "revoked_at", tokens.iter().filter_map(|t| t.previous_token_id), now).await?;
+    let mut codes = claim_rows::<B>(
+        conn,
+        "authorization_codes",
+        "redeemed_at",
+        tokens.iter().filter_map(|t| t.authorization_code_id),
+        now,
+    )
+    .await?;
+    let mut previous =
+        claim_rows::<B>(conn, "access_tokens", "revoked_at", tokens.iter().filter_map(|t| t.previous_token_id), now)
+            .await?;
     // `remove`: a claim is won once, by the first token in the batch that names it.
     Ok(tokens
         .iter()

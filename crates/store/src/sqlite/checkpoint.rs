@@ -107,4 +107,3 @@ async fn sync_file_system(directory: &Path) {
 pub(super) async fn checkpoint(connection: &mut SqliteConnection) -> StoreResult<(i64, i64, i64)> {
     Ok(sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(connection).await?)
 }
-

@@ -78,45 +78,45 @@ pub(crate) async fn open(url: &str) -> StoreResult<SqlStore<SqliteBackend>> {
 
 /// [`open`], with the background checkpoint rounds this far apart.
 async fn open_checkpointing_every(url: &str, interval: Duration) -> StoreResult<SqlStore<SqliteBackend>> {
-        let options = if url.starts_with("sqlite:") {
-            SqliteConnectOptions::from_str(url)?
-        } else {
-            SqliteConnectOptions::new().filename(url)
-        }
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5))
-        .pragma("temp_store", "memory");
+    let options = if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(url)?
+    } else {
+        SqliteConnectOptions::new().filename(url)
+    }
+    .create_if_missing(true)
+    .journal_mode(SqliteJournalMode::Wal)
+    .synchronous(SqliteSynchronous::Normal)
+    .foreign_keys(true)
+    .busy_timeout(Duration::from_secs(5))
+    .pragma("temp_store", "memory");
 
-        // A WAL that grew under a burst is cut back to 64 MiB when it starts over.
-        let writer_options = options
-            .clone()
-            .pragma("wal_autocheckpoint", "0")
-            .pragma("journal_size_limit", "67108864")
-            .pragma("cache_size", WRITER_CACHE_KIB.to_string());
-        let writer = SqliteConnection::connect_with(&writer_options).await?;
-        let reader_options = options.clone().read_only(true);
-        let mut connections = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
-            connections.push(Mutex::new(SqliteConnection::connect_with(&reader_options).await?));
-        }
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let inline_readers =
-            InlineReaders::open(options.get_filename(), INLINE_READERS_PER_CORE * cores, INLINE_READER_CACHE_KIB)?;
-        let checkpointer = SqliteConnection::connect_with(&options).await?;
-        let writer = Arc::new(Mutex::new(writer));
-        let directory = match options.get_filename().parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        spawn_checkpointer(checkpointer, interval, Arc::downgrade(&writer), directory);
-        Ok(SqlStore::new(SqliteBackend {
-            writer,
-            readers: Readers { connections, next: AtomicUsize::new(0) },
-            inline_readers,
-        }))
+    // A WAL that grew under a burst is cut back to 64 MiB when it starts over.
+    let writer_options = options
+        .clone()
+        .pragma("wal_autocheckpoint", "0")
+        .pragma("journal_size_limit", "67108864")
+        .pragma("cache_size", WRITER_CACHE_KIB.to_string());
+    let writer = SqliteConnection::connect_with(&writer_options).await?;
+    let reader_options = options.clone().read_only(true);
+    let mut connections = Vec::with_capacity(READERS);
+    for _ in 0..READERS {
+        connections.push(Mutex::new(SqliteConnection::connect_with(&reader_options).await?));
+    }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let inline_readers =
+        InlineReaders::open(options.get_filename(), INLINE_READERS_PER_CORE * cores, INLINE_READER_CACHE_KIB)?;
+    let checkpointer = SqliteConnection::connect_with(&options).await?;
+    let writer = Arc::new(Mutex::new(writer));
+    let directory = match options.get_filename().parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    spawn_checkpointer(checkpointer, interval, Arc::downgrade(&writer), directory);
+    Ok(SqlStore::new(SqliteBackend {
+        writer,
+        readers: Readers { connections, next: AtomicUsize::new(0) },
+        inline_readers,
+    }))
 }
 
 impl Backend for SqliteBackend {
@@ -263,5 +263,35 @@ mod tests {
             frames_after < frames_before,
             "the WAL started over after the round: {frames_after} frames now, {frames_before} before"
         );
+    }
+
+    /// Records the names of the spans opened while it is the default subscriber.
+    #[derive(Clone, Default)]
+    struct SpanNames(Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for SpanNames {
+        fn on_new_span(
+            &self,
+            attributes: &tracing::span::Attributes<'_>,
+            _id: &tracing::span::Id,
+            _context: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            self.0.lock().unwrap().push(attributes.metadata().name().to_owned());
+        }
+    }
+
+    #[tokio::test]
+    async fn each_store_call_opens_a_debug_span_named_after_it() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (store, app) = store_with_app(&dir.path().join("spans.db"), CHECKPOINT_INTERVAL).await;
+        let names = SpanNames::default();
+        let subscriber =
+            tracing_subscriber::registry().with(names.clone()).with(tracing_subscriber::filter::LevelFilter::DEBUG);
+        let _default = tracing::subscriber::set_default(subscriber);
+        store.find_application(app.id).await.unwrap();
+        store.find_application_by_client_id("app").await.unwrap();
+        let names = names.0.lock().unwrap().clone();
+        assert_eq!(names, ["find_application", "find_application_by_client_id"]);
     }
 }

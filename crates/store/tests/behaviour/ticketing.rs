@@ -4,7 +4,9 @@ use crate::support::*;
 use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;
 use ticketbooth_domain::listing::{parse_listing, EventTicketFilter, ListKind, ListParams, Listing};
-use ticketbooth_domain::ticketing::{Event, NewEvent, NewExternalTicket, NewOrder, NewTicketType, TicketStatus, TicketType};
+use ticketbooth_domain::ticketing::{
+    Event, NewEvent, NewExternalTicket, NewOrder, NewTicketType, TicketStatus, TicketType,
+};
 use ticketbooth_store::{DynStore, Invalidation, TicketCreation, TicketQuery, TicketRef};
 
 struct World {
