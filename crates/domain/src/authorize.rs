@@ -11,22 +11,34 @@ use crate::redirect::{self, RedirectUriError};
 use crate::scope::{ScopeError, ScopeSet};
 use chrono::{DateTime, Utc};
 
-/// The raw parameters of an authorization request, as sent (query string or consent form).
+/// The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3), as sent (query
+/// string or consent form). The OpenAPI document describes the query with this same type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuthorizationParams {
+    /// Must be `code`.
+    #[cfg_attr(feature = "openapi", param(value_type = String))]
     pub response_type: Option<String>,
+    #[cfg_attr(feature = "openapi", param(value_type = String))]
     pub client_id: Option<String>,
+    /// Must equal a registered redirect URI; may be left out when exactly one is registered.
     pub redirect_uri: Option<String>,
+    /// Space-separated; default `public`.
     pub scope: Option<String>,
+    /// Echoed back on the redirect.
     pub state: Option<String>,
+    /// BASE64URL(SHA256(code_verifier)); required for public clients.
     pub code_challenge: Option<String>,
+    /// Must be `S256` when `code_challenge` is sent.
     pub code_challenge_method: Option<String>,
     pub nonce: Option<String>,
-    /// OpenID Connect `prompt`: `none`, `consent`, `login` or `select_account` (space-separated).
+    /// `none`, `login`, `consent`, `select_account` (space-separated; `none` alone).
     pub prompt: Option<String>,
-    /// OpenID Connect `max_age`: the oldest sign-in, in seconds, the client accepts.
+    /// Seconds: an older sign-in must be repeated.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<u32>))]
     pub max_age: Option<String>,
     /// The first parameter that was sent more than once (RFC 6749 §3.1 forbids repeats).
+    #[cfg_attr(feature = "openapi", param(ignore))]
     pub repeated: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 //! RFC 6750 `WWW-Authenticate` (resource API), [`PageError`] as an HTML page (browser pages).
 //! Internal causes are logged here and never reach a response body.
 
+use crate::extract::params::ParamError;
 use crate::pages::templates::ErrorPage;
 use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -72,6 +73,12 @@ impl OAuthError {
             retry_after: Some(seconds),
             ..Self::new(OAuthErrorCode::TemporarilyUnavailable, "Too many failed attempts; retry later.")
         }
+    }
+}
+
+impl From<ParamError> for OAuthError {
+    fn from(err: ParamError) -> Self {
+        OAuthError::invalid_request(err.to_string())
     }
 }
 
@@ -265,6 +272,12 @@ impl PageError {
             "This form has expired",
             "The form was not sent from this site or has expired. Go back, reload the page and try again.",
         )
+    }
+}
+
+impl From<ParamError> for PageError {
+    fn from(err: ParamError) -> Self {
+        PageError::bad_request(err.to_string())
     }
 }
 

@@ -12,6 +12,7 @@ pub mod oauth;
 mod openapi;
 mod ops;
 pub mod pages;
+mod routes;
 mod sweeper;
 pub mod throttle;
 
@@ -22,7 +23,6 @@ use std::sync::Arc;
 use ticketbooth_store::DynStore;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
-use utoipa_axum::router::OpenApiRouter;
 
 pub use config::{DemoCredentials, ServerConfig};
 pub use connections::ConnectionLimits;
@@ -56,19 +56,9 @@ impl AppState {
 /// Request bodies above this size are refused with 413: no form or token request comes close.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
-/// Every route with its OpenAPI operation: the one place routes are registered.
-pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::base())
-        .merge(oauth::routes())
-        .merge(pages::routes())
-        .merge(api::routes())
-        .merge(ops::routes())
-        .merge(openapi::routes())
-}
-
 /// The whole application's router.
 pub fn router(state: AppState) -> Router {
-    let (routes, _document) = routes().split_for_parts();
+    let (routes, _document) = routes::routes().split_for_parts();
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -13,8 +13,6 @@ use utoipa::openapi::security::{
     AuthorizationCode, ClientCredentials, Flow, Http, HttpAuthScheme, OAuth2, Scopes, SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -77,7 +75,8 @@ pub(crate) fn base() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole document, built once.
-pub(crate) static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| crate::routes().into_openapi());
+pub(crate) static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> =
+    LazyLock::new(|| crate::routes::routes().into_openapi());
 
 static DOCUMENT_JSON: LazyLock<String> = LazyLock::new(|| {
     let mut document = serde_json::to_value(&*DOCUMENT).unwrap_or_default();
@@ -111,20 +110,15 @@ fn json_content_parameters(document: &mut Value) {
     }
 }
 
-/// The document's own routes.
-pub(crate) fn routes() -> OpenApiRouter<crate::AppState> {
-    OpenApiRouter::new().routes(routes!(openapi_json)).routes(routes!(reference))
-}
-
 /// This OpenAPI 3.1 document.
 #[utoipa::path(get, path = "/api/public/openapi.json", operation_id = "get_openapi_document", tag = "Info", responses((status = 200, content_type = "application/json")))]
-async fn openapi_json() -> Response {
+pub(crate) async fn openapi_json() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], DOCUMENT_JSON.as_str()).into_response()
 }
 
 /// The API reference: this document as a page.
 #[utoipa::path(get, path = "/docs/api", operation_id = "show_api_reference", tag = "Info", responses((status = 200, content_type = "text/html")))]
-async fn reference() -> Result<Html<String>, crate::error::PageError> {
+pub(crate) async fn reference() -> Result<Html<String>, crate::error::PageError> {
     let document: Value = serde_json::from_str(&DOCUMENT_JSON).unwrap_or_default();
     let tags = tag_views(&document);
     let page = ApiReferencePage { version: env!("CARGO_PKG_VERSION"), tags };

@@ -9,16 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use subtle::ConstantTimeEq;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(healthz)).routes(routes!(readyz)).routes(routes!(metrics))
-}
 
 /// The process answers.
 #[utoipa::path(get, path = "/healthz", operation_id = "check_health", tag = "Operations", responses((status = 200, description = "`{\"status\": \"ok\"}`")))]
-async fn healthz() -> impl IntoResponse {
+pub(crate) async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
@@ -30,7 +24,7 @@ async fn healthz() -> impl IntoResponse {
     tag = "Operations",
     responses((status = 200, description = "Ready"), (status = 503, description = "The database does not answer"))
 )]
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))),
         Err(err) => {
@@ -55,7 +49,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     ),
     security(("metrics_token" = []))
 )]
-async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(expected) = state.config.metrics_token.as_deref() else {
         return ApiError::not_found("No route matches this path.").into_response();
     };

@@ -31,7 +31,7 @@ use ticketbooth_store::TicketQuery;
     ),
     security(("user_token" = ["public"]))
 )]
-pub(super) async fn user_tickets(
+pub(crate) async fn user_tickets(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
@@ -63,7 +63,7 @@ pub(super) async fn user_tickets(
     ),
     security(("user_token" = ["public"]))
 )]
-pub(super) async fn user_orders(
+pub(crate) async fn user_orders(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
@@ -92,7 +92,7 @@ pub(super) async fn user_orders(
     ),
     security(("application_token" = []), ("user_token" = ["organizer"]))
 )]
-pub(super) async fn events(
+pub(crate) async fn events(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
@@ -121,7 +121,7 @@ pub(super) async fn events(
     ),
     security(("application_token" = []), ("user_token" = ["organizer"]))
 )]
-pub(super) async fn event_tickets(
+pub(crate) async fn event_tickets(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,

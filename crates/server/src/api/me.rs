@@ -74,7 +74,7 @@ impl UserBody {
     ),
     security(("user_token" = ["public"]))
 )]
-pub(super) async fn show(state: State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
+pub(crate) async fn show(state: State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
     profile(state, request).await
 }
 
@@ -92,7 +92,7 @@ pub(super) async fn show(state: State<AppState>, request: ApiRequest) -> Result<
     ),
     security(("user_token" = ["public"]))
 )]
-pub(super) async fn show_posted(state: State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
+pub(crate) async fn show_posted(state: State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
     profile(state, request).await
 }
 

@@ -2,11 +2,11 @@
 //! Every handler takes an [`ApiRequest`] (token, query, body) and answers JSON; every error is
 //! `{"success": false, "error", "error_description"}` with the status §3 documents.
 
-mod lists;
-mod me;
+pub(crate) mod lists;
+pub(crate) mod me;
 mod models;
 mod params;
-mod tickets;
+pub(crate) mod tickets;
 
 use crate::error::ApiError;
 use crate::extract::bearer::ApiRequest;
@@ -19,38 +19,23 @@ use ticketbooth_domain::access::{self, Caller};
 use ticketbooth_domain::listing::{parse_listing, ListKind, ListParams, Listing};
 use ticketbooth_domain::ticketing::Event;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-/// Routes under `/api/public`, with their OpenAPI operations.
-pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(info))
-        .routes(routes!(me::show, me::show_posted))
-        .routes(routes!(lists::user_tickets))
-        .routes(routes!(lists::user_orders))
-        .routes(routes!(lists::events))
-        .routes(routes!(lists::event_tickets, tickets::create))
-        .routes(routes!(tickets::invalidate))
-        .routes(routes!(tickets::search))
-}
 
 /// The service's name and version.
 #[derive(Serialize, ToSchema)]
-struct InfoBody {
+pub(crate) struct InfoBody {
     name: &'static str,
     version: &'static str,
 }
 
 /// The service's name and version. No token needed.
 #[utoipa::path(get, path = "/api/public/info", operation_id = "get_api_info", tag = "Info", responses((status = 200, body = InfoBody)))]
-async fn info() -> Json<InfoBody> {
+pub(crate) async fn info() -> Json<InfoBody> {
     Json(InfoBody { name: "Ticketbooth", version: env!("CARGO_PKG_VERSION") })
 }
 
 /// The path's parameters, never rejected: a parameter that cannot be decoded reads as empty,
 /// which then fails to parse as an id and answers 404 like any other non-integer id (§0.1).
-struct PathIds(Option<RawPathParams>);
+pub(crate) struct PathIds(Option<RawPathParams>);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathIds {
     type Rejection = std::convert::Infallible;

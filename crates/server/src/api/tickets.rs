@@ -42,7 +42,7 @@ const GENERATED_CODE_ATTEMPTS: usize = 3;
     ),
     security(("application_token" = []), ("user_token" = ["organizer"]))
 )]
-pub(super) async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
@@ -109,7 +109,7 @@ pub(super) async fn create(
     ),
     security(("application_token" = []), ("user_token" = ["organizer"]))
 )]
-pub(super) async fn invalidate(
+pub(crate) async fn invalidate(
     State(state): State<AppState>,
     path: PathIds,
     request: ApiRequest,
@@ -150,7 +150,7 @@ pub(super) async fn invalidate(
     ),
     security(("application_token" = []), ("user_token" = ["organizer"]))
 )]
-pub(super) async fn search(State(state): State<AppState>, request: ApiRequest) -> Result<Json<TicketBody>, ApiError> {
+pub(crate) async fn search(State(state): State<AppState>, request: ApiRequest) -> Result<Json<TicketBody>, ApiError> {
     let not_found = || ApiError::not_found("No ticket matches.");
     let event_id = request
         .query("event_id")?

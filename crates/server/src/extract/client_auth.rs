@@ -1,7 +1,7 @@
 //! Client authentication at the token endpoint (RFC 6749 §2.3.1): HTTP Basic or
 //! `client_id`/`client_secret` in the body, never both. Public clients send only `client_id`.
 
-use super::params::Params;
+use super::params::{FromParams, Params};
 use crate::error::OAuthError;
 use crate::throttle::Attempt;
 use crate::AppState;
@@ -49,14 +49,15 @@ fn from_basic(headers: &HeaderMap) -> Result<Option<Credentials>, OAuthError> {
     Ok(Some(Credentials { client_id: decode(id)?, client_secret: Some(decode(secret)?) }))
 }
 
-fn from_body(params: &Params) -> Result<Option<Credentials>, OAuthError> {
-    let client_id = params.single("client_id").map_err(repeated)?;
-    let client_secret = params.single("client_secret").map_err(repeated)?;
-    Ok(client_id.map(|id| Credentials { client_id: id.to_owned(), client_secret: client_secret.map(str::to_owned) }))
+/// A request that may carry its client's credentials in its body.
+pub(crate) trait ClientRequest: FromParams {
+    fn client_id(&self) -> Option<&str>;
+    fn client_secret(&self) -> Option<&str>;
 }
 
-fn repeated(name: &str) -> OAuthError {
-    OAuthError::invalid_request(format!("The {name} parameter is repeated."))
+fn from_body(request: &impl ClientRequest) -> Option<Credentials> {
+    let client_secret = request.client_secret().map(str::to_owned);
+    request.client_id().map(|id| Credentials { client_id: id.to_owned(), client_secret })
 }
 
 /// Authenticates the client of a token request from `address`. Failures are counted per (client
@@ -65,10 +66,10 @@ pub(crate) async fn authenticate(
     state: &AppState,
     address: &str,
     headers: &HeaderMap,
-    params: &Params,
+    request: &impl ClientRequest,
 ) -> Result<AuthenticatedClient, OAuthError> {
     let basic = from_basic(headers)?;
-    let body = from_body(params)?;
+    let body = from_body(request);
     let credentials = match (basic, body) {
         (Some(basic), Some(body)) if body.client_secret.is_some() || body.client_id != basic.client_id => {
             return Err(OAuthError::invalid_request("Use one client authentication method, not two."))
@@ -101,15 +102,16 @@ pub(crate) async fn authenticate(
     }
 }
 
-/// Reads a client-authenticated request's body (form or JSON) and authenticates its client: the
-/// start of every token-endpoint-style request.
-pub(crate) async fn read_request(
+/// Reads a client-authenticated request's body (form or JSON) into its type and authenticates its
+/// client: the start of every token-endpoint-style request.
+pub(crate) async fn read_request<T: ClientRequest>(
     state: &AppState,
     address: &str,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(Params, AuthenticatedClient), OAuthError> {
+) -> Result<(T, AuthenticatedClient), OAuthError> {
     let params = Params::from_body(headers, body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
-    let client = authenticate(state, address, headers, &params).await?;
-    Ok((params, client))
+    let request = T::from_params(&params)?;
+    let client = authenticate(state, address, headers, &request).await?;
+    Ok((request, client))
 }

@@ -4,5 +4,6 @@
 pub(crate) mod address;
 pub(crate) mod bearer;
 pub(crate) mod client_auth;
+pub(crate) mod form;
 pub(crate) mod params;
 pub(crate) mod session;

@@ -20,7 +20,32 @@ pub(crate) enum ParamsError {
     NulCharacter,
 }
 
+/// A parameter that breaks the rules every request type shares: sent twice (RFC 6749 §3.1), or
+/// missing though required. Each layer's error type turns it into its own answer, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ParamError {
+    #[error("The {0} parameter is repeated.")]
+    Repeated(&'static str),
+    #[error("{0} is required.")]
+    Missing(&'static str),
+}
+
+/// A request type read from parameters: the same type the OpenAPI document shows.
+pub(crate) trait FromParams: Sized {
+    fn from_params(params: &Params) -> Result<Self, ParamError>;
+}
+
 impl Params {
+    /// A parameter sent at most once; an empty value counts as absent.
+    pub(crate) fn optional(&self, name: &'static str) -> Result<Option<String>, ParamError> {
+        Ok(self.single(name).map_err(ParamError::Repeated)?.map(str::to_owned))
+    }
+
+    /// A parameter sent exactly once, not empty.
+    pub(crate) fn required(&self, name: &'static str) -> Result<String, ParamError> {
+        self.optional(name)?.ok_or(ParamError::Missing(name))
+    }
+
     /// Parses `application/x-www-form-urlencoded` text (a query string or a form body).
     pub(crate) fn from_urlencoded(input: &str) -> Result<Params, ParamsError> {
         let pairs = serde_urlencoded::from_str(input).map_err(|_| ParamsError::MalformedForm)?;

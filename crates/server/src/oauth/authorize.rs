@@ -3,7 +3,9 @@
 //! (RFC 6749 §4.1.1–§4.1.2.1, contract §3).
 
 use crate::error::PageError;
+use crate::extract::form::{CsrfForm, CsrfProtected};
 use crate::extract::params::Params;
+use crate::extract::params::{FromParams, ParamError};
 use crate::extract::session;
 use crate::pages::templates::ConsentPage;
 use crate::AppState;
@@ -21,47 +23,33 @@ use ticketbooth_domain::secret::Secret;
 use ticketbooth_domain::token::AUTHORIZATION_CODE_TTL;
 use ticketbooth_domain::OAuthErrorCode;
 
-/// The parameters of an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3).
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // Documents the parameters; the handler reads them as pairs to catch repeats.
-pub(super) struct AuthorizeQuery {
-    /// Must be `code`.
-    response_type: String,
-    client_id: String,
-    /// Must equal a registered redirect URI; may be left out when exactly one is registered.
-    redirect_uri: Option<String>,
-    /// Space-separated; default `public`.
-    scope: Option<String>,
-    /// Echoed back on the redirect.
-    state: Option<String>,
-    /// BASE64URL(SHA256(code_verifier)); required for public clients.
-    code_challenge: Option<String>,
-    /// Must be `S256` when `code_challenge` is sent.
-    code_challenge_method: Option<String>,
-    nonce: Option<String>,
-    /// `none`, `login`, `consent`, `select_account` (space-separated; `none` alone).
-    prompt: Option<String>,
-    /// Seconds: an older sign-in must be repeated.
-    max_age: Option<u32>,
+/// The consent form: the session's CSRF token, the decision, and the authorization request's
+/// parameters (those of `GET /oauth/authorize`) carried through the page as hidden fields.
+#[derive(utoipa::ToSchema)]
+pub(crate) struct ConsentForm {
+    /// The session's CSRF token, from the consent page.
+    csrf_token: Option<String>,
+    /// `approve` or `deny`.
+    #[schema(value_type = String)]
+    decision: Option<String>,
+    #[schema(ignore)]
+    request: AuthorizationParams,
 }
 
-/// The consent form: the authorization request's parameters, the CSRF token and the decision.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // Documents the form; the handler reads it as pairs.
-pub(super) struct ConsentForm {
-    /// The session's CSRF token, from the consent page.
-    csrf_token: String,
-    /// `approve` or `deny`.
-    decision: String,
-    response_type: String,
-    client_id: String,
-    redirect_uri: Option<String>,
-    scope: Option<String>,
-    state: Option<String>,
-    code_challenge: Option<String>,
-    code_challenge_method: Option<String>,
-    nonce: Option<String>,
+impl FromParams for ConsentForm {
+    fn from_params(params: &Params) -> Result<Self, ParamError> {
+        Ok(ConsentForm {
+            csrf_token: params.optional("csrf_token")?,
+            decision: params.optional("decision")?,
+            request: AuthorizationParams::from_pairs(params.pairs()),
+        })
+    }
+}
+
+impl CsrfProtected for ConsentForm {
+    fn csrf_token(&self) -> Option<&str> {
+        self.csrf_token.as_deref()
+    }
 }
 
 /// The authorization endpoint: shows the consent page, or sends the browser to sign in first
@@ -74,7 +62,7 @@ pub(super) struct ConsentForm {
     path = "/oauth/authorize",
     operation_id = "start_authorization",
     tag = "OAuth 2",
-    params(AuthorizeQuery),
+    params(AuthorizationParams),
     responses(
         (status = 200, description = "The consent page", content_type = "text/html"),
         (status = 302, description = "An error redirected to the client (RFC 6749 §4.1.2.1)"),
@@ -82,7 +70,7 @@ pub(super) struct ConsentForm {
         (status = 400, description = "Unknown client or redirect URI: an error page", content_type = "text/html"),
     )
 )]
-pub(super) async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -146,32 +134,26 @@ pub(super) async fn show(
         (status = 403, description = "Missing or foreign CSRF token, or no session", content_type = "text/html"),
     )
 )]
-pub(super) async fn decide(
+pub(crate) async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: String,
+    CsrfForm { session, form }: CsrfForm<ConsentForm>,
 ) -> Result<Response, PageError> {
-    let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
-    let Some((session, user)) = signed_in(&state, &headers).await? else {
+    let Some(user) = signed_in_user(&state, &session).await? else {
         return Err(PageError::forbidden_csrf());
     };
-    if !session::csrf_matches(&session, params.single("csrf_token").ok().flatten()) {
-        return Err(PageError::forbidden_csrf());
-    }
     // The hidden fields are re-validated: nothing the browser sends back is trusted.
-    let request = AuthorizationParams::from_pairs(params.pairs().filter(|(name, _)| *name != "csrf_token"));
-    let (app, valid) = match validate(&state, &request).await? {
+    let (app, valid) = match validate(&state, &form.request).await? {
         Ok(validated) => validated,
         Err(response) => return Ok(response),
     };
-    match params.single("decision") {
-        Ok(Some("approve")) => {
+    match form.decision.as_deref() {
+        Some("approve") => {
             let granted = state.store.find_consent(user.id, app.id).await?.unwrap_or_default();
             let scopes = valid.scopes.iter().fold(granted, |set, scope| set.with(scope));
             state.store.save_consent(user.id, app.id, scopes, Utc::now()).await?;
             approve(&state, &app, &user, &session, &valid).await
         }
-        Ok(Some("deny")) => {
+        Some("deny") => {
             Ok(redirect_error(&state, valid.error(OAuthErrorCode::AccessDenied, "The user denied the request.")))
         }
         _ => Err(PageError::bad_request("The form must be sent with Approve or Deny.")),
@@ -228,10 +210,15 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<(Brow
     let Some(session) = session::current(state, headers).await? else {
         return Ok(None);
     };
+    Ok(signed_in_user(state, &session).await?.map(|user| (session, user)))
+}
+
+/// The user a session is signed in as, if it is.
+async fn signed_in_user(state: &AppState, session: &BrowserSession) -> Result<Option<User>, PageError> {
     let Some(user_id) = session.user_id else {
         return Ok(None);
     };
-    Ok(state.store.find_user(user_id).await?.map(|user| (session, user)))
+    Ok(state.store.find_user(user_id).await?)
 }
 
 async fn issue_code(

@@ -3,8 +3,9 @@
 
 use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
 use crate::extract::address::ClientAddress;
+use crate::extract::client_auth::ClientRequest;
 use crate::extract::client_auth::{self, AuthenticatedClient};
-use crate::extract::params::Params;
+use crate::extract::params::{FromParams, ParamError, Params};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -36,8 +37,7 @@ enum Lookup {
 
 /// The parameters of a revocation or introspection request.
 #[derive(ToSchema)]
-#[allow(dead_code)] // Documents the body; the handlers read it as pairs to catch repeats.
-pub(super) struct TokenQuery {
+pub(crate) struct TokenQuery {
     /// The access or refresh token.
     token: String,
     /// `access_token` or `refresh_token`: where to look first.
@@ -46,17 +46,35 @@ pub(super) struct TokenQuery {
     client_secret: Option<String>,
 }
 
+impl FromParams for TokenQuery {
+    fn from_params(params: &Params) -> Result<Self, ParamError> {
+        Ok(TokenQuery {
+            token: params.required("token")?,
+            token_type_hint: params.optional("token_type_hint")?,
+            client_id: params.optional("client_id")?,
+            client_secret: params.optional("client_secret")?,
+        })
+    }
+}
+
+impl ClientRequest for TokenQuery {
+    fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
+    fn client_secret(&self) -> Option<&str> {
+        self.client_secret.as_deref()
+    }
+}
+
 /// Finds the caller's token by its access or refresh half, the hinted half first (RFC 7009 §2.1).
 async fn find_own_token(
     state: &AppState,
     client: &AuthenticatedClient,
-    params: &Params,
+    query: &TokenQuery,
 ) -> Result<Option<(AccessToken, TokenKind)>, OAuthError> {
-    let single = |name| {
-        params.single(name).map_err(|name| OAuthError::invalid_request(format!("The {name} parameter is repeated.")))
-    };
-    let token = single("token")?.ok_or_else(|| OAuthError::invalid_request("token is required."))?;
-    let order = match single("token_type_hint")? {
+    let token = query.token.as_str();
+    let order = match query.token_type_hint.as_deref() {
         None | Some("access_token") => [Lookup::Access, Lookup::Refresh],
         Some("refresh_token") => [Lookup::Refresh, Lookup::Access],
         Some(_) => {
@@ -101,15 +119,15 @@ async fn find_own_token(
     ),
     security((), ("client_basic" = []))
 )]
-pub(super) async fn revoke(
+pub(crate) async fn revoke(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let (params, client) = client_auth::read_request(&state, &address, &headers, &body).await?;
+    let (query, client) = client_auth::read_request::<TokenQuery>(&state, &address, &headers, &body).await?;
     let now = Utc::now();
-    match find_own_token(&state, &client, &params).await? {
+    match find_own_token(&state, &client, &query).await? {
         Some((token, TokenKind::Refresh(_))) => {
             state.store.revoke_token_family(token.family_id, now).await?;
         }
@@ -156,20 +174,20 @@ pub(super) struct Introspection {
     ),
     security(("client_basic" = []))
 )]
-pub(super) async fn introspect(
+pub(crate) async fn introspect(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let (params, client) = client_auth::read_request(&state, &address, &headers, &body).await?;
+    let (query, client) = client_auth::read_request::<TokenQuery>(&state, &address, &headers, &body).await?;
     if !client.with_secret {
         // RFC 7662 §2.1: the endpoint requires authorization; a public client proves nothing.
         return Err(OAuthError::invalid_client());
     }
     let now = Utc::now();
     // RFC 7662 §2.1: access and refresh tokens alike; a revoked or rotated pair is inactive.
-    let (token, token_type, expires_at) = match find_own_token(&state, &client, &params).await? {
+    let (token, token_type, expires_at) = match find_own_token(&state, &client, &query).await? {
         Some((token, TokenKind::Access)) if token.is_active(now) => {
             let expires_at = token.expires_at;
             (token, "Bearer", expires_at)

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 /// The userinfo answer: `sub` and the claims the token's scopes release.
 #[derive(Serialize, ToSchema)]
-pub(super) struct UserInfo {
+pub(crate) struct UserInfo {
     sub: String,
     #[serde(flatten)]
     #[schema(value_type = Object)]
@@ -32,7 +32,7 @@ pub(super) struct UserInfo {
     responses((status = 200, body = UserInfo), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
     security(("user_token" = ["openid"]))
 )]
-pub(super) async fn userinfo(request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
+pub(crate) async fn userinfo(request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
     claims(request)
 }
 
@@ -45,7 +45,7 @@ pub(super) async fn userinfo(request: ApiRequest) -> Result<Json<UserInfo>, ApiE
     responses((status = 200, body = UserInfo), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody)),
     security(("user_token" = ["openid"]))
 )]
-pub(super) async fn userinfo_posted(request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
+pub(crate) async fn userinfo_posted(request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
     claims(request)
 }
 
@@ -59,7 +59,7 @@ fn claims(request: ApiRequest) -> Result<Json<UserInfo>, ApiError> {
 
 /// Doorkeeper's token info: the bearer token's own details.
 #[derive(Serialize, ToSchema)]
-pub(super) struct TokenInfo {
+pub(crate) struct TokenInfo {
     resource_owner_id: Option<i64>,
     scope: Vec<&'static str>,
     expires_in: i64,
@@ -81,7 +81,7 @@ pub(super) struct TokenInfoApplication {
     responses((status = 200, body = TokenInfo), (status = 401, body = ApiErrorBody)),
     security(("user_token" = []), ("application_token" = []))
 )]
-pub(super) async fn token_info(
+pub(crate) async fn token_info(
     State(state): State<AppState>,
     request: ApiRequest,
 ) -> Result<Json<TokenInfo>, ApiError> {
@@ -98,7 +98,7 @@ pub(super) async fn token_info(
 
 /// The public keys that verify ID tokens, current and recently retired (RFC 7517).
 #[utoipa::path(get, path = "/oauth/discovery/keys", operation_id = "get_signing_keys", tag = "OAuth 2", responses((status = 200, description = "A JWK Set")))]
-pub(super) async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(keys::jwks(&state.store).await?))
 }
 
@@ -132,13 +132,13 @@ fn metadata(issuer: &str) -> serde_json::Map<String, Value> {
 
 /// Authorization server metadata (RFC 8414).
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", operation_id = "get_authorization_server_metadata", tag = "OAuth 2", responses((status = 200, description = "RFC 8414 metadata")))]
-pub(super) async fn oauth_metadata(State(state): State<AppState>) -> Json<Value> {
+pub(crate) async fn oauth_metadata(State(state): State<AppState>) -> Json<Value> {
     Json(Value::Object(metadata(&state.config.issuer)))
 }
 
 /// OpenID Connect discovery (OpenID Connect Discovery 1.0 §3).
 #[utoipa::path(get, path = "/.well-known/openid-configuration", operation_id = "get_openid_configuration", tag = "OAuth 2", responses((status = 200, description = "OpenID Provider metadata")))]
-pub(super) async fn openid_configuration(State(state): State<AppState>) -> Json<Value> {
+pub(crate) async fn openid_configuration(State(state): State<AppState>) -> Json<Value> {
     let mut map = metadata(&state.config.issuer);
     map.insert("subject_types_supported".into(), json!(["public"]));
     map.insert("id_token_signing_alg_values_supported".into(), json!(IdTokenAlg::ALL.map(IdTokenAlg::as_str)));

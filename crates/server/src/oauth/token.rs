@@ -3,8 +3,9 @@
 
 use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
 use crate::extract::address::ClientAddress;
+use crate::extract::client_auth::ClientRequest;
 use crate::extract::client_auth::{self, AuthenticatedClient};
-use crate::extract::params::Params;
+use crate::extract::params::{FromParams, ParamError, Params};
 use crate::keys;
 use crate::AppState;
 use axum::body::Bytes;
@@ -24,8 +25,7 @@ use ticketbooth_domain::Scope;
 
 /// The token request's parameters (RFC 6749 §4.1.3, §4.4.2, §6).
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // Documents the body; the handler reads it as pairs to catch repeats.
-pub(super) struct TokenRequest {
+pub(crate) struct TokenRequest {
     /// `authorization_code`, `refresh_token` or `client_credentials`.
     grant_type: String,
     /// With HTTP Basic, leave out; a public client sends only this.
@@ -41,6 +41,31 @@ pub(super) struct TokenRequest {
     refresh_token: Option<String>,
     /// For `client_credentials` (default `public`) or to narrow a refresh.
     scope: Option<String>,
+}
+
+impl FromParams for TokenRequest {
+    fn from_params(params: &Params) -> Result<Self, ParamError> {
+        Ok(TokenRequest {
+            grant_type: params.required("grant_type")?,
+            client_id: params.optional("client_id")?,
+            client_secret: params.optional("client_secret")?,
+            code: params.optional("code")?,
+            redirect_uri: params.optional("redirect_uri")?,
+            code_verifier: params.optional("code_verifier")?,
+            refresh_token: params.optional("refresh_token")?,
+            scope: params.optional("scope")?,
+        })
+    }
+}
+
+impl ClientRequest for TokenRequest {
+    fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
+    fn client_secret(&self) -> Option<&str> {
+        self.client_secret.as_deref()
+    }
 }
 
 /// The token endpoint: trades a code, a refresh token or client credentials for tokens.
@@ -60,36 +85,26 @@ pub(super) struct TokenRequest {
     ),
     security((), ("client_basic" = []))
 )]
-pub(super) async fn issue(
+pub(crate) async fn issue(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let (params, client) = client_auth::read_request(&state, &address, &headers, &body).await?;
-    let grant_type = single(&params, "grant_type")?;
-    let (grant, response) = match grant_type {
-        Some("authorization_code") => ("authorization_code", authorization_code(&state, &client, &params).await?),
-        Some("refresh_token") => ("refresh_token", refresh_token(&state, &client, &params).await?),
-        Some("client_credentials") => ("client_credentials", client_credentials(&state, &client, &params).await?),
-        Some(_) => {
+    let (request, client) = client_auth::read_request::<TokenRequest>(&state, &address, &headers, &body).await?;
+    let (grant, response) = match request.grant_type.as_str() {
+        "authorization_code" => ("authorization_code", authorization_code(&state, &client, &request).await?),
+        "refresh_token" => ("refresh_token", refresh_token(&state, &client, &request).await?),
+        "client_credentials" => ("client_credentials", client_credentials(&state, &client, &request).await?),
+        _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
                 "Supported grant types: authorization_code, refresh_token, client_credentials.",
             ))
         }
-        None => return Err(OAuthError::invalid_request("grant_type is required.")),
     };
     state.metrics.token_issued(grant);
     Ok((no_store_headers(), Json(response)).into_response())
-}
-
-fn single<'a>(params: &'a Params, name: &'static str) -> Result<Option<&'a str>, OAuthError> {
-    params.single(name).map_err(|name| OAuthError::invalid_request(format!("The {name} parameter is repeated.")))
-}
-
-fn required<'a>(params: &'a Params, name: &'static str) -> Result<&'a str, OAuthError> {
-    single(params, name)?.ok_or_else(|| OAuthError::invalid_request(format!("{name} is required.")))
 }
 
 /// A fresh token pair for the given owner and scopes, and the row that stores its hashes.
@@ -127,12 +142,12 @@ impl Minted {
 async fn authorization_code(
     state: &AppState,
     client: &AuthenticatedClient,
-    params: &Params,
+    request: &TokenRequest,
 ) -> Result<TokenResponse, OAuthError> {
-    let presented = required(params, "code")?;
+    let presented = request.code.as_deref().ok_or(ParamError::Missing("code"))?;
     let redemption = CodeRedemption {
-        redirect_uri: single(params, "redirect_uri")?,
-        code_verifier: single(params, "code_verifier")?,
+        redirect_uri: request.redirect_uri.as_deref(),
+        code_verifier: request.code_verifier.as_deref(),
     };
     let now = Utc::now();
     let Some(code) = state.store.find_authorization_code(&SecretHash::of(presented)).await? else {
@@ -196,10 +211,10 @@ async fn replayed(state: &AppState, code_id: i64, now: DateTime<Utc>) -> OAuthEr
 async fn refresh_token(
     state: &AppState,
     client: &AuthenticatedClient,
-    params: &Params,
+    request: &TokenRequest,
 ) -> Result<TokenResponse, OAuthError> {
-    let presented = required(params, "refresh_token")?;
-    let requested_scope = single(params, "scope")?;
+    let presented = request.refresh_token.as_deref().ok_or(ParamError::Missing("refresh_token"))?;
+    let requested_scope = request.scope.as_deref();
     let now = Utc::now();
     let Some((old, refresh_expires_at)) = state.store.find_by_refresh_token(&SecretHash::of(presented)).await? else {
         return Err(GrantError::UnknownRefreshToken.into());
@@ -234,7 +249,7 @@ async fn reused(state: &AppState, family_id: i64, now: DateTime<Utc>) -> OAuthEr
 async fn client_credentials(
     state: &AppState,
     client: &AuthenticatedClient,
-    params: &Params,
+    request: &TokenRequest,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.with_secret {
         return Err(OAuthError::new(
@@ -242,7 +257,7 @@ async fn client_credentials(
             "Public clients cannot use the client_credentials grant.",
         ));
     }
-    let scopes = ScopeSet::parse_requested(single(params, "scope")?)
+    let scopes = ScopeSet::parse_requested(request.scope.as_deref())
         .map_err(|err| OAuthError::new(OAuthErrorCode::InvalidScope, format!("The scope is invalid: {err}.")))?;
     if !scopes.is_subset_of(client.app.scopes) {
         return Err(OAuthError::new(

@@ -3,7 +3,7 @@
 
 use super::templates::{AccountPage, AuthorizedApp};
 use crate::error::PageError;
-use crate::extract::params::Params;
+use crate::extract::form::{CsrfForm, CsrfOnly};
 use crate::extract::session;
 use crate::AppState;
 use askama::Template;
@@ -24,7 +24,7 @@ fn to_sign_in() -> Response {
     tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"))
 )]
-pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+pub(crate) async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let Some(session) = session::current(&state, &headers).await?.filter(|s| s.user_id.is_some()) else {
         return Ok(to_sign_in());
     };
@@ -59,20 +59,14 @@ pub(super) async fn show(State(state): State<AppState>, headers: HeaderMap) -> R
         (status = 403, description = "Missing or foreign CSRF token", content_type = "text/html"),
     )
 )]
-pub(super) async fn revoke(
+pub(crate) async fn revoke(
     State(state): State<AppState>,
     Path(application_id): Path<String>,
-    headers: HeaderMap,
-    body: String,
+    CsrfForm { session, .. }: CsrfForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
-    let Some(session) = session::current(&state, &headers).await?.filter(|s| s.user_id.is_some()) else {
+    let Some(user_id) = session.user_id else {
         return Err(PageError::forbidden_csrf());
     };
-    if !session::csrf_matches(&session, params.single("csrf_token").ok().flatten()) {
-        return Err(PageError::forbidden_csrf());
-    }
-    let user_id = session.user_id.unwrap_or_default();
     if let Ok(application_id) = application_id.parse::<i64>() {
         let revoked = state.store.revoke_consent(user_id, application_id, Utc::now()).await?;
         tracing::info!(application_id, revoked, "user revoked an application's access");

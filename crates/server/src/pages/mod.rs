@@ -1,8 +1,8 @@
 //! Our own pages: sign-in, sign-out, home, static files and, with `--demo`, a callback page that
 //! shows the code it received. Every response carries the security headers of [`security_headers`].
 
-mod account;
-mod sign_in;
+pub(crate) mod account;
+pub(crate) mod sign_in;
 pub(crate) mod templates;
 
 use crate::error::PageError;
@@ -15,20 +15,6 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use serde::Deserialize;
 use templates::{DemoCallbackPage, HomePage};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-/// Routes of the pages people see, with their OpenAPI operations.
-pub(crate) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(home))
-        .routes(routes!(account::show))
-        .routes(routes!(account::revoke))
-        .routes(routes!(sign_in::show, sign_in::submit))
-        .routes(routes!(sign_in::sign_out))
-        .routes(routes!(static_asset))
-        .routes(routes!(demo_callback))
-}
 
 /// Headers for every response: no framing, no sniffing, no referrer (codes travel in URLs), a
 /// Content-Security-Policy that allows no script at all, and `Cache-Control: no-store` unless the
@@ -65,7 +51,7 @@ fn add_security_headers(mut response: Response) -> Response {
 
 /// The account's home page: who is signed in, and a sign-out button.
 #[utoipa::path(get, path = "/", operation_id = "show_home", tag = "Pages", responses((status = 200, content_type = "text/html")))]
-async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+pub(crate) async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let session = session::current(&state, &headers).await?;
     let user = match session.as_ref().and_then(|s| s.user_id) {
         Some(user_id) => state.store.find_user(user_id).await?,
@@ -94,7 +80,7 @@ const STATIC_ASSETS: [(&str, &str, &str); 3] = [
     params(("file" = String, Path, description = "`style.css`, `avatar.svg` or `event.svg`")),
     responses((status = 200, description = "The file"), (status = 404, description = "No such file"))
 )]
-async fn static_asset(Path(file): Path<String>) -> Response {
+pub(crate) async fn static_asset(Path(file): Path<String>) -> Response {
     match STATIC_ASSETS.iter().find(|(name, _, _)| *name == file) {
         Some((_, media_type, body)) => {
             ([(header::CONTENT_TYPE, *media_type), (header::CACHE_CONTROL, "public, max-age=3600")], *body)
@@ -105,7 +91,7 @@ async fn static_asset(Path(file): Path<String>) -> Response {
 }
 
 #[derive(Deserialize)]
-struct CallbackQuery {
+pub(crate) struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
@@ -121,7 +107,7 @@ struct CallbackQuery {
     tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 404, description = "The demo is not running"))
 )]
-async fn demo_callback(
+pub(crate) async fn demo_callback(
     State(state): State<AppState>,
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, PageError> {

@@ -3,7 +3,9 @@
 use super::templates::SignInPage;
 use crate::error::PageError;
 use crate::extract::address::ClientAddress;
+use crate::extract::form::{CsrfForm, CsrfOnly, FormRejection};
 use crate::extract::params::Params;
+use crate::extract::params::{FromParams, ParamError};
 use crate::extract::session;
 use crate::throttle::Attempt;
 use crate::AppState;
@@ -44,14 +46,24 @@ fn render(
 
 /// The sign-in form's fields.
 #[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // Documents the form; the handler reads it as pairs.
-pub(super) struct SignInForm {
-    email: String,
-    password: String,
-    /// The session's CSRF token, from the sign-in page.
-    csrf_token: String,
+pub(crate) struct SignInForm {
+    email: Option<String>,
+    password: Option<String>,
+    /// The CSRF token from the sign-in page.
+    csrf_token: Option<String>,
     /// Where to go after signing in: only an authorization request on this server.
     return_to: Option<String>,
+}
+
+impl FromParams for SignInForm {
+    fn from_params(params: &Params) -> Result<Self, ParamError> {
+        Ok(SignInForm {
+            email: params.optional("email")?,
+            password: params.optional("password")?,
+            csrf_token: params.optional("csrf_token")?,
+            return_to: params.optional("return_to")?,
+        })
+    }
 }
 
 /// The sign-in page. A browser without a session gets its form's CSRF token in a cookie; nothing
@@ -64,7 +76,7 @@ pub(super) struct SignInForm {
     params(("return_to" = Option<String>, Query, description = "An authorization request to return to")),
     responses((status = 200, content_type = "text/html"))
 )]
-pub(super) async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
@@ -96,22 +108,22 @@ pub(super) async fn show(
         (status = 403, description = "Missing or foreign CSRF token", content_type = "text/html"),
     )
 )]
-pub(super) async fn submit(
+pub(crate) async fn submit(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: String,
 ) -> Result<Response, PageError> {
     let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
-    let field = |name| params.single(name).ok().flatten();
+    let form = SignInForm::from_params(&params)?;
     let session = session::current(&state, &headers).await?;
-    if !session::sign_in_form_matches(&state, &headers, session.as_ref(), field("csrf_token")) {
+    if !session::sign_in_form_matches(&state, &headers, session.as_ref(), form.csrf_token.as_deref()) {
         return Err(PageError::forbidden_csrf());
     }
-    let csrf_token = field("csrf_token").unwrap_or_default();
-    let return_to = safe_return_to(field("return_to"));
-    let email = normalize_email(field("email").unwrap_or_default());
-    let password = field("password").unwrap_or_default().to_owned();
+    let csrf_token = form.csrf_token.as_deref().unwrap_or_default();
+    let return_to = safe_return_to(form.return_to.as_deref());
+    let email = normalize_email(form.email.as_deref().unwrap_or_default());
+    let password = form.password.unwrap_or_default();
 
     // The attempt is counted before the password is looked at, so parallel guesses cannot slip
     // past the limit; a successful sign-in gives it back.
@@ -164,18 +176,16 @@ pub(super) async fn submit(
     tag = "Pages",
     responses((status = 303, description = "Signed out: home"), (status = 403, description = "Missing or foreign CSRF token"))
 )]
-pub(super) async fn sign_out(
+pub(crate) async fn sign_out(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: String,
+    form: Result<CsrfForm<CsrfOnly>, FormRejection>,
 ) -> Result<Response, PageError> {
-    let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
-    let Some(session) = session::current(&state, &headers).await? else {
-        return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response());
+    let session = match form {
+        Ok(CsrfForm { session, .. }) => session,
+        // Nothing to sign out of: home, as after signing out.
+        Err(FormRejection::NoSession) => return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()),
+        Err(rejection) => return Ok(rejection.into_response()),
     };
-    if !session::csrf_matches(&session, params.single("csrf_token").ok().flatten()) {
-        return Err(PageError::forbidden_csrf());
-    }
     state.store.delete_session(&session.id_hash).await?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/".to_owned())], [(header::SET_COOKIE, session::clear_cookie())])
         .into_response())

@@ -289,6 +289,8 @@ mod tests {
         let subscriber =
             tracing_subscriber::registry().with(names.clone()).with(tracing_subscriber::filter::LevelFilter::DEBUG);
         let _default = tracing::subscriber::set_default(subscriber);
+        // Another test's thread may have met these call sites first, with no subscriber.
+        tracing::callsite::rebuild_interest_cache();
         store.find_application(app.id).await.unwrap();
         store.find_application_by_client_id("app").await.unwrap();
         let names = names.0.lock().unwrap().clone();

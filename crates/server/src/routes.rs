@@ -1,0 +1,110 @@
+//! Every route: its method, its path and its handler, in one table.
+//!
+//! Each handler's OpenAPI annotation also states its method and path (the document is generated
+//! from it); [`RouteTable::at`] checks, as the router is built, that the two agree.
+
+use crate::{api, oauth, openapi, ops, pages, AppState};
+use axum::http::Method;
+use utoipa::openapi::path::PathItem;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
+
+const GET: Method = Method::GET;
+const POST: Method = Method::POST;
+
+/// Every route with its OpenAPI operation.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        // OAuth 2 and OpenID Connect.
+        .at(GET, "/oauth/authorize", routes!(oauth::authorize::show))
+        .at(POST, "/oauth/authorize", routes!(oauth::authorize::decide))
+        .at(POST, "/oauth/token", routes!(oauth::token::issue))
+        .at(POST, "/oauth/revoke", routes!(oauth::management::revoke))
+        .at(POST, "/oauth/introspect", routes!(oauth::management::introspect))
+        .at(GET, "/oauth/token/info", routes!(oauth::oidc::token_info))
+        .at(GET, "/oauth/userinfo", routes!(oauth::oidc::userinfo))
+        .at(POST, "/oauth/userinfo", routes!(oauth::oidc::userinfo_posted))
+        .at(GET, "/oauth/discovery/keys", routes!(oauth::oidc::jwks))
+        .at(GET, "/.well-known/oauth-authorization-server", routes!(oauth::oidc::oauth_metadata))
+        .at(GET, "/.well-known/openid-configuration", routes!(oauth::oidc::openid_configuration))
+        // Pages.
+        .at(GET, "/", routes!(pages::home))
+        .at(GET, "/session/new", routes!(pages::sign_in::show))
+        .at(POST, "/session/new", routes!(pages::sign_in::submit))
+        .at(POST, "/session/delete", routes!(pages::sign_in::sign_out))
+        .at(GET, "/account", routes!(pages::account::show))
+        .at(POST, "/account/applications/{application_id}/revoke", routes!(pages::account::revoke))
+        .at(GET, "/static/{file}", routes!(pages::static_asset))
+        .at(GET, "/demo/callback", routes!(pages::demo_callback))
+        // The public API.
+        .at(GET, "/api/public/info", routes!(api::info))
+        .at(GET, "/api/public/me", routes!(api::me::show))
+        .at(POST, "/api/public/me", routes!(api::me::show_posted))
+        .at(GET, "/api/public/organizers/{organizer_id}/tickets", routes!(api::lists::user_tickets))
+        .at(GET, "/api/public/organizers/{organizer_id}/orders", routes!(api::lists::user_orders))
+        .at(GET, "/api/public/organizers/{organizer_id}/events", routes!(api::lists::events))
+        .at(GET, "/api/public/organizers/{organizer_id}/events/{event_id}/tickets", routes!(api::lists::event_tickets))
+        .at(POST, "/api/public/organizers/{organizer_id}/events/{event_id}/tickets", routes!(api::tickets::create))
+        .at(
+            POST,
+            "/api/public/organizers/{organizer_id}/events/{event_id}/tickets/invalidate",
+            routes!(api::tickets::invalidate),
+        )
+        .at(GET, "/api/public/tickets/search", routes!(api::tickets::search))
+        .at(GET, "/api/public/openapi.json", routes!(openapi::openapi_json))
+        .at(GET, "/docs/api", routes!(openapi::reference))
+        // Operations.
+        .at(GET, "/healthz", routes!(ops::healthz))
+        .at(GET, "/readyz", routes!(ops::readyz))
+        .at(GET, "/metrics", routes!(ops::metrics))
+}
+
+/// Routes written as a table of method, path and handler.
+trait RouteTable {
+    /// Serves `handler` at `method` and `path`. Panics, when the router is built, if the handler's
+    /// OpenAPI annotation names another method or path: the table and the document must agree.
+    fn at(self, method: Method, path: &str, handler: UtoipaMethodRouter<AppState>) -> Self;
+}
+
+impl RouteTable for OpenApiRouter<AppState> {
+    fn at(self, method: Method, path: &str, handler: UtoipaMethodRouter<AppState>) -> Self {
+        let documented: Vec<(&String, Vec<Method>)> =
+            handler.1.paths.iter().map(|(path, item)| (path, methods(item))).collect();
+        let agree = matches!(documented.as_slice(),
+            [(documented_path, methods)] if documented_path.as_str() == path && methods == std::slice::from_ref(&method));
+        assert!(agree, "the route table says {method} {path}, the handler's annotation {documented:?}");
+        self.routes(handler)
+    }
+}
+
+/// The methods a path item has operations for.
+fn methods(item: &PathItem) -> Vec<Method> {
+    [
+        (Method::GET, &item.get),
+        (Method::POST, &item.post),
+        (Method::PUT, &item.put),
+        (Method::PATCH, &item.patch),
+        (Method::DELETE, &item.delete),
+    ]
+    .into_iter()
+    .filter(|(_, operation)| operation.is_some())
+    .map(|(method, _)| method)
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "the route table says POST /healthz")]
+    fn a_route_whose_annotation_names_another_method_is_refused() {
+        let _ = OpenApiRouter::new().at(POST, "/healthz", routes!(ops::healthz));
+    }
+
+    #[test]
+    #[should_panic(expected = "the route table says GET /health")]
+    fn a_route_whose_annotation_names_another_path_is_refused() {
+        let _ = OpenApiRouter::new().at(GET, "/health", routes!(ops::healthz));
+    }
+}
