@@ -1,35 +1,62 @@
 //! `ticketbooth`: parses the command line, sets up logging, opens the store and dispatches.
 
 mod admin;
+mod config;
 mod demo;
 mod serve;
 mod ticketing;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use config::{MigrationPolicy, Settings};
+use figment::providers::Serialized;
+use serde::Serialize;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
-use ticketbooth_store::PoolSettings;
 use tracing_subscriber::EnvFilter;
 
 /// Ticketbooth: an OAuth 2 authorization server and ticketing API, wire-compatible with Eventpop.
+///
+/// Settings come from defaults, then a TOML file (--config), then the environment
+/// (TICKETBOOTH_<SETTING>, and DATABASE_URL), then flags; `ticketbooth config show` prints the result.
 #[derive(Debug, Parser)]
 #[command(name = "ticketbooth", version, about)]
 struct Cli {
-    /// Database URL: a SQLite file path or `sqlite:` URL (created and migrated on first use), or a
-    /// `postgres://` URL.
-    #[arg(long, global = true, env = "DATABASE_URL", default_value = "ticketbooth.db")]
-    database_url: String,
+    /// A TOML file of settings, keyed like the flags (`me_rate_limit = 10`).
+    #[arg(long, global = true, env = "TICKETBOOTH_CONFIG")]
+    config: Option<PathBuf>,
 
-    /// Most database connections this process opens (PostgreSQL).
-    #[arg(long, global = true, env = "TICKETBOOTH_DB_MAX_CONNECTIONS", default_value_t = 10)]
-    db_max_connections: u32,
-
-    /// Seconds a request waits for a free database connection before failing (PostgreSQL).
-    #[arg(long, global = true, env = "TICKETBOOTH_DB_ACQUIRE_TIMEOUT", default_value_t = 5)]
-    db_acquire_timeout: u64,
+    #[command(flatten)]
+    database: DatabaseFlags,
 
     #[command(subcommand)]
     command: Command,
+}
+
+/// The settings every command has, as flags; unset flags leave the other sources' values.
+#[derive(Debug, clap::Args, Serialize)]
+struct DatabaseFlags {
+    /// Database URL: a SQLite file path or `sqlite:` URL (created on first use), or a `postgres://`
+    /// URL [default: ticketbooth.db; env: DATABASE_URL].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<config::DatabaseUrl>,
+
+    /// Most database connections this process opens (PostgreSQL) [default: 10].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    db_max_connections: Option<u32>,
+
+    /// Seconds a request waits for a free database connection before failing (PostgreSQL) [default: 5].
+    #[arg(long, global = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    db_acquire_timeout: Option<u64>,
+
+    /// `auto`: every command applies pending migrations first; `refuse`: only `migrate` does, and
+    /// other commands refuse to start while any are pending [default: auto].
+    #[arg(long, global = true, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    migrations: Option<MigrationPolicy>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +65,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Show the effective configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Manage users.
     #[command(subcommand)]
     Users(admin::UsersCommand),
@@ -58,6 +88,12 @@ enum Command {
     Keys(KeysCommand),
     /// Seed the demo data set (idempotent).
     Demo(demo::DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the settings every source gave, as TOML, secrets masked.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,19 +129,40 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The settings the command line gave, over the other sources'.
+fn flags(cli: &Cli) -> anyhow::Result<Serialized<toml::Table>> {
+    let mut flags = toml::Table::try_from(&cli.database)?;
+    if let Command::Serve(args) = &cli.command {
+        flags.extend(toml::Table::try_from(&args.settings)?);
+    }
+    Ok(Serialized::globals(flags))
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let pool = PoolSettings {
-        max_connections: cli.db_max_connections.max(1),
-        acquire_timeout: Duration::from_secs(cli.db_acquire_timeout),
-    };
-    let store = ticketbooth_store::connect(&cli.database_url, pool).await?;
-    store.migrate().await?;
+    let settings = Settings::load(cli.config.as_deref(), flags(&cli)?)?;
+    if let Command::Config(ConfigCommand::Show) = cli.command {
+        print!("{}", settings.to_masked_toml()?);
+        return Ok(());
+    }
+    let store = ticketbooth_store::connect(&settings.database_url, settings.pool()).await?;
+    match (&cli.command, settings.migrations) {
+        (Command::Migrate, _) | (_, MigrationPolicy::Auto) => store.migrate().await?,
+        (_, MigrationPolicy::Refuse) => {
+            let pending = store.pending_migrations().await.context("check the database's migrations")?;
+            anyhow::ensure!(
+                pending.is_empty(),
+                "{} database migrations are pending (versions {pending:?}); run `ticketbooth migrate` first",
+                pending.len()
+            );
+        }
+    }
     match cli.command {
-        Command::Serve(args) => serve::run(store, args).await,
+        Command::Serve(args) => serve::run(store, &settings, args).await,
         Command::Migrate => {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::Config(ConfigCommand::Show) => Ok(()),
         Command::Users(command) => admin::users(store.as_ref(), command).await,
         Command::Organizers(command) => admin::organizers(store.as_ref(), command).await,
         Command::Apps(command) => admin::apps(store.as_ref(), command).await,

@@ -286,3 +286,51 @@ fn sigterm_finishes_the_request_in_flight_then_exits_cleanly() {
     let status = server.child.wait().unwrap();
     assert!(status.success(), "clean exit after SIGTERM: {status:?}");
 }
+
+/// Runs the binary with `args` and returns (success, stderr).
+fn run(args: &[&str]) -> (bool, String) {
+    let output = Command::new(BIN).args(args).env("RUST_LOG", "warn").output().expect("run ticketbooth");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[tokio::test]
+async fn with_migrations_refused_only_migrate_touches_the_schema_and_the_rest_wait_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in database_urls(&dir).await {
+        let users = [
+            "users",
+            "create",
+            "--email",
+            "m@example.com",
+            "--password",
+            PASSWORD,
+            "--database-url",
+            &url,
+            "--migrations",
+            "refuse",
+        ];
+        let (ok, stderr) = run(&users);
+        assert!(!ok && stderr.contains("migrations are pending") && stderr.contains("ticketbooth migrate"), "{stderr}");
+        let (ok, stderr) = run(&["migrate", "--database-url", &url, "--migrations", "refuse"]);
+        assert!(ok, "{stderr}");
+        let (ok, stderr) = run(&users);
+        assert!(ok, "after `migrate` the others start: {stderr}");
+    }
+}
+
+#[test]
+fn a_configuration_file_is_read_and_config_show_masks_its_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ticketbooth.toml");
+    std::fs::write(&file, "me_rate_limit = 42\nmetrics_token = \"scrape-me\"\n").unwrap();
+    let output = Command::new(BIN)
+        .args(["config", "show", "--database-url", "postgres://app:hunter2@db.example/tb"])
+        .env("TICKETBOOTH_CONFIG", &file)
+        .output()
+        .expect("run ticketbooth");
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(shown.contains("me_rate_limit = 42"), "{shown}");
+    assert!(shown.contains("postgres://app:********@db.example/tb"), "{shown}");
+    assert!(!shown.contains("hunter2") && !shown.contains("scrape-me"), "{shown}");
+}

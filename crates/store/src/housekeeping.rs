@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 /// Schema, health and clean-up.
 #[async_trait]
 pub trait Housekeeping: Send + Sync + 'static {
+    /// The versions of the migrations not yet applied.
+    async fn pending_migrations(&self) -> StoreResult<Vec<i64>>;
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// Whether the database answers (readiness).

@@ -34,6 +34,15 @@ where
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    async fn pending_migrations(&self) -> StoreResult<Vec<i64>> {
+        let mut conn = self.backend.write().await?;
+        conn.ensure_migrations_table().await?;
+        let applied: Vec<i64> = conn.list_applied_migrations().await?.into_iter().map(|m| m.version).collect();
+        let known = self.backend.migrator().iter().map(|migration| migration.version);
+        Ok(known.filter(|version| !applied.contains(version)).collect())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&mut *self.backend.read().await?).await?;
         Ok(())

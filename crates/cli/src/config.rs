@@ -1,0 +1,288 @@
+//! The effective configuration: defaults, then a TOML file (`--config`, `TICKETBOOTH_CONFIG`),
+//! then the environment, then command-line flags, each over the one before. The file's keys are
+//! the flags' names with `_` for `-`; an unknown key is refused, naming it.
+
+use anyhow::Context;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Duration;
+use ticketbooth_server::throttle::FailureLimits;
+use ticketbooth_server::{ConnectionLimits, ServerConfig};
+use ticketbooth_store::PoolSettings;
+
+/// Every setting a file, the environment or a flag can give.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct Settings {
+    /// A SQLite file path or `sqlite:` URL, or a `postgres://` URL (`DATABASE_URL`).
+    pub(crate) database_url: String,
+    pub(crate) db_max_connections: u32,
+    /// Seconds.
+    pub(crate) db_acquire_timeout: u64,
+    /// `auto`: every command applies pending migrations first; `refuse`: only `migrate` does, and
+    /// other commands refuse to start while any are pending.
+    pub(crate) migrations: MigrationPolicy,
+    pub(crate) addr: String,
+    pub(crate) issuer: Option<String>,
+    pub(crate) me_rate_limit: u32,
+    pub(crate) sign_in_failures_per_account: u32,
+    pub(crate) sign_in_failures_per_address: u32,
+    pub(crate) client_auth_failures_per_client: u32,
+    pub(crate) client_auth_failures_per_address: u32,
+    pub(crate) client_ip_header: Option<String>,
+    pub(crate) metrics_token: Option<String>,
+    /// Seconds, like every timeout and interval below.
+    pub(crate) header_read_timeout: u64,
+    pub(crate) request_timeout: u64,
+    pub(crate) idle_timeout: u64,
+    pub(crate) shutdown_timeout: u64,
+    pub(crate) sweep_interval: u64,
+}
+
+/// Whether commands apply pending migrations themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum MigrationPolicy {
+    Auto,
+    Refuse,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let connections = ConnectionLimits::default();
+        Settings {
+            database_url: "ticketbooth.db".into(),
+            db_max_connections: PoolSettings::default().max_connections,
+            db_acquire_timeout: PoolSettings::default().acquire_timeout.as_secs(),
+            migrations: MigrationPolicy::Auto,
+            addr: "127.0.0.1:3000".into(),
+            issuer: None,
+            me_rate_limit: 10,
+            sign_in_failures_per_account: FailureLimits::SIGN_IN.per_subject_and_address,
+            sign_in_failures_per_address: FailureLimits::SIGN_IN.per_address,
+            client_auth_failures_per_client: FailureLimits::CLIENT_AUTH.per_subject_and_address,
+            client_auth_failures_per_address: FailureLimits::CLIENT_AUTH.per_address,
+            client_ip_header: None,
+            metrics_token: None,
+            header_read_timeout: connections.header_read.as_secs(),
+            request_timeout: connections.request.as_secs(),
+            idle_timeout: connections.idle.as_secs(),
+            shutdown_timeout: connections.shutdown_grace.as_secs(),
+            sweep_interval: 300,
+        }
+    }
+}
+
+/// The environment variables read besides `TICKETBOOTH_<KEY>`.
+const UNPREFIXED_ENV: [&str; 1] = ["database_url"];
+
+impl Settings {
+    /// Layers the sources: defaults, the file (if any), the environment, then `flags` (the
+    /// settings given on the command line, as a TOML table).
+    pub(crate) fn load(file: Option<&Path>, flags: Serialized<toml::Table>) -> anyhow::Result<Settings> {
+        let keys = Settings::keys();
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(file.is_file(), "configuration file {} not found", file.display());
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let settings = figment
+            .merge(Env::raw().only(&UNPREFIXED_ENV))
+            .merge(Env::prefixed("TICKETBOOTH_").filter(move |key| keys.iter().any(|known| key == known.as_str())))
+            .merge(flags)
+            .extract::<Settings>()
+            .map_err(|err| anyhow::anyhow!("configuration: {}", err.to_string().replace('\n', "; ")))?;
+        Ok(settings)
+    }
+
+    /// The names of the settings.
+    fn keys() -> Vec<String> {
+        match toml::Table::try_from(Settings::default()) {
+            Ok(table) => table.keys().cloned().collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    pub(crate) fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.db_max_connections.max(1),
+            acquire_timeout: Duration::from_secs(self.db_acquire_timeout),
+        }
+    }
+
+    /// The server's configuration, for the issuer URL it will be reached at.
+    pub(crate) fn server(&self, issuer: &str) -> ServerConfig {
+        ServerConfig {
+            me_rate_limit: self.me_rate_limit,
+            sign_in_limits: FailureLimits {
+                per_subject_and_address: self.sign_in_failures_per_account,
+                per_address: self.sign_in_failures_per_address,
+                ..FailureLimits::SIGN_IN
+            },
+            client_auth_limits: FailureLimits {
+                per_subject_and_address: self.client_auth_failures_per_client,
+                per_address: self.client_auth_failures_per_address,
+                ..FailureLimits::CLIENT_AUTH
+            },
+            client_ip_header: self.client_ip_header.as_ref().map(|header| header.to_ascii_lowercase()),
+            metrics_token: self.metrics_token.clone().filter(|token| !token.is_empty()),
+            connection_limits: ConnectionLimits {
+                header_read: Duration::from_secs(self.header_read_timeout.max(1)),
+                request: Duration::from_secs(self.request_timeout.max(1)),
+                idle: Duration::from_secs(self.idle_timeout.max(1)),
+                shutdown_grace: Duration::from_secs(self.shutdown_timeout),
+            },
+            ..ServerConfig::new(issuer)
+        }
+    }
+
+    /// The settings as TOML, secrets masked: what `config show` prints.
+    pub(crate) fn to_masked_toml(&self) -> anyhow::Result<String> {
+        toml::to_string(&self.masked()).context("write the configuration as TOML")
+    }
+
+    fn masked(&self) -> Settings {
+        Settings {
+            database_url: mask_password(&self.database_url),
+            metrics_token: self.metrics_token.as_ref().map(|_| MASK.to_owned()),
+            ..self.clone()
+        }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.to_masked_toml() {
+            Ok(text) => f.write_str(&text),
+            Err(_) => f.write_str("Settings { .. }"),
+        }
+    }
+}
+
+const MASK: &str = "********";
+
+/// A database URL given as a flag: its `Debug` masks the password.
+#[derive(Clone, Serialize)]
+#[serde(transparent)]
+pub(crate) struct DatabaseUrl(String);
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(DatabaseUrl(text.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", mask_password(&self.0))
+    }
+}
+
+/// A secret given as a flag: its `Debug` shows only that there is one.
+#[derive(Clone, Serialize)]
+#[serde(transparent)]
+pub(crate) struct SecretFlag(String);
+
+impl std::str::FromStr for SecretFlag {
+    type Err = std::convert::Infallible;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(SecretFlag(text.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for SecretFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(MASK)
+    }
+}
+
+/// A database URL with its password, if any, masked.
+pub(crate) fn mask_password(database_url: &str) -> String {
+    match url::Url::parse(database_url) {
+        Ok(mut url) if url.password().is_some() => match url.set_password(Some(MASK)) {
+            Ok(()) => url.to_string(),
+            Err(()) => MASK.to_owned(),
+        },
+        _ => database_url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(text: &str) -> Serialized<toml::Table> {
+        Serialized::globals(text.parse::<toml::Table>().unwrap())
+    }
+
+    #[test]
+    fn flags_override_the_environment_which_overrides_the_file_which_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("t.toml", "addr = \"0.0.0.0:1\"\nme_rate_limit = 5\nidle_timeout = 7\n")?;
+            jail.set_env("TICKETBOOTH_ME_RATE_LIMIT", "6");
+            jail.set_env("TICKETBOOTH_IDLE_TIMEOUT", "8");
+            let settings = Settings::load(Some(Path::new("t.toml")), flags("idle_timeout = 9")).unwrap();
+            assert_eq!(settings.addr, "0.0.0.0:1", "from the file");
+            assert_eq!(settings.me_rate_limit, 6, "the environment over the file");
+            assert_eq!(settings.idle_timeout, 9, "the flag over the environment");
+            assert_eq!(settings.request_timeout, Settings::default().request_timeout, "the default");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused_by_name() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("t.toml", "adress = \"0.0.0.0:1\"\n")?;
+            let err = Settings::load(Some(Path::new("t.toml")), flags("")).unwrap_err().to_string();
+            assert!(err.contains("adress"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_variables_that_are_not_settings_are_left_alone() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TICKETBOOTH_LOG_FORMAT", "json");
+            jail.set_env("DATABASE_URL", "postgres://app:hunter2@db/tb");
+            let settings = Settings::load(None, flags("")).unwrap();
+            assert_eq!(settings.database_url, "postgres://app:hunter2@db/tb");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_masked_in_the_shown_configuration_and_in_debug_output() {
+        let settings = Settings {
+            database_url: "postgres://app:hunter2@db/tb".into(),
+            metrics_token: Some("scrape-me".into()),
+            ..Settings::default()
+        };
+        for shown in [settings.to_masked_toml().unwrap(), format!("{settings:?}")] {
+            assert!(!shown.contains("hunter2") && !shown.contains("scrape-me"), "{shown}");
+            assert!(shown.contains("postgres://app:********@db/tb"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn flags_print_no_secrets_in_debug_output() {
+        let url: DatabaseUrl = "postgres://app:hunter2@db/tb".parse().unwrap();
+        let token: SecretFlag = "scrape-me".parse().unwrap();
+        assert_eq!(format!("{url:?}"), "\"postgres://app:********@db/tb\"");
+        assert_eq!(format!("{token:?}"), "********");
+    }
+
+    #[test]
+    fn the_server_configuration_carries_every_setting() {
+        let settings =
+            Settings { me_rate_limit: 3, sign_in_failures_per_address: 4, idle_timeout: 5, ..Settings::default() };
+        let config = settings.server("http://localhost:1/");
+        assert_eq!(config.issuer, "http://localhost:1");
+        assert_eq!(config.me_rate_limit, 3);
+        assert_eq!(config.sign_in_limits.per_address, 4);
+        assert_eq!(config.connection_limits.idle, Duration::from_secs(5));
+    }
+}
