@@ -211,6 +211,7 @@ pub(crate) fn mask_password(database_url: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return its own large error.
 mod tests {
     use super::*;
 
