@@ -186,7 +186,7 @@ where
         let mut tx = conn.begin().await?;
         for chunk in tokens.chunks(1000) {
             let chunk: Vec<&NewAccessToken> = chunk.iter().collect();
-            inserted += insert_tokens::<B>(&mut tx, &chunk).await?.len() as u64;
+            inserted += Self::insert_tokens(&mut tx, &chunk).await?.len() as u64;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -247,212 +247,140 @@ where
             };
             while !batch.is_empty() {
                 let rest = batch.split_off(batch.len().min(MAX_BATCH));
-                store_batch::<B>(&mut conn, batch).await;
+                Self::store_batch(&mut conn, batch).await;
                 batch = rest;
             }
         }
     }
-}
 
-/// Stores a batch and answers each request. Should the batch fail as a whole, each token is
-/// tried alone, so one bad row fails only its own request.
-async fn store_batch<B>(conn: &mut Conn<B>, batch: Vec<PendingToken>)
-where
-    B: Backend,
-    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
-    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
-    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
-    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
-    i64: Column<B::Db>,
-    bool: Column<B::Db>,
-    String: Column<B::Db>,
-    Vec<u8>: Column<B::Db>,
-    Option<i64>: Column<B::Db>,
-    Option<String>: Column<B::Db>,
-    Option<Vec<u8>>: Column<B::Db>,
-    for<'r> &'r str: ColumnIndex<Row<B>>,
-    usize: ColumnIndex<Row<B>>,
-{
-    let tokens: Vec<&NewAccessToken> = batch.iter().map(|pending| &pending.token).collect();
-    match store_tokens::<B>(conn, &tokens).await {
-        Ok(stored) => {
-            for (pending, stored) in batch.into_iter().zip(stored) {
-                let _ = pending.answer.send(Ok(stored));
+    /// Stores a batch and answers each request. Should the batch fail as a whole, each token is
+    /// tried alone, so one bad row fails only its own request.
+    async fn store_batch(conn: &mut Conn<B>, batch: Vec<PendingToken>) {
+        let tokens: Vec<&NewAccessToken> = batch.iter().map(|pending| &pending.token).collect();
+        match Self::store_tokens(conn, &tokens).await {
+            Ok(stored) => {
+                for (pending, stored) in batch.into_iter().zip(stored) {
+                    let _ = pending.answer.send(Ok(stored));
+                }
             }
-        }
-        Err(err) if batch.len() == 1 => {
-            let _ = batch.into_iter().next().map(|pending| pending.answer.send(Err(err)));
-        }
-        Err(err) => {
-            tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
-            for pending in batch {
-                let stored = store_tokens::<B>(conn, &[&pending.token]).await;
-                let _ = pending.answer.send(stored.map(|mut stored| stored.pop().flatten()));
+            Err(err) if batch.len() == 1 => {
+                let _ = batch.into_iter().next().map(|pending| pending.answer.send(Err(err)));
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
+                for pending in batch {
+                    let stored = Self::store_tokens(conn, &[&pending.token]).await;
+                    let _ = pending.answer.send(stored.map(|mut stored| stored.pop().flatten()));
+                }
             }
         }
     }
-}
 
-/// Stores, in one transaction, the tokens whose claims succeed (see [`take_claims`]); returns
-/// each token, or `None` where its claim was lost.
-async fn store_tokens<B>(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<Option<AccessToken>>>
-where
-    B: Backend,
-    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
-    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
-    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
-    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
-    i64: Column<B::Db>,
-    bool: Column<B::Db>,
-    String: Column<B::Db>,
-    Vec<u8>: Column<B::Db>,
-    Option<i64>: Column<B::Db>,
-    Option<String>: Column<B::Db>,
-    Option<Vec<u8>>: Column<B::Db>,
-    for<'r> &'r str: ColumnIndex<Row<B>>,
-    usize: ColumnIndex<Row<B>>,
-{
-    let mut tx = conn.begin().await?;
-    let won = take_claims::<B>(&mut tx, tokens).await?;
-    let winners: Vec<&NewAccessToken> =
-        tokens.iter().zip(&won).filter(|(_, won)| **won).map(|(token, _)| *token).collect();
-    let mut stored: HashMap<SecretHash, AccessToken> = if winners.is_empty() {
-        HashMap::new()
-    } else {
-        insert_tokens::<B>(&mut tx, &winners).await?.into_iter().collect()
-    };
-    tx.commit().await?;
-    Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
-}
+    /// Stores, in one transaction, the tokens whose claims succeed (see [`Self::take_claims`]); returns
+    /// each token, or `None` where its claim was lost.
+    async fn store_tokens(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<Option<AccessToken>>> {
+        let mut tx = conn.begin().await?;
+        let won = Self::take_claims(&mut tx, tokens).await?;
+        let winners: Vec<&NewAccessToken> =
+            tokens.iter().zip(&won).filter(|(_, won)| **won).map(|(token, _)| *token).collect();
+        let mut stored: HashMap<SecretHash, AccessToken> = if winners.is_empty() {
+            HashMap::new()
+        } else {
+            Self::insert_tokens(&mut tx, &winners).await?.into_iter().collect()
+        };
+        tx.commit().await?;
+        Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
+    }
 
-/// The single-use rules. A token naming an authorization code claims it (RFC 6749 §4.1.2: a code
-/// is used once); a token naming a previous token claims that one by revoking it (refresh-token
-/// rotation). Each claim is a guarded `UPDATE … WHERE redeemed_at IS NULL` (or `revoked_at`): of
-/// concurrent transactions, the first takes the row and the others, on PostgreSQL, wait for it
-/// and then match nothing; within a batch, the first token to name a code or token wins it.
-/// Returns, for each token, whether it may be stored.
-///
-/// Codes are claimed before tokens, in the same order as consent revocation takes them, so the
-/// two never wait on each other in a cycle.
-async fn take_claims<B>(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<bool>>
-where
-    B: Backend,
-    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
-    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
-    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
-    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
-    i64: Column<B::Db>,
-    bool: Column<B::Db>,
-    String: Column<B::Db>,
-    Vec<u8>: Column<B::Db>,
-    Option<i64>: Column<B::Db>,
-    Option<String>: Column<B::Db>,
-    Option<Vec<u8>>: Column<B::Db>,
-    for<'r> &'r str: ColumnIndex<Row<B>>,
-    usize: ColumnIndex<Row<B>>,
-{
-    let now = ts(Utc::now());
-    let mut codes = claim_rows::<B>(
-        conn,
-        "authorization_codes",
-        "redeemed_at",
-        tokens.iter().filter_map(|t| t.authorization_code_id),
-        now,
-    )
-    .await?;
-    let mut previous =
-        claim_rows::<B>(conn, "access_tokens", "revoked_at", tokens.iter().filter_map(|t| t.previous_token_id), now)
-            .await?;
-    // `remove`: a claim is won once, by the first token in the batch that names it.
-    Ok(tokens
-        .iter()
-        .map(|token| {
-            token.authorization_code_id.is_none_or(|id| codes.remove(&id))
-                && token.previous_token_id.is_none_or(|id| previous.remove(&id))
+    /// The single-use rules. A token naming an authorization code claims it (RFC 6749 §4.1.2: a code
+    /// is used once); a token naming a previous token claims that one by revoking it (refresh-token
+    /// rotation). Each claim is a guarded `UPDATE … WHERE redeemed_at IS NULL` (or `revoked_at`): of
+    /// concurrent transactions, the first takes the row and the others, on PostgreSQL, wait for it
+    /// and then match nothing; within a batch, the first token to name a code or token wins it.
+    /// Returns, for each token, whether it may be stored.
+    ///
+    /// Codes are claimed before tokens, in the same order as consent revocation takes them, so the
+    /// two never wait on each other in a cycle.
+    async fn take_claims(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<bool>> {
+        let now = ts(Utc::now());
+        let mut codes = Self::claim_rows(
+            conn,
+            "authorization_codes",
+            "redeemed_at",
+            tokens.iter().filter_map(|t| t.authorization_code_id),
+            now,
+        )
+        .await?;
+        let mut previous = Self::claim_rows(
+            conn,
+            "access_tokens",
+            "revoked_at",
+            tokens.iter().filter_map(|t| t.previous_token_id),
+            now,
+        )
+        .await?;
+        // `remove`: a claim is won once, by the first token in the batch that names it.
+        Ok(tokens
+            .iter()
+            .map(|token| {
+                token.authorization_code_id.is_none_or(|id| codes.remove(&id))
+                    && token.previous_token_id.is_none_or(|id| previous.remove(&id))
+            })
+            .collect())
+    }
+
+    /// Sets `column` to `now` on the rows of `table` with these ids where it is still null, and
+    /// returns the ids it set.
+    async fn claim_rows(
+        conn: &mut Conn<B>,
+        table: &'static str,
+        column: &'static str,
+        ids: impl Iterator<Item = i64>,
+        now: i64,
+    ) -> StoreResult<HashSet<i64>> {
+        let ids: Vec<i64> = ids.collect();
+        if ids.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let claimed: Vec<(i64,)> = B::Db::fetch_built(conn, move |qb| {
+            qb.push(format_args!("UPDATE {table} SET {column} = "));
+            qb.push_bind(now).push(format_args!(" WHERE {column} IS NULL AND id IN ("));
+            let mut separated = qb.separated(", ");
+            for id in ids {
+                separated.push_bind(id);
+            }
+            qb.push(") RETURNING id");
         })
-        .collect())
-}
-
-/// Sets `column` to `now` on the rows of `table` with these ids where it is still null, and
-/// returns the ids it set.
-async fn claim_rows<B>(
-    conn: &mut Conn<B>,
-    table: &'static str,
-    column: &'static str,
-    ids: impl Iterator<Item = i64>,
-    now: i64,
-) -> StoreResult<HashSet<i64>>
-where
-    B: Backend,
-    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
-    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
-    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
-    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
-    i64: Column<B::Db>,
-    bool: Column<B::Db>,
-    String: Column<B::Db>,
-    Vec<u8>: Column<B::Db>,
-    Option<i64>: Column<B::Db>,
-    Option<String>: Column<B::Db>,
-    Option<Vec<u8>>: Column<B::Db>,
-    for<'r> &'r str: ColumnIndex<Row<B>>,
-    usize: ColumnIndex<Row<B>>,
-{
-    let ids: Vec<i64> = ids.collect();
-    if ids.is_empty() {
-        return Ok(HashSet::new());
+        .await?;
+        Ok(claimed.into_iter().map(|(id,)| id).collect())
     }
-    let claimed: Vec<(i64,)> = B::Db::fetch_built(conn, move |qb| {
-        qb.push(format_args!("UPDATE {table} SET {column} = "));
-        qb.push_bind(now).push(format_args!(" WHERE {column} IS NULL AND id IN ("));
-        let mut separated = qb.separated(", ");
-        for id in ids {
-            separated.push_bind(id);
-        }
-        qb.push(") RETURNING id");
-    })
-    .await?;
-    Ok(claimed.into_iter().map(|(id,)| id).collect())
-}
 
-/// Stores tokens in one multi-row statement, returning each stored one with its hash.
-async fn insert_tokens<B>(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<(SecretHash, AccessToken)>>
-where
-    B: Backend,
-    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
-    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
-    for<'q> &'q str: Encode<'q, B::Db> + Type<B::Db>,
-    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
-    i64: Column<B::Db>,
-    bool: Column<B::Db>,
-    String: Column<B::Db>,
-    Vec<u8>: Column<B::Db>,
-    Option<i64>: Column<B::Db>,
-    Option<String>: Column<B::Db>,
-    Option<Vec<u8>>: Column<B::Db>,
-    for<'r> &'r str: ColumnIndex<Row<B>>,
-    usize: ColumnIndex<Row<B>>,
-{
-    let rows: Vec<HashedAccessTokenRow> = B::Db::fetch_built(conn, move |qb| {
-        qb.push(
-            "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, scopes, \
-             authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id) ",
-        );
-        qb.push_values(tokens, |mut row, token| {
-            row.push_bind(token.access_token_hash.as_bytes().to_vec())
-                .push_bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
-                .push_bind(token.application_id)
-                .push_bind(token.user_id)
-                .push_bind(token.scopes.to_string())
-                .push_bind(token.authorization_code_id)
-                .push_bind(token.previous_token_id)
-                .push_bind(ts(token.created_at))
-                .push_bind(ts(token.expires_at))
-                .push_bind(token.refresh_expires_at.map(ts))
-                .push_bind(token.family_id);
-        });
-        qb.push(concat!(" RETURNING access_token_hash, ", access_token_columns!()));
-    })
-    .await?;
-    rows.into_iter().map(HashedAccessTokenRow::into_domain).collect()
+    /// Stores tokens in one multi-row statement, returning each stored one with its hash.
+    async fn insert_tokens(
+        conn: &mut Conn<B>,
+        tokens: &[&NewAccessToken],
+    ) -> StoreResult<Vec<(SecretHash, AccessToken)>> {
+        let rows: Vec<HashedAccessTokenRow> = B::Db::fetch_built(conn, move |qb| {
+            qb.push(
+                "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, scopes, \
+                 authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id) ",
+            );
+            qb.push_values(tokens, |mut row, token| {
+                row.push_bind(token.access_token_hash.as_bytes().to_vec())
+                    .push_bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
+                    .push_bind(token.application_id)
+                    .push_bind(token.user_id)
+                    .push_bind(token.scopes.to_string())
+                    .push_bind(token.authorization_code_id)
+                    .push_bind(token.previous_token_id)
+                    .push_bind(ts(token.created_at))
+                    .push_bind(ts(token.expires_at))
+                    .push_bind(token.refresh_expires_at.map(ts))
+                    .push_bind(token.family_id);
+            });
+            qb.push(concat!(" RETURNING access_token_hash, ", access_token_columns!()));
+        })
+        .await?;
+        rows.into_iter().map(HashedAccessTokenRow::into_domain).collect()
+    }
 }
