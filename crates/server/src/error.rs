@@ -209,6 +209,12 @@ impl ApiError {
     }
 }
 
+impl From<ParamError> for ApiError {
+    fn from(err: ParamError) -> Self {
+        ApiError::invalid_request(err.to_string())
+    }
+}
+
 impl From<AccessError> for ApiError {
     fn from(err: AccessError) -> Self {
         let description = err.to_string();

@@ -259,9 +259,10 @@ pub(crate) struct CreateTicketRequest {
     /// Generated (8 unambiguous upper-case characters) when left out.
     #[schema(inline)]
     pub(crate) reference_code: Option<params::ReferenceCode>,
-    /// Accepted; Ticketbooth sends no notification emails.
-    #[allow(dead_code)]
-    pub(crate) suppress_notifications: Option<bool>,
+    /// Accepted (it must be a boolean) and otherwise unused: Ticketbooth sends no notification
+    /// emails.
+    #[serde(rename = "suppress_notifications")]
+    pub(crate) _suppress_notifications: Option<bool>,
 }
 
 /// The fields of an invalidation: `ticket_id` or `reference_code` (§3.2 #8). Documented as

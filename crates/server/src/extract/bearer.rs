@@ -5,12 +5,12 @@
 //! parameter, else an `access_token` field of a form-encoded body; sending it more than one way is
 //! `invalid_request` (RFC 6750 §2). Bodies may be urlencoded, JSON or multipart (§0.7).
 
-use super::params::Params;
+use super::params::{media_type, ParamError, Params};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::{header, HeaderMap};
+use axum::http::header;
 use chrono::Utc;
 use ticketbooth_domain::access::Caller;
 use ticketbooth_domain::model::{AccessToken, User};
@@ -72,7 +72,7 @@ impl ApiRequest {
     /// A query parameter sent at most once, as sent (an empty value is a value, which a number,
     /// a date or a choice does not accept); 400 when repeated.
     pub(crate) fn query(&self, name: &'static str) -> Result<Option<&str>, ApiError> {
-        self.query.single_as_sent(name).map_err(repeated)
+        Ok(self.query.single_as_sent(name).map_err(ParamError::Repeated)?)
     }
 
     /// The body read into `T` (its fields, whatever the encoding): 400 when it does not fit.
@@ -89,15 +89,6 @@ impl ApiRequest {
             }
         }
     }
-}
-
-fn repeated(name: &str) -> ApiError {
-    ApiError::invalid_request(format!("The {name} parameter is repeated."))
-}
-
-fn media_type(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(value.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
 }
 
 async fn read_body(request: Request, state: &AppState) -> Result<RequestBody, ApiError> {

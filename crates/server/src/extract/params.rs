@@ -20,6 +20,12 @@ pub(crate) enum ParamsError {
     NulCharacter,
 }
 
+/// The request's media type, lower case, without parameters (`application/json`).
+pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+}
+
 /// A parameter that breaks the rules every request type shares: sent twice (RFC 6749 §3.1), or
 /// missing though required. Each layer's error type turns it into its own answer, once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -58,11 +64,7 @@ impl Params {
         if body.is_empty() {
             return Ok(Params::default());
         }
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(|value| value.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-        match content_type.as_deref() {
+        match media_type(headers).as_deref() {
             Some("application/x-www-form-urlencoded") => {
                 let text = std::str::from_utf8(body).map_err(|_| ParamsError::MalformedForm)?;
                 Params::from_urlencoded(text)

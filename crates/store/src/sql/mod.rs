@@ -16,7 +16,7 @@ pub(crate) mod group_commit;
 mod housekeeping;
 mod throttles;
 mod ticketing;
-mod tokens;
+pub(crate) mod tokens;
 
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
 use crate::{PoolStats, StoreResult};
@@ -27,6 +27,7 @@ use sqlx::{Database, Decode, Encode, Type};
 use std::future::Future;
 use std::ops::DerefMut;
 use std::sync::Arc;
+use ticketbooth_domain::model::{AccessToken, NewAccessToken};
 use ticketbooth_domain::secret::SecretHash;
 
 /// What a database backend gives the shared SQL: connections, migrations, and optionally a
@@ -78,6 +79,14 @@ pub(crate) trait Backend: Send + Sync + 'static {
     }
     /// An authorization code by hash.
     fn code_now(&self, _hash: &SecretHash) -> Option<StoreResult<Option<AuthorizationCodeRow>>> {
+        None
+    }
+
+    /// Stores a batch of tokens, their claims first, in one transaction on the calling thread,
+    /// where the backend can do so faster than the shared path (called with the writer held);
+    /// `None` sends the batch down the shared path. The claim rule is the same:
+    /// [`tokens::winners`].
+    fn store_tokens_now(&self, _tokens: &[&NewAccessToken]) -> Option<StoreResult<Vec<Option<AccessToken>>>> {
         None
     }
 }

@@ -356,14 +356,15 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_ticket_used(&self, ticket_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-        let updated = sqlx::query(
-            "UPDATE tickets SET status = 'used', used_at = $1, updated_at = $1 WHERE id = $2 AND status = 'active'",
-        )
-        .bind(ts(now))
-        .bind(ticket_id)
-        .execute(&mut *self.backend.write().await?)
-        .await?
-        .rows_affected();
+        let updated =
+            sqlx::query("UPDATE tickets SET status = $1, used_at = $2, updated_at = $2 WHERE id = $3 AND status = $4")
+                .bind(TicketStatus::Used.as_str())
+                .bind(ts(now))
+                .bind(ticket_id)
+                .bind(TicketStatus::Active.as_str())
+                .execute(&mut *self.backend.write().await?)
+                .await?
+                .rows_affected();
         Ok(updated == 1)
     }
 

@@ -247,7 +247,7 @@ where
             };
             while !batch.is_empty() {
                 let rest = batch.split_off(batch.len().min(MAX_BATCH));
-                Self::store_batch(&mut conn, batch).await;
+                Self::store_batch(&self.backend, &mut conn, batch).await;
                 batch = rest;
             }
         }
@@ -255,9 +255,9 @@ where
 
     /// Stores a batch and answers each request. Should the batch fail as a whole, each token is
     /// tried alone, so one bad row fails only its own request.
-    async fn store_batch(conn: &mut Conn<B>, batch: Vec<PendingToken>) {
+    async fn store_batch(backend: &B, conn: &mut Conn<B>, batch: Vec<PendingToken>) {
         let tokens: Vec<&NewAccessToken> = batch.iter().map(|pending| &pending.token).collect();
-        match Self::store_tokens(conn, &tokens).await {
+        match Self::store_tokens(backend, conn, &tokens).await {
             Ok(stored) => {
                 for (pending, stored) in batch.into_iter().zip(stored) {
                     let _ = pending.answer.send(Ok(stored));
@@ -269,7 +269,7 @@ where
             Err(err) => {
                 tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
                 for pending in batch {
-                    let stored = Self::store_tokens(conn, &[&pending.token]).await;
+                    let stored = Self::store_tokens(backend, conn, &[&pending.token]).await;
                     let _ = pending.answer.send(stored.map(|mut stored| stored.pop().flatten()));
                 }
             }
@@ -278,17 +278,31 @@ where
 
     /// Stores, in one transaction, the tokens whose claims succeed (see [`Self::take_claims`]); returns
     /// each token, or `None` where its claim was lost.
-    async fn store_tokens(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<Option<AccessToken>>> {
-        let mut tx = conn.begin().await?;
-        let won = Self::take_claims(&mut tx, tokens).await?;
-        let winners: Vec<&NewAccessToken> =
-            tokens.iter().zip(&won).filter(|(_, won)| **won).map(|(token, _)| *token).collect();
-        let mut stored: HashMap<SecretHash, AccessToken> = if winners.is_empty() {
-            HashMap::new()
+    async fn store_tokens(
+        backend: &B,
+        conn: &mut Conn<B>,
+        tokens: &[&NewAccessToken],
+    ) -> StoreResult<Vec<Option<AccessToken>>> {
+        if let Some(stored) = backend.store_tokens_now(tokens) {
+            return stored;
+        }
+        let claims_nothing =
+            |token: &&NewAccessToken| token.authorization_code_id.is_none() && token.previous_token_id.is_none();
+        let mut stored: HashMap<SecretHash, AccessToken> = if tokens.iter().all(claims_nothing) {
+            // Nothing to claim (client credentials): one statement is its own transaction.
+            Self::insert_tokens(conn, tokens).await?.into_iter().collect()
         } else {
-            Self::insert_tokens(&mut tx, &winners).await?.into_iter().collect()
+            let mut tx = conn.begin().await?;
+            let won = Self::take_claims(&mut tx, tokens).await?;
+            let winners: Vec<&NewAccessToken> =
+                tokens.iter().zip(&won).filter(|(_, won)| **won).map(|(token, _)| *token).collect();
+            let stored = match winners.is_empty() {
+                true => Vec::new(),
+                false => Self::insert_tokens(&mut tx, &winners).await?,
+            };
+            tx.commit().await?;
+            stored.into_iter().collect()
         };
-        tx.commit().await?;
         Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
     }
 
@@ -319,14 +333,7 @@ where
             now,
         )
         .await?;
-        // `remove`: a claim is won once, by the first token in the batch that names it.
-        Ok(tokens
-            .iter()
-            .map(|token| {
-                token.authorization_code_id.is_none_or(|id| codes.remove(&id))
-                    && token.previous_token_id.is_none_or(|id| previous.remove(&id))
-            })
-            .collect())
+        Ok(winners(tokens, &mut codes, &mut previous))
     }
 
     /// Sets `column` to `now` on the rows of `table` with these ids where it is still null, and
@@ -343,8 +350,8 @@ where
             return Ok(HashSet::new());
         }
         let claimed: Vec<(i64,)> = B::Db::fetch_built(conn, move |qb| {
-            qb.push(format_args!("UPDATE {table} SET {column} = "));
-            qb.push_bind(now).push(format_args!(" WHERE {column} IS NULL AND id IN ("));
+            let (set, ids_in) = claim_statement(table, column);
+            qb.push(set).push_bind(now).push(ids_in);
             let mut separated = qb.separated(", ");
             for id in ids {
                 separated.push_bind(id);
@@ -361,10 +368,7 @@ where
         tokens: &[&NewAccessToken],
     ) -> StoreResult<Vec<(SecretHash, AccessToken)>> {
         let rows: Vec<HashedAccessTokenRow> = B::Db::fetch_built(conn, move |qb| {
-            qb.push(
-                "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, scopes, \
-                 authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id) ",
-            );
+            qb.push(INSERT_TOKENS);
             qb.push_values(tokens, |mut row, token| {
                 row.push_bind(token.access_token_hash.as_bytes().to_vec())
                     .push_bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
@@ -378,9 +382,36 @@ where
                     .push_bind(token.refresh_expires_at.map(ts))
                     .push_bind(token.family_id);
             });
-            qb.push(concat!(" RETURNING access_token_hash, ", access_token_columns!()));
+            qb.push(RETURNING_TOKENS);
         })
         .await?;
         rows.into_iter().map(HashedAccessTokenRow::into_domain).collect()
     }
 }
+
+/// Which tokens of a batch win their claims, given the codes and previous tokens the batch
+/// claimed: a claim is won once, by the first token in the batch that names it.
+pub(crate) fn winners(tokens: &[&NewAccessToken], codes: &mut HashSet<i64>, previous: &mut HashSet<i64>) -> Vec<bool> {
+    tokens
+        .iter()
+        .map(|token| {
+            token.authorization_code_id.is_none_or(|id| codes.remove(&id))
+                && token.previous_token_id.is_none_or(|id| previous.remove(&id))
+        })
+        .collect()
+}
+
+/// A claim statement in two parts: `UPDATE … SET column = ` and ` WHERE column IS NULL AND id
+/// IN (`, between which goes the time, and after which the ids and `) RETURNING id`.
+pub(crate) fn claim_statement(table: &str, column: &str) -> (String, String) {
+    (format!("UPDATE {table} SET {column} = "), format!(" WHERE {column} IS NULL AND id IN ("))
+}
+
+/// The token insert, before its `VALUES`.
+pub(crate) const INSERT_TOKENS: &str = "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, \
+     application_id, user_id, scopes, authorization_code_id, previous_token_id, created_at, expires_at, \
+     refresh_expires_at, family_id) ";
+/// The columns of a token insert.
+pub(crate) const INSERT_TOKEN_COLUMNS: usize = 11;
+/// What the token insert returns: each stored token, with its hash.
+pub(crate) const RETURNING_TOKENS: &str = concat!(" RETURNING access_token_hash, ", access_token_columns!());
