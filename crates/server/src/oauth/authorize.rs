@@ -28,6 +28,7 @@ use ticketbooth_domain::OAuthErrorCode;
 #[derive(utoipa::ToSchema)]
 pub(crate) struct ConsentForm {
     /// The session's CSRF token, from the consent page.
+    #[schema(value_type = String)]
     csrf_token: Option<String>,
     /// `approve` or `deny`.
     #[schema(value_type = String)]

@@ -47,9 +47,12 @@ fn render(
 /// The sign-in form's fields.
 #[derive(utoipa::ToSchema)]
 pub(crate) struct SignInForm {
+    #[schema(value_type = String)]
     email: Option<String>,
+    #[schema(value_type = String)]
     password: Option<String>,
     /// The CSRF token from the sign-in page.
+    #[schema(value_type = String)]
     csrf_token: Option<String>,
     /// Where to go after signing in: only an authorization request on this server.
     return_to: Option<String>,

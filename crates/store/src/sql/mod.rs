@@ -1,11 +1,14 @@
 //! The SQL both backends share, as plain generic Rust: [`SqlStore`] implements every store trait
 //! for any [`Backend`]. Statements are written in the dialect common to SQLite and PostgreSQL
 //! (`$n` placeholders, `RETURNING`, `ON CONFLICT`); times are Unix seconds and secrets 32-byte
-//! digests in both. A backend opens its connections, names its migrations and may answer the hot
-//! point lookups faster than a query (SQLite does, inline); nothing else differs.
+//! digests in both. A backend opens its connections, names its migrations, and may answer the hot
+//! point lookups and store token batches faster than the shared path (SQLite does, on the calling
+//! thread); nothing else differs.
 //!
-//! One file per responsibility: [`accounts`], [`clients`], [`tokens`], [`consents`],
-//! [`throttles`], [`ticketing`] and [`housekeeping`].
+//! One file per responsibility: `accounts`, `clients`, `tokens` (with the single-use rules),
+//! `consents`, `throttles`, `ticketing` and `housekeeping`. Each states the same `sqlx` bounds on
+//! its `impl`: Rust does not carry a trait's `where` clauses to its users (rust-lang/rust#20671),
+//! so they cannot be written once on [`Backend`].
 
 mod accounts;
 mod built;
@@ -30,8 +33,8 @@ use std::sync::Arc;
 use ticketbooth_domain::model::{AccessToken, NewAccessToken};
 use ticketbooth_domain::secret::SecretHash;
 
-/// What a database backend gives the shared SQL: connections, migrations, and optionally a
-/// faster path for the hot point lookups.
+/// What a database backend gives the shared SQL: connections, migrations, and optionally faster
+/// paths for the hot point lookups and the token batches.
 pub(crate) trait Backend: Send + Sync + 'static {
     /// The `sqlx` database.
     type Db: Database<QueryResult: RowsAffected> + BuiltStatements;
@@ -82,12 +85,14 @@ pub(crate) trait Backend: Send + Sync + 'static {
         None
     }
 
-    /// Stores a batch of tokens, their claims first, in one transaction on the calling thread,
-    /// where the backend can do so faster than the shared path (called with the writer held);
-    /// `None` sends the batch down the shared path. The claim rule is the same:
-    /// [`tokens::winners`].
-    fn store_tokens_now(&self, _tokens: &[&NewAccessToken]) -> Option<StoreResult<Vec<Option<AccessToken>>>> {
-        None
+    /// Stores a batch of tokens, their claims first, in one transaction, where the backend can do
+    /// so faster than the shared path (called with the writer held); `None` sends the batch down
+    /// the shared path. The claim rule is the same: [`tokens::winners`].
+    fn store_tokens_now(
+        &self,
+        _tokens: &[&NewAccessToken],
+    ) -> impl Future<Output = Option<StoreResult<Vec<Option<AccessToken>>>>> + Send {
+        std::future::ready(None)
     }
 }
 

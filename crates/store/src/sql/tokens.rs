@@ -283,7 +283,7 @@ where
         conn: &mut Conn<B>,
         tokens: &[&NewAccessToken],
     ) -> StoreResult<Vec<Option<AccessToken>>> {
-        if let Some(stored) = backend.store_tokens_now(tokens) {
+        if let Some(stored) = backend.store_tokens_now(tokens).await {
             return stored;
         }
         let claims_nothing =

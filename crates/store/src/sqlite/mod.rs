@@ -15,7 +15,7 @@ mod token_writer;
 
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
 use crate::sql::{columns, Backend, SqlStore};
-use crate::{PoolStats, StoreResult};
+use crate::{PoolStats, StoreError, StoreResult};
 use checkpoint::{spawn_checkpointer, CHECKPOINT_INTERVAL};
 use inline::InlineReaders;
 use sqlx::migrate::Migrator;
@@ -40,7 +40,7 @@ pub(crate) struct SqliteBackend {
     /// [`INLINE_READERS_PER_CORE`]).
     inline_readers: InlineReaders,
     /// Stores token batches, while `writer` is held (see [`token_writer`]).
-    token_writer: TokenWriter,
+    token_writer: Arc<TokenWriter>,
 }
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -124,7 +124,7 @@ async fn open_checkpointing_every(url: &str, interval: Duration) -> StoreResult<
         writer,
         readers: Readers { connections, next: AtomicUsize::new(0) },
         inline_readers,
-        token_writer,
+        token_writer: Arc::new(token_writer),
     }))
 }
 
@@ -185,8 +185,19 @@ impl Backend for SqliteBackend {
         self.inline_readers.read(columns::CODE_BY_HASH, hash.as_bytes(), AuthorizationCodeRow::from_inline)
     }
 
-    fn store_tokens_now(&self, tokens: &[&NewAccessToken]) -> Option<StoreResult<Vec<Option<AccessToken>>>> {
-        self.token_writer.store(tokens)
+    /// On a blocking thread: the statements run back to back there, without a round trip each,
+    /// while the async workers go on serving requests.
+    async fn store_tokens_now(&self, tokens: &[&NewAccessToken]) -> Option<StoreResult<Vec<Option<AccessToken>>>> {
+        let writer = Arc::clone(&self.token_writer);
+        let tokens: Vec<NewAccessToken> = tokens.iter().map(|token| (*token).clone()).collect();
+        let stored = tokio::task::spawn_blocking(move || {
+            let tokens: Vec<&NewAccessToken> = tokens.iter().collect();
+            writer.store(&tokens)
+        });
+        match stored.await {
+            Ok(stored) => stored,
+            Err(err) => Some(Err(StoreError::Batched(err.to_string()))),
+        }
     }
 }
 

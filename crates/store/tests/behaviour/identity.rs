@@ -407,6 +407,41 @@ async fn no_token_outlives_a_consent_revocation_racing_refreshes_and_its_codes_a
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_revocations_racing_code_redemptions_neither_fail_nor_leave_a_live_token() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store.create_user(new_user("codes-race@example.com")).await.unwrap();
+        let app = store.create_application(new_app("codes-race")).await.unwrap();
+        for round in 0..5 {
+            store.save_consent(user.id, app.id, ScopeSet::parse("public").unwrap(), Utc::now()).await.unwrap();
+            let mut codes = Vec::new();
+            for _ in 0..20 {
+                codes.push(stored_code(&store, app.id, user.id).await.0);
+            }
+            // Redemptions queued while the user revokes the application: a batch claiming codes
+            // and the revocation voiding them must not deadlock.
+            let redemptions: Vec<_> = codes
+                .into_iter()
+                .map(|code_id| {
+                    let store = Arc::clone(&store);
+                    let new = token(app.id, Some(user.id), Some(code_id));
+                    let hash = new.access_token_hash;
+                    tokio::spawn(async move { store.redeem_authorization_code(code_id, new).await.map(|t| (t, hash)) })
+                })
+                .collect();
+            tokio::time::sleep(std::time::Duration::from_millis(round)).await;
+            store.revoke_consent(user.id, app.id, Utc::now()).await.unwrap();
+            for redemption in redemptions {
+                let (stored, hash) = redemption.await.unwrap().unwrap_or_else(|err| panic!("{name}: {err}"));
+                if stored.is_some() {
+                    let found = store.find_access_token(&hash).await.unwrap().unwrap();
+                    assert!(found.revoked_at.is_some(), "{name}: round {round}: a token outlived the revocation");
+                }
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_database_holds_others_than_the_named_users_and_applications() {
     for Backend { name, store, .. } in backends().await {
