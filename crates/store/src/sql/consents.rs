@@ -84,10 +84,21 @@ where
     async fn revoke_consent(&self, user_id: i64, application_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
+        // First, before any row lock is held, wait out the token writes under way and hold new
+        // ones back until commit: no code redemption or refresh can then slip a token past this
+        // revocation. A token insert takes its table lock before its trigger locks the code it
+        // claims, so the same order here (tokens' table, then codes) means the two never wait on
+        // each other in a cycle.
+        if let Some(statement) = B::SERIALIZE_TOKEN_WRITES {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        sqlx::query("DELETE FROM consents WHERE user_id = $1 AND application_id = $2")
+            .bind(user_id)
+            .bind(application_id)
+            .execute(&mut *tx)
+            .await?;
         // Codes issued before the revocation die with it (their redemption finds them redeemed
-        // and fails). First, in the order a token batch takes its locks (codes, then tokens), so
-        // the two never wait on each other in a cycle: a batch that claimed one of these codes
-        // commits before this goes on, and its token is revoked below.
+        // and fails).
         sqlx::query(
             "UPDATE authorization_codes SET redeemed_at = $1 \
              WHERE user_id = $2 AND application_id = $3 AND redeemed_at IS NULL",
@@ -97,16 +108,6 @@ where
         .bind(application_id)
         .execute(&mut *tx)
         .await?;
-        // Then wait out the token writes under way and hold new ones back until commit: no
-        // refresh can slip a token past this revocation.
-        if let Some(statement) = B::SERIALIZE_TOKEN_WRITES {
-            sqlx::query(statement).execute(&mut *tx).await?;
-        }
-        sqlx::query("DELETE FROM consents WHERE user_id = $1 AND application_id = $2")
-            .bind(user_id)
-            .bind(application_id)
-            .execute(&mut *tx)
-            .await?;
         let revoked = sqlx::query(
             "UPDATE access_tokens SET revoked_at = $1 \
              WHERE user_id = $2 AND application_id = $3 AND revoked_at IS NULL",

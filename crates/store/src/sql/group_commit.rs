@@ -29,7 +29,7 @@ pub(crate) struct PendingToken {
 ///
 /// Group commit: a request that needs to store a token queues it and waits for its answer. The
 /// request that finds no flush under way starts one, in a task of its own: it takes the writer,
-/// then the whole queue, and stores it in one transaction (its claims taken first, see `take_claims` in `sql::tokens`),
+/// then the whole queue, and stores it in one multi-row insert (whose triggers take the claims),
 /// and goes on with whatever queued meanwhile until the queue is empty. Under load one commit
 /// carries many tokens; alone, a request stores just its own. Each answer is sent after the
 /// commit. The other requests never touch the writer, so they never queue for it one by one.

@@ -2,8 +2,7 @@
 //! for any [`Backend`]. Statements are written in the dialect common to SQLite and PostgreSQL
 //! (`$n` placeholders, `RETURNING`, `ON CONFLICT`); times are Unix seconds and secrets 32-byte
 //! digests in both. A backend opens its connections, names its migrations, and may answer the hot
-//! point lookups and store token batches faster than the shared path (SQLite does, on the calling
-//! thread); nothing else differs.
+//! point lookups faster than a query (SQLite does, inline); nothing else differs.
 //!
 //! One file per responsibility: `accounts`, `clients`, `tokens` (with the single-use rules),
 //! `consents`, `throttles`, `ticketing` and `housekeeping`. Each states the same `sqlx` bounds on
@@ -19,7 +18,7 @@ pub(crate) mod group_commit;
 mod housekeeping;
 mod throttles;
 mod ticketing;
-pub(crate) mod tokens;
+mod tokens;
 
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
 use crate::{PoolStats, StoreResult};
@@ -30,11 +29,10 @@ use sqlx::{Database, Decode, Encode, Type};
 use std::future::Future;
 use std::ops::DerefMut;
 use std::sync::Arc;
-use ticketbooth_domain::model::{AccessToken, NewAccessToken};
 use ticketbooth_domain::secret::SecretHash;
 
-/// What a database backend gives the shared SQL: connections, migrations, and optionally faster
-/// paths for the hot point lookups and the token batches.
+/// What a database backend gives the shared SQL: connections, migrations, and optionally a
+/// faster path for the hot point lookups.
 pub(crate) trait Backend: Send + Sync + 'static {
     /// The `sqlx` database.
     type Db: Database<QueryResult: RowsAffected> + BuiltStatements;
@@ -83,16 +81,6 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// An authorization code by hash.
     fn code_now(&self, _hash: &SecretHash) -> Option<StoreResult<Option<AuthorizationCodeRow>>> {
         None
-    }
-
-    /// Stores a batch of tokens, their claims first, in one transaction, where the backend can do
-    /// so faster than the shared path (called with the writer held); `None` sends the batch down
-    /// the shared path. The claim rule is the same: [`tokens::winners`].
-    fn store_tokens_now(
-        &self,
-        _tokens: &[&NewAccessToken],
-    ) -> impl Future<Output = Option<StoreResult<Vec<Option<AccessToken>>>>> + Send {
-        std::future::ready(None)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::rows::{ts, AccessTokenRow, AuthorizationCodeRow, HashedAccessTokenRow
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User};
 use ticketbooth_domain::secret::SecretHash;
 
@@ -213,6 +213,7 @@ where
     /// Queues a token behind its claim and waits for the batch that stores it (see
     /// [`PendingTokens`](super::group_commit::PendingTokens)); `None` when the claim was lost.
     async fn store_token(&self, mut token: NewAccessToken, claim: Claim) -> StoreResult<Option<AccessToken>> {
+        // The row names what it claims; the insert's triggers take the claim.
         match claim {
             Claim::Unconditional => {}
             Claim::Code(code_id) => token.authorization_code_id = Some(code_id),
@@ -247,7 +248,7 @@ where
             };
             while !batch.is_empty() {
                 let rest = batch.split_off(batch.len().min(MAX_BATCH));
-                Self::store_batch(&self.backend, &mut conn, batch).await;
+                Self::store_batch(&mut conn, batch).await;
                 batch = rest;
             }
         }
@@ -255,9 +256,9 @@ where
 
     /// Stores a batch and answers each request. Should the batch fail as a whole, each token is
     /// tried alone, so one bad row fails only its own request.
-    async fn store_batch(backend: &B, conn: &mut Conn<B>, batch: Vec<PendingToken>) {
+    async fn store_batch(conn: &mut Conn<B>, batch: Vec<PendingToken>) {
         let tokens: Vec<&NewAccessToken> = batch.iter().map(|pending| &pending.token).collect();
-        match Self::store_tokens(backend, conn, &tokens).await {
+        match Self::store_tokens(conn, &tokens).await {
             Ok(stored) => {
                 for (pending, stored) in batch.into_iter().zip(stored) {
                     let _ = pending.answer.send(Ok(stored));
@@ -269,97 +270,25 @@ where
             Err(err) => {
                 tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
                 for pending in batch {
-                    let stored = Self::store_tokens(backend, conn, &[&pending.token]).await;
+                    let stored = Self::store_tokens(conn, &[&pending.token]).await;
                     let _ = pending.answer.send(stored.map(|mut stored| stored.pop().flatten()));
                 }
             }
         }
     }
 
-    /// Stores, in one transaction, the tokens whose claims succeed (see [`Self::take_claims`]); returns
-    /// each token, or `None` where its claim was lost.
-    async fn store_tokens(
-        backend: &B,
-        conn: &mut Conn<B>,
-        tokens: &[&NewAccessToken],
-    ) -> StoreResult<Vec<Option<AccessToken>>> {
-        if let Some(stored) = backend.store_tokens_now(tokens).await {
-            return stored;
-        }
-        let claims_nothing =
-            |token: &&NewAccessToken| token.authorization_code_id.is_none() && token.previous_token_id.is_none();
-        let mut stored: HashMap<SecretHash, AccessToken> = if tokens.iter().all(claims_nothing) {
-            // Nothing to claim (client credentials): one statement is its own transaction.
-            Self::insert_tokens(conn, tokens).await?.into_iter().collect()
-        } else {
-            let mut tx = conn.begin().await?;
-            let won = Self::take_claims(&mut tx, tokens).await?;
-            let winners: Vec<&NewAccessToken> =
-                tokens.iter().zip(&won).filter(|(_, won)| **won).map(|(token, _)| *token).collect();
-            let stored = match winners.is_empty() {
-                true => Vec::new(),
-                false => Self::insert_tokens(&mut tx, &winners).await?,
-            };
-            tx.commit().await?;
-            stored.into_iter().collect()
-        };
+    /// Stores the tokens whose claims succeed, in one multi-row insert: as each row goes in, a
+    /// trigger claims the code or the rotated refresh token it names, or skips the row when that
+    /// was claimed already (by another request, or an earlier row of this batch). The single-use
+    /// rules live in those triggers (`migrations/*/0005_claim_triggers.sql`, one per dialect):
+    /// taken in Rust, with a guarded `UPDATE` per batch inside a transaction, they cost SQLite 15 to
+    /// 30 % of its code-exchange and refresh throughput (`docs/benchmarks.md`). A concurrent
+    /// claimant (another instance on PostgreSQL) blocks on the row and then matches nothing.
+    /// Returns each token, or `None` where its claim was lost.
+    async fn store_tokens(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<Option<AccessToken>>> {
+        let mut stored: HashMap<SecretHash, AccessToken> =
+            Self::insert_tokens(conn, tokens).await?.into_iter().collect();
         Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
-    }
-
-    /// The single-use rules. A token naming an authorization code claims it (RFC 6749 §4.1.2: a code
-    /// is used once); a token naming a previous token claims that one by revoking it (refresh-token
-    /// rotation). Each claim is a guarded `UPDATE … WHERE redeemed_at IS NULL` (or `revoked_at`): of
-    /// concurrent transactions, the first takes the row and the others, on PostgreSQL, wait for it
-    /// and then match nothing; within a batch, the first token to name a code or token wins it.
-    /// Returns, for each token, whether it may be stored.
-    ///
-    /// Codes are claimed before tokens, in the same order as consent revocation takes them, so the
-    /// two never wait on each other in a cycle.
-    async fn take_claims(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<bool>> {
-        let now = ts(Utc::now());
-        let mut codes = Self::claim_rows(
-            conn,
-            "authorization_codes",
-            "redeemed_at",
-            tokens.iter().filter_map(|t| t.authorization_code_id),
-            now,
-        )
-        .await?;
-        let mut previous = Self::claim_rows(
-            conn,
-            "access_tokens",
-            "revoked_at",
-            tokens.iter().filter_map(|t| t.previous_token_id),
-            now,
-        )
-        .await?;
-        Ok(winners(tokens, &mut codes, &mut previous))
-    }
-
-    /// Sets `column` to `now` on the rows of `table` with these ids where it is still null, and
-    /// returns the ids it set.
-    async fn claim_rows(
-        conn: &mut Conn<B>,
-        table: &'static str,
-        column: &'static str,
-        ids: impl Iterator<Item = i64>,
-        now: i64,
-    ) -> StoreResult<HashSet<i64>> {
-        let ids: Vec<i64> = ids.collect();
-        if ids.is_empty() {
-            return Ok(HashSet::new());
-        }
-        let claimed: Vec<(i64,)> = B::Db::fetch_built(conn, move |qb| {
-            let (set, ids_in) = claim_statement(table, column);
-            qb.push(set).push_bind(now).push(ids_in);
-            let mut separated = qb.separated(", ");
-            for id in ids {
-                separated.push_bind(id);
-            }
-            qb.push(") RETURNING id");
-        })
-        .await?;
-        Ok(claimed.into_iter().map(|(id,)| id).collect())
     }
 
     /// Stores tokens in one multi-row statement, returning each stored one with its hash.
@@ -389,29 +318,9 @@ where
     }
 }
 
-/// Which tokens of a batch win their claims, given the codes and previous tokens the batch
-/// claimed: a claim is won once, by the first token in the batch that names it.
-pub(crate) fn winners(tokens: &[&NewAccessToken], codes: &mut HashSet<i64>, previous: &mut HashSet<i64>) -> Vec<bool> {
-    tokens
-        .iter()
-        .map(|token| {
-            token.authorization_code_id.is_none_or(|id| codes.remove(&id))
-                && token.previous_token_id.is_none_or(|id| previous.remove(&id))
-        })
-        .collect()
-}
-
-/// A claim statement in two parts: `UPDATE … SET column = ` and ` WHERE column IS NULL AND id
-/// IN (`, between which goes the time, and after which the ids and `) RETURNING id`.
-pub(crate) fn claim_statement(table: &str, column: &str) -> (String, String) {
-    (format!("UPDATE {table} SET {column} = "), format!(" WHERE {column} IS NULL AND id IN ("))
-}
-
 /// The token insert, before its `VALUES`.
-pub(crate) const INSERT_TOKENS: &str = "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, \
+const INSERT_TOKENS: &str = "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, \
      application_id, user_id, scopes, authorization_code_id, previous_token_id, created_at, expires_at, \
      refresh_expires_at, family_id) ";
-/// The columns of a token insert.
-pub(crate) const INSERT_TOKEN_COLUMNS: usize = 11;
 /// What the token insert returns: each stored token, with its hash.
-pub(crate) const RETURNING_TOKENS: &str = concat!(" RETURNING access_token_hash, ", access_token_columns!());
+const RETURNING_TOKENS: &str = concat!(" RETURNING access_token_hash, ", access_token_columns!());

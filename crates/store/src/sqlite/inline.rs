@@ -2,7 +2,7 @@
 //! read in the order of the column lists in [`crate::sql::columns`], under the names the `sqlx`
 //! derives use.
 
-use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, HashedAccessTokenRow, TokenWithUserRow};
+use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
 use crate::{StoreError, StoreResult};
 use rusqlite::types::FromSql;
 use rusqlite::{OptionalExtension, Result, Row, ToSql};
@@ -60,7 +60,7 @@ impl InlineReaders {
 
 /// A `rusqlite` failure as the store reports it: a broken uniqueness or reference rule as
 /// `Conflict`, as for `sqlx`.
-pub(super) fn database_error(err: rusqlite::Error) -> StoreError {
+fn database_error(err: rusqlite::Error) -> StoreError {
     match &err {
         rusqlite::Error::SqliteFailure(failure, message)
             if failure.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -112,17 +112,6 @@ impl AccessTokenRow {
             has_refresh_token: columns.take("has_refresh_token")?,
             refresh_expires_at: columns.take("refresh_expires_at")?,
             family_id: columns.take("family_id")?,
-        })
-    }
-}
-
-impl HashedAccessTokenRow {
-    /// A row of the token insert's `RETURNING access_token_hash, <token columns>`.
-    pub(crate) fn from_inline(row: &Row<'_>) -> Result<HashedAccessTokenRow> {
-        let mut columns = Columns::of(row);
-        Ok(HashedAccessTokenRow {
-            access_token_hash: columns.take("access_token_hash")?,
-            token: AccessTokenRow::from_columns(&mut columns)?,
         })
     }
 }

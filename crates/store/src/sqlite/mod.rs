@@ -11,11 +11,10 @@
 
 mod checkpoint;
 mod inline;
-mod token_writer;
 
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
 use crate::sql::{columns, Backend, SqlStore};
-use crate::{PoolStats, StoreError, StoreResult};
+use crate::{PoolStats, StoreResult};
 use checkpoint::{spawn_checkpointer, CHECKPOINT_INTERVAL};
 use inline::InlineReaders;
 use sqlx::migrate::Migrator;
@@ -26,9 +25,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use ticketbooth_domain::model::{AccessToken, NewAccessToken};
 use ticketbooth_domain::secret::SecretHash;
-use token_writer::TokenWriter;
 use tokio::sync::{Mutex, MutexGuard};
 
 /// SQLite's connections: one writer, readers, and inline readers for the hot lookups.
@@ -39,8 +36,6 @@ pub(crate) struct SqliteBackend {
     /// Connections for the hot point lookups, run inline on the async worker that asks (see
     /// [`INLINE_READERS_PER_CORE`]).
     inline_readers: InlineReaders,
-    /// Stores token batches, while `writer` is held (see [`token_writer`]).
-    token_writer: Arc<TokenWriter>,
 }
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -71,12 +66,10 @@ const READERS: usize = 4;
 /// read from the file: 0.6 `pread` a request, none at 6 MiB. Caches count in the RSS target
 /// (80 MB under load), so these are sized to the working set, not generously.
 const INLINE_READER_CACHE_KIB: i64 = -5120;
-/// Page cache of the writer, in KiB: SQLite's default. The token writer does the bulk of the
-/// writing (tokens), so it has the larger cache.
-const WRITER_CACHE_KIB: i64 = -2048;
-/// Page cache of the token writer, in KiB. Measured with the (only) writer: 4 and 16 MiB stored
-/// client-credentials tokens equally fast; code exchange was perhaps 8% slower at 8 MiB.
-const TOKEN_WRITER_CACHE_KIB: i64 = -8192;
+/// Page cache of the writer, in KiB. Measured: 4 and 16 MiB stored client-credentials tokens
+/// equally fast; code exchange was perhaps 8% slower at 8 MiB (within the noise of this machine).
+/// 10 MiB since RS256 keys and the new connection loop added 2 MB to the RSS peak.
+const WRITER_CACHE_KIB: i64 = -10240;
 
 /// Opens (creating if missing) the database a `sqlite:` URL or a plain file path names.
 pub(crate) async fn open(url: &str) -> StoreResult<SqlStore<SqliteBackend>> {
@@ -112,7 +105,6 @@ async fn open_checkpointing_every(url: &str, interval: Duration) -> StoreResult<
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let inline_readers =
         InlineReaders::open(options.get_filename(), INLINE_READERS_PER_CORE * cores, INLINE_READER_CACHE_KIB)?;
-    let token_writer = TokenWriter::open(options.get_filename(), TOKEN_WRITER_CACHE_KIB)?;
     let checkpointer = SqliteConnection::connect_with(&options).await?;
     let writer = Arc::new(Mutex::new(writer));
     let directory = match options.get_filename().parent() {
@@ -124,7 +116,6 @@ async fn open_checkpointing_every(url: &str, interval: Duration) -> StoreResult<
         writer,
         readers: Readers { connections, next: AtomicUsize::new(0) },
         inline_readers,
-        token_writer: Arc::new(token_writer),
     }))
 }
 
@@ -183,21 +174,6 @@ impl Backend for SqliteBackend {
 
     fn code_now(&self, hash: &SecretHash) -> Option<StoreResult<Option<AuthorizationCodeRow>>> {
         self.inline_readers.read(columns::CODE_BY_HASH, hash.as_bytes(), AuthorizationCodeRow::from_inline)
-    }
-
-    /// On a blocking thread: the statements run back to back there, without a round trip each,
-    /// while the async workers go on serving requests.
-    async fn store_tokens_now(&self, tokens: &[&NewAccessToken]) -> Option<StoreResult<Vec<Option<AccessToken>>>> {
-        let writer = Arc::clone(&self.token_writer);
-        let tokens: Vec<NewAccessToken> = tokens.iter().map(|token| (*token).clone()).collect();
-        let stored = tokio::task::spawn_blocking(move || {
-            let tokens: Vec<&NewAccessToken> = tokens.iter().collect();
-            writer.store(&tokens)
-        });
-        match stored.await {
-            Ok(stored) => stored,
-            Err(err) => Some(Err(StoreError::Batched(err.to_string()))),
-        }
     }
 }
 
