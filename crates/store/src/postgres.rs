@@ -18,7 +18,7 @@ pub(crate) struct PgBackend {
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Pool settings for [`PgStore::open`].
+/// Pool settings for a PostgreSQL store (see [`crate::connect`]).
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSettings {
     /// Most connections this instance opens.

@@ -1,4 +1,4 @@
-//! Codes and tokens, and the single-use rules.
+//! Codes and tokens. The single-use rules are the token insert's triggers (see `store_tokens`).
 
 use super::built::BuiltStatements;
 use super::columns::{
