@@ -297,7 +297,10 @@ where
         tokens: &[&NewAccessToken],
     ) -> StoreResult<Vec<(SecretHash, AccessToken)>> {
         let rows: Vec<HashedAccessTokenRow> = B::Db::fetch_built(conn, move |qb| {
-            qb.push(INSERT_TOKENS);
+            qb.push(
+                "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, scopes, \
+                 authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id) ",
+            );
             qb.push_values(tokens, |mut row, token| {
                 row.push_bind(token.access_token_hash.as_bytes().to_vec())
                     .push_bind(token.refresh_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
@@ -311,16 +314,9 @@ where
                     .push_bind(token.refresh_expires_at.map(ts))
                     .push_bind(token.family_id);
             });
-            qb.push(RETURNING_TOKENS);
+            qb.push(concat!(" RETURNING access_token_hash, ", access_token_columns!()));
         })
         .await?;
         rows.into_iter().map(HashedAccessTokenRow::into_domain).collect()
     }
 }
-
-/// The token insert, before its `VALUES`.
-const INSERT_TOKENS: &str = "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, \
-     application_id, user_id, scopes, authorization_code_id, previous_token_id, created_at, expires_at, \
-     refresh_expires_at, family_id) ";
-/// What the token insert returns: each stored token, with its hash.
-const RETURNING_TOKENS: &str = concat!(" RETURNING access_token_hash, ", access_token_columns!());

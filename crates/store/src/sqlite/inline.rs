@@ -58,17 +58,9 @@ impl InlineReaders {
     }
 }
 
-/// A `rusqlite` failure as the store reports it: a broken uniqueness or reference rule as
-/// `Conflict`, as for `sqlx`.
+/// A `rusqlite` failure as the store reports it (reads break no constraint, so none is mapped).
 fn database_error(err: rusqlite::Error) -> StoreError {
-    match &err {
-        rusqlite::Error::SqliteFailure(failure, message)
-            if failure.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            StoreError::Conflict(message.clone().unwrap_or_else(|| failure.to_string()))
-        }
-        _ => StoreError::Database(Box::new(err)),
-    }
+    StoreError::Database(Box::new(err))
 }
 
 /// A row's columns, read one after the other.
