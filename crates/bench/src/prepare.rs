@@ -78,6 +78,8 @@ fn user_with_hash(email: String, first_name: &str, number: usize, hash: &str) ->
         last_name: number.to_string(),
         phone: None,
         is_admin: false,
+        email_verified: true,
+        language: Default::default(),
     }
 }
 
@@ -110,6 +112,8 @@ pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, dir: &Path) -> anyho
             last_name: "Mark".into(),
             phone: None,
             is_admin: false,
+            email_verified: true,
+            language: Default::default(),
         })
         .await?;
     let app = store
@@ -187,6 +191,7 @@ pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, dir: &Path) -> anyho
                 csrf_token: csrf.clone(),
                 authenticated_at: None,
                 expires_at: now + Duration::hours(1),
+                origin: Default::default(),
             })
             .await?;
         sessions.push(format!("{} {csrf} {}", id.expose(), sign_in_users[i % SIGN_IN_USERS].email));

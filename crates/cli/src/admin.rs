@@ -1,5 +1,6 @@
 //! The admin commands: `users create`, `organizers create`, `apps create` (contract §1).
 
+use crate::config::Settings;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -8,12 +9,35 @@ use ticketbooth_domain::password::{self, MIN_PASSWORD_LENGTH};
 use ticketbooth_domain::redirect;
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{generate_client_id, Secret};
-use ticketbooth_store::{Store, StoreError};
+use ticketbooth_store::{DynStore, Store, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum UsersCommand {
-    /// Create a user.
+    /// Create a user (operator-created accounts count as verified).
     Create(CreateUser),
+    /// List users.
+    List(ListUsers),
+    /// Mail a password reset link to a user, as the "forgot password" page does.
+    ResetPassword(ResetPassword),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListUsers {
+    /// At most this many, oldest first.
+    #[arg(long, default_value_t = 1000)]
+    limit: u32,
+    /// Print one JSON array of users.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResetPassword {
+    #[arg(long)]
+    email: String,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -95,14 +119,68 @@ pub(crate) fn print(json: bool, value: serde_json::Value, human: String) {
     }
 }
 
-pub(crate) async fn users(store: &dyn Store, command: UsersCommand) -> anyhow::Result<()> {
-    let UsersCommand::Create(args) = command;
+pub(crate) async fn users(store: DynStore, settings: &Settings, command: UsersCommand) -> anyhow::Result<()> {
+    let args = match command {
+        UsersCommand::Create(args) => args,
+        UsersCommand::List(args) => return list_users(store.as_ref(), args).await,
+        UsersCommand::ResetPassword(args) => return reset_password(store, settings, args).await,
+    };
+    let store = store.as_ref();
     let json = args.json;
     let user = create_user(store, args).await?;
     print(
         json,
         json!({ "id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name }),
         format!("created user {} <{}>", user.id, user.email),
+    );
+    Ok(())
+}
+
+async fn list_users(store: &dyn Store, args: ListUsers) -> anyhow::Result<()> {
+    let users = store.list_users(args.limit).await?;
+    let listed: Vec<serde_json::Value> = users
+        .iter()
+        .map(|user| {
+            json!({
+                "id": user.id,
+                "email": user.email,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email_verified": user.email_verified(),
+                "admin": user.is_admin,
+                "language": user.language.tag(),
+                "created_at": user.created_at.to_rfc3339(),
+            })
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::Value::Array(listed));
+    } else {
+        for user in &users {
+            let verified = if user.email_verified() { "verified" } else { "unverified" };
+            println!("{}\t{}\t{}\t{verified}", user.id, user.email, user.full_name());
+        }
+    }
+    Ok(())
+}
+
+/// Queues the reset mail and delivers it at once (a running server would within seconds too).
+async fn reset_password(store: DynStore, settings: &Settings, args: ResetPassword) -> anyhow::Result<()> {
+    let email = normalize_email(&args.email);
+    let issuer = settings.issuer.clone().unwrap_or_else(|| format!("http://{}", settings.addr));
+    let config = settings.server(&issuer);
+    ticketbooth_server::check_mail(&config.mail).map_err(|err| anyhow::anyhow!("mail: {err}"))?;
+    let state = ticketbooth_server::AppState::new(store.clone(), config);
+    if !ticketbooth_server::send_password_reset(&state, &email).await? {
+        bail!("no user has the email {email}");
+    }
+    let delivered =
+        ticketbooth_server::deliver_mail_now(&store, &state.config.mail).await.map_err(anyhow::Error::msg)?;
+    let pending = store.undelivered_mail().await?;
+    print(
+        args.json,
+        json!({ "email": email, "queued": true, "undelivered": pending }),
+        format!("reset link mailed to {email} ({delivered} message(s) handled, {pending} waiting in the outbox)"),
     );
     Ok(())
 }
@@ -124,6 +202,8 @@ pub(crate) async fn create_user(store: &dyn Store, args: CreateUser) -> anyhow::
         last_name: args.last_name,
         phone: args.phone,
         is_admin: args.admin,
+        email_verified: true,
+        language: Default::default(),
     };
     match store.create_user(new).await {
         Err(StoreError::Conflict(_)) => bail!("a user with email {email} already exists"),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 use ticketbooth_server::throttle::FailureLimits;
-use ticketbooth_server::{ConnectionLimits, ServerConfig};
+use ticketbooth_server::{ConnectionLimits, MailConfig, MailTransport, ServerConfig};
 use ticketbooth_store::PoolSettings;
 
 /// Every setting a file, the environment or a flag can give.
@@ -39,6 +39,22 @@ pub(crate) struct Settings {
     pub(crate) idle_timeout: u64,
     pub(crate) shutdown_timeout: u64,
     pub(crate) sweep_interval: u64,
+    /// Whether people may create their own accounts at `/account/new`.
+    pub(crate) sign_up: Switch,
+    /// `smtp://user:pass@host:port` or `smtps://…`; without it mail is written to `mail_outbox`.
+    pub(crate) smtp_url: Option<String>,
+    /// The directory that receives one `.eml` file per message when there is no `smtp_url`.
+    pub(crate) mail_outbox: String,
+    /// The `From` of every message.
+    pub(crate) mail_from: String,
+}
+
+/// A feature turned on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Switch {
+    On,
+    Off,
 }
 
 /// Whether commands apply pending migrations themselves.
@@ -71,6 +87,10 @@ impl Default for Settings {
             idle_timeout: connections.idle.as_secs(),
             shutdown_timeout: connections.shutdown_grace.as_secs(),
             sweep_interval: 300,
+            sign_up: Switch::On,
+            smtp_url: None,
+            mail_outbox: "mail-outbox".into(),
+            mail_from: "Ticketbooth <no-reply@localhost>".into(),
         }
     }
 }
@@ -134,8 +154,19 @@ impl Settings {
                 idle: Duration::from_secs(self.idle_timeout.max(1)),
                 shutdown_grace: Duration::from_secs(self.shutdown_timeout),
             },
+            sign_up: self.sign_up == Switch::On,
+            mail: self.mail(),
             ..ServerConfig::new(issuer)
         }
+    }
+
+    /// How mail is sent: through `smtp_url`, else into `mail_outbox`.
+    pub(crate) fn mail(&self) -> MailConfig {
+        let transport = match self.smtp_url.as_deref().filter(|url| !url.is_empty()) {
+            Some(url) => MailTransport::Smtp(url.to_owned()),
+            None => MailTransport::Outbox(self.mail_outbox.clone().into()),
+        };
+        MailConfig { from: self.mail_from.clone(), transport, ..MailConfig::outbox(&self.mail_outbox) }
     }
 
     /// The settings as TOML, secrets masked: what `config show` prints.
@@ -147,6 +178,7 @@ impl Settings {
         Settings {
             database_url: mask_password(&self.database_url),
             metrics_token: self.metrics_token.as_ref().map(|_| MASK.to_owned()),
+            smtp_url: self.smtp_url.as_deref().map(mask_password),
             ..self.clone()
         }
     }
@@ -163,19 +195,19 @@ impl std::fmt::Debug for Settings {
 
 const MASK: &str = "********";
 
-/// A database URL given as a flag: its `Debug` masks the password.
+/// A URL that may hold a password (database, SMTP), given as a flag: its `Debug` masks it.
 #[derive(Clone, Serialize)]
 #[serde(transparent)]
-pub(crate) struct DatabaseUrl(String);
+pub(crate) struct SecretUrl(String);
 
-impl std::str::FromStr for DatabaseUrl {
+impl std::str::FromStr for SecretUrl {
     type Err = std::convert::Infallible;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(DatabaseUrl(text.to_owned()))
+        Ok(SecretUrl(text.to_owned()))
     }
 }
 
-impl std::fmt::Debug for DatabaseUrl {
+impl std::fmt::Debug for SecretUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", mask_password(&self.0))
     }
@@ -270,7 +302,7 @@ mod tests {
 
     #[test]
     fn flags_print_no_secrets_in_debug_output() {
-        let url: DatabaseUrl = "postgres://app:hunter2@db/tb".parse().unwrap();
+        let url: SecretUrl = "postgres://app:hunter2@db/tb".parse().unwrap();
         let token: SecretFlag = "scrape-me".parse().unwrap();
         assert_eq!(format!("{url:?}"), "\"postgres://app:********@db/tb\"");
         assert_eq!(format!("{token:?}"), "********");

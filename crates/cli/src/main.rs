@@ -40,7 +40,7 @@ struct DatabaseFlags {
     /// URL [default: ticketbooth.db; env: DATABASE_URL].
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    database_url: Option<config::DatabaseUrl>,
+    database_url: Option<config::SecretUrl>,
 
     /// Most database connections this process opens (PostgreSQL) [default: 10].
     #[arg(long, global = true)]
@@ -163,7 +163,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Config(ConfigCommand::Show) => Ok(()),
-        Command::Users(command) => admin::users(store.as_ref(), command).await,
+        Command::Users(command) => admin::users(store, &settings, command).await,
         Command::Organizers(command) => admin::organizers(store.as_ref(), command).await,
         Command::Apps(command) => admin::apps(store.as_ref(), command).await,
         Command::Events(command) => ticketing::events(store.as_ref(), command).await,

@@ -85,6 +85,23 @@ pub(crate) struct ServeFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     sweep_interval: Option<u64>,
+    /// Let people create their own accounts at /account/new [on].
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sign_up: Option<crate::config::Switch>,
+    /// Send mail through this SMTP server: smtp://user:pass@host:port (add ?tls=required for
+    /// STARTTLS) or smtps://user:pass@host:port. Without it, mail goes to --mail-outbox.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    smtp_url: Option<crate::config::SecretUrl>,
+    /// Directory that receives each message as an .eml file when there is no --smtp-url [mail-outbox].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mail_outbox: Option<String>,
+    /// The From of every message [Ticketbooth <no-reply@localhost>].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mail_from: Option<String>,
 }
 
 pub(crate) async fn run(store: DynStore, settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
@@ -103,10 +120,16 @@ pub(crate) async fn run(store: DynStore, settings: &Settings, args: ServeArgs) -
         false => None,
     };
     let config = ServerConfig { demo, ..config };
+    ticketbooth_server::check_mail(&config.mail).map_err(|err| anyhow::anyhow!("mail: {err}"))?;
+    let state = AppState::new(store.clone(), config);
+    let delivery =
+        ticketbooth_server::spawn_mail_delivery(store.clone(), state.config.mail.clone(), state.mail_queued.clone());
     let sweeper = (settings.sweep_interval > 0)
         .then(|| ticketbooth_server::spawn_sweeper(store.clone(), Duration::from_secs(settings.sweep_interval)));
     tracing::info!(%local, %issuer, "ticketbooth listening");
-    ticketbooth_server::serve(listener, AppState::new(store, config), shutdown_signal()).await?;
+    ticketbooth_server::serve(listener, state, shutdown_signal()).await?;
+    // Mail not yet delivered stays in the outbox for the next start (or another instance).
+    delivery.abort();
     if let Some(sweeper) = sweeper {
         sweeper.abort();
     }

@@ -96,7 +96,7 @@ impl AuthorizationParams {
         let prompt = self.prompt.as_deref().map(|prompt| {
             prompt
                 .split(' ')
-                .filter(|value| !matches!(*value, "" | "login" | "select_account"))
+                .filter(|value| !matches!(*value, "" | "login" | "select_account" | "create"))
                 .collect::<Vec<_>>()
                 .join(" ")
         });
@@ -128,6 +128,8 @@ pub struct ValidAuthorization {
     pub prompt: Prompt,
     /// `prompt=login` or `select_account`: the user must sign in again, even with a session.
     pub login: bool,
+    /// `prompt=create` (OpenID Connect Prompt Create 1.0): show the sign-up page first.
+    pub create: bool,
     /// `max_age`: a sign-in older than this many seconds must be repeated.
     pub max_age: Option<i64>,
 }
@@ -254,6 +256,7 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
     let prompt_values: Vec<&str> =
         params.prompt.as_deref().unwrap_or("").split(' ').filter(|v| !v.is_empty()).collect();
     let login = prompt_values.iter().any(|value| matches!(*value, "login" | "select_account"));
+    let create = prompt_values.contains(&"create");
     let max_age = match params.max_age.as_deref().map(str::parse::<u32>) {
         None => None,
         Some(Ok(seconds)) => Some(i64::from(seconds)),
@@ -265,7 +268,7 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
         values if values.contains(&"none") => {
             return Err(fail(OAuthErrorCode::InvalidRequest, "prompt=none cannot be combined with other values."))
         }
-        values if values.iter().all(|v| matches!(*v, "login" | "consent" | "select_account")) => {
+        values if values.iter().all(|v| matches!(*v, "login" | "consent" | "select_account" | "create")) => {
             if values.contains(&"consent") {
                 Prompt::Consent
             } else {
@@ -273,7 +276,10 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
             }
         }
         _ => {
-            return Err(fail(OAuthErrorCode::InvalidRequest, "prompt must be none, login, consent or select_account."))
+            return Err(fail(
+                OAuthErrorCode::InvalidRequest,
+                "prompt must be none, login, consent, select_account or create.",
+            ))
         }
     };
 
@@ -286,6 +292,7 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
         nonce: params.nonce.clone(),
         prompt,
         login,
+        create,
         max_age,
     })
 }
@@ -440,6 +447,8 @@ mod tests {
         assert_eq!(with("none").unwrap().prompt, Prompt::None);
         assert_eq!(with("login consent").unwrap().prompt, Prompt::Consent);
         assert_eq!(with("login").unwrap().prompt, Prompt::Default);
+        assert!(with("create").unwrap().create);
+        assert!(!with("login").unwrap().create);
         assert_eq!(redirected(with("none consent")).code, OAuthErrorCode::InvalidRequest);
         assert_eq!(redirected(with("sometimes")).code, OAuthErrorCode::InvalidRequest);
     }

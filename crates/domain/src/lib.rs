@@ -4,6 +4,7 @@
 //! so the OAuth rules can be unit- and property-tested without a server or a database.
 
 pub mod access;
+pub mod account;
 pub mod authorize;
 pub mod grant;
 pub mod listing;

@@ -20,9 +20,18 @@ pub struct User {
     pub gender: Option<String>,
     pub is_admin: bool,
     pub created_at: DateTime<Utc>,
+    /// When the person proved they read mail at `email`; `None` until then.
+    pub email_verified_at: Option<DateTime<Utc>>,
+    /// The language of the person's e-mails (the pages follow the browser).
+    pub language: Language,
 }
 
 impl User {
+    /// Whether `email` is known to be the person's (OpenID Connect `email_verified`).
+    pub fn email_verified(&self) -> bool {
+        self.email_verified_at.is_some()
+    }
+
     /// First and last name joined, as Eventpop's `full_name`.
     pub fn full_name(&self) -> String {
         match (self.first_name.trim(), self.last_name.trim()) {
@@ -42,6 +51,34 @@ pub struct NewUser {
     pub last_name: String,
     pub phone: Option<String>,
     pub is_admin: bool,
+    /// Operators' accounts count as verified; a sign-up's address is proved by its welcome link.
+    pub email_verified: bool,
+    pub language: Language,
+}
+
+/// The languages Ticketbooth speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    #[default]
+    English,
+    Thai,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::English, Language::Thai];
+
+    /// The BCP 47 tag: `en` or `th`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::Thai => "th",
+        }
+    }
+
+    /// The language a stored or posted tag names.
+    pub fn from_tag(tag: &str) -> Option<Language> {
+        Language::ALL.into_iter().find(|language| language.tag() == tag)
+    }
 }
 
 /// Normalises an email address for storage and lookup.
@@ -129,6 +166,16 @@ pub struct BrowserSession {
     pub csrf_token: String,
     pub authenticated_at: Option<DateTime<Utc>>,
     pub expires_at: DateTime<Utc>,
+    /// Where it was started, for the person's list of sessions.
+    pub origin: SessionOrigin,
+}
+
+/// The browser and address a session was started from, as shown on the sessions page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionOrigin {
+    pub user_agent: String,
+    pub address: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// A stored authorization code (its hash) and what it was issued for.

@@ -31,7 +31,7 @@ pub struct UserClaims {
     pub family_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// False: Ticketbooth does not verify addresses yet.
+    /// Whether the person proved the address (the welcome e-mail's link, or an operator).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
 }
@@ -47,7 +47,7 @@ impl UserClaims {
         }
         if scopes.contains(Scope::Email) {
             claims.email = Some(user.email.clone());
-            claims.email_verified = Some(false);
+            claims.email_verified = Some(user.email_verified());
         }
         claims
     }
@@ -116,6 +116,8 @@ mod tests {
             gender: None,
             is_admin: false,
             created_at: Utc::now(),
+            email_verified_at: None,
+            language: Default::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The server's configuration, built once by the CLI.
 
 use crate::connections::ConnectionLimits;
+use crate::mail::MailConfig;
 use crate::throttle::FailureLimits;
 
 /// Settings the handlers read.
@@ -16,6 +17,12 @@ pub struct ServerConfig {
     pub me_rate_limit: u32,
     /// Limits on failed sign-ins.
     pub sign_in_limits: FailureLimits,
+    /// Limits on sign-ups, reset requests and verification resends per address (each sends mail).
+    pub mail_request_limits: FailureLimits,
+    /// Whether people may create their own accounts (`serve --sign-up on|off`).
+    pub sign_up: bool,
+    /// How mail is sent.
+    pub mail: MailConfig,
     /// Limits on failed client authentications at the token endpoint.
     pub client_auth_limits: FailureLimits,
     /// A header carrying the client's address, set by a trusted proxy (`TICKETBOOTH_CLIENT_IP_HEADER`,
@@ -49,6 +56,9 @@ impl ServerConfig {
             demo: None,
             me_rate_limit: 10,
             sign_in_limits: FailureLimits::SIGN_IN,
+            mail_request_limits: FailureLimits::MAIL_REQUESTS,
+            sign_up: true,
+            mail: MailConfig::outbox("mail-outbox"),
             client_auth_limits: FailureLimits::CLIENT_AUTH,
             client_ip_header: None,
             metrics_token: None,

@@ -255,64 +255,96 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A failure shown to a person as an HTML page.
-#[derive(Debug)]
+/// A failure shown to a person as an HTML page, in their language. The response carries the
+/// error as an extension; [`crate::pages::localized_errors`] renders it, knowing the request's
+/// language.
+#[derive(Debug, Clone)]
 pub(crate) struct PageError {
-    status: StatusCode,
-    title: &'static str,
-    message: Cow<'static, str>,
+    pub(crate) status: StatusCode,
+    /// The title's message id.
+    pub(crate) title: &'static str,
+    pub(crate) message: PageText,
+}
+
+/// What an error page says.
+#[derive(Debug, Clone)]
+pub(crate) enum PageText {
+    /// A message id, shown in the person's language.
+    Message(&'static str),
+    /// A protocol detail written for the developer of the application that sent the person
+    /// (malformed authorization requests), shown as it is.
+    Detail(Cow<'static, str>),
 }
 
 impl PageError {
-    pub(crate) fn new(status: StatusCode, title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        PageError { status, title, message: message.into() }
+    pub(crate) fn new(status: StatusCode, title: &'static str, message: &'static str) -> Self {
+        PageError { status, title, message: PageText::Message(message) }
     }
 
-    pub(crate) fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "This request cannot be completed", message)
+    pub(crate) fn bad_request(message: &'static str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "error-bad-request-title", message)
+    }
+
+    /// A bad request explained by a protocol detail in English.
+    pub(crate) fn bad_request_detail(detail: impl Into<Cow<'static, str>>) -> Self {
+        PageError {
+            status: StatusCode::BAD_REQUEST,
+            title: "error-bad-request-title",
+            message: PageText::Detail(detail.into()),
+        }
     }
 
     pub(crate) fn forbidden_csrf() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "This form has expired",
-            "The form was not sent from this site or has expired. Go back, reload the page and try again.",
-        )
+        Self::new(StatusCode::FORBIDDEN, "error-csrf-title", "error-csrf-body")
+    }
+
+    pub(crate) fn not_found(message: &'static str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "error-not-found-title", message)
     }
 }
 
 impl From<ParamError> for PageError {
     fn from(err: ParamError) -> Self {
-        PageError::bad_request(err.to_string())
+        PageError::bad_request_detail(err.to_string())
     }
 }
 
 impl From<StoreError> for PageError {
     fn from(err: StoreError) -> Self {
         log_internal(&err);
-        PageError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong",
-            "The server could not complete the request. Please try again.",
-        )
+        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal-title", "error-internal-body")
     }
 }
 
 impl From<askama::Error> for PageError {
     fn from(err: askama::Error) -> Self {
         log_internal(&err);
-        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The page could not be shown.")
+        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal-title", "error-page-failed")
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let page = ErrorPage { title: self.title, message: &self.message };
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+impl PageError {
+    /// The error page in the language of `t`.
+    pub(crate) fn render(&self, t: crate::i18n::Tr) -> Response {
+        let message = match &self.message {
+            PageText::Message(id) => t.t(id),
+            PageText::Detail(detail) => detail.to_string(),
+        };
+        let title = t.t(self.title);
+        let page = ErrorPage { t, here: "/", title: &title, message: &message };
         match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(err) => {
                 log_internal(&err);
-                (self.status, self.message.into_owned()).into_response()
+                (self.status, message).into_response()
             }
         }
     }

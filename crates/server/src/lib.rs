@@ -6,7 +6,9 @@ mod config;
 mod connections;
 mod error;
 mod extract;
+mod i18n;
 pub mod keys;
+mod mail;
 mod metrics;
 pub mod oauth;
 mod openapi;
@@ -26,6 +28,8 @@ use tower_http::trace::TraceLayer;
 
 pub use config::{DemoCredentials, ServerConfig};
 pub use connections::ConnectionLimits;
+pub use mail::delivery::{check as check_mail, deliver_now as deliver_mail_now, spawn_delivery as spawn_mail_delivery};
+pub use mail::{MailConfig, MailTransport};
 pub use metrics::Metrics;
 pub use sweeper::spawn_sweeper;
 
@@ -38,6 +42,8 @@ pub struct AppState {
     /// Where Argon2id runs: one thread per core, each with its own 19 MiB of working memory, so a
     /// sign-in burst queues instead of costing gigabytes, and never blocks the async workers.
     pub passwords: Arc<rayon::ThreadPool>,
+    /// Woken when a request queues mail, so this instance's delivery task sends it at once.
+    pub mail_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -49,8 +55,22 @@ impl AppState {
             .thread_name(|i| format!("argon2-{i}"))
             .build()
             .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().build().expect("a thread pool"));
-        AppState { store, config: Arc::new(config), metrics: Arc::default(), passwords: Arc::new(passwords) }
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::default(),
+            passwords: Arc::new(passwords),
+            mail_queued: Arc::default(),
+        }
     }
+}
+
+/// Mails a password reset link to the account with this (normalised) e-mail address, as the
+/// reset page does; `false` when no account has it.
+pub async fn send_password_reset(state: &AppState, email: &str) -> ticketbooth_store::StoreResult<bool> {
+    let Some(user) = state.store.find_user_by_email(email).await? else { return Ok(false) };
+    pages::password::send_reset_link(state, &user).await?;
+    Ok(true)
 }
 
 /// Request bodies above this size are refused with 413: no form or token request comes close.
@@ -62,6 +82,7 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(pages::localized_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record));
     pages::security_headers(routes)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -89,8 +110,7 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     if uri.path().starts_with("/api/") {
         error::ApiError::not_found("No route matches this path.").into_response()
     } else {
-        error::PageError::new(axum::http::StatusCode::NOT_FOUND, "Page not found", "There is nothing at this address.")
-            .into_response()
+        error::PageError::not_found("error-not-found-body").into_response()
     }
 }
 
@@ -102,6 +122,6 @@ async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
     if uri.path().starts_with("/api/") || uri.path().starts_with("/oauth/token") {
         error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message).into_response()
     } else {
-        error::PageError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", message).into_response()
+        error::PageError::new(StatusCode::METHOD_NOT_ALLOWED, "error-method-title", "error-method-body").into_response()
     }
 }

@@ -29,6 +29,11 @@ impl FailureLimits {
     /// Sign-in: 10 failed attempts per account from one address, 100 per address, in 15 minutes.
     pub const SIGN_IN: FailureLimits =
         FailureLimits { per_subject_and_address: 10, per_address: 100, window_seconds: 900 };
+    /// Requests that send mail (sign-up, password reset, verification resend): 5 per address
+    /// from one network, 50 per network, in 15 minutes. Enough for a person who mistyped; too few
+    /// to flood someone's inbox or to probe many addresses.
+    pub const MAIL_REQUESTS: FailureLimits =
+        FailureLimits { per_subject_and_address: 5, per_address: 50, window_seconds: 900 };
     /// Client authentication: 20 failures per client id from one address, 200 per address, in
     /// 15 minutes. Only failures count: a client's 256-bit secret cannot be guessed, so the right
     /// secret is never refused.

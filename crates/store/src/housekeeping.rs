@@ -17,6 +17,6 @@ pub trait Housekeeping: Send + Sync + 'static {
     /// Connections open and idle in this process's pools (metrics).
     fn pool_stats(&self) -> PoolStats;
     /// Deletes up to `limit` rows from each table of expired things (codes, tokens whose access
-    /// and refresh tokens have both expired, sessions) and returns how many went.
+    /// and refresh tokens have both expired, sessions, mailed links, mail delivered a week ago) and returns how many went.
     async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
 }

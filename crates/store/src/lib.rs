@@ -6,13 +6,15 @@
 //! store only guarantees that state changes are atomic (single-use codes, refresh rotation).
 //!
 //! Each trait has one implementation, generic over the backend, in the file of the same name
-//! under `sql/`: `AccountStore` in `sql/accounts.rs`, and so on.
+//! under `sql/`: `AccountStore` in `sql/accounts.rs`, `MailOutbox` in `sql/outbox.rs`, and so on.
 
+mod account_links;
 mod accounts;
 mod clients;
 mod consents;
 mod error;
 mod housekeeping;
+mod outbox;
 pub mod postgres;
 mod rows;
 mod sql;
@@ -20,27 +22,49 @@ pub mod sqlite;
 mod throttles;
 mod ticketing;
 mod tokens;
+mod wallet;
 
 use std::sync::Arc;
 
-pub use accounts::AccountStore;
+pub use account_links::{AccountLinkStore, EmailChange, NewAccountLink};
+pub use accounts::{AccountStore, Profile, SessionSelection};
 pub use clients::ClientStore;
 pub use consents::ConsentStore;
 pub use error::{StoreError, StoreResult};
 pub use housekeeping::Housekeeping;
+pub use outbox::{MailOutbox, OutgoingMail, QueuedMail};
 pub use postgres::PoolSettings;
 pub use throttles::ThrottleStore;
 pub use ticketing::{Invalidation, Page, TicketCreation, TicketQuery, TicketRef, TicketStore};
 pub use tokens::TokenStore;
+pub use wallet::{EventTickets, WalletStore};
 
 /// Everything the service needs from persistence.
 pub trait Store:
-    AccountStore + ClientStore + TokenStore + ConsentStore + ThrottleStore + TicketStore + Housekeeping
+    AccountStore
+    + AccountLinkStore
+    + MailOutbox
+    + ClientStore
+    + TokenStore
+    + ConsentStore
+    + ThrottleStore
+    + TicketStore
+    + WalletStore
+    + Housekeeping
 {
 }
 
 impl<T> Store for T where
-    T: AccountStore + ClientStore + TokenStore + ConsentStore + ThrottleStore + TicketStore + Housekeeping
+    T: AccountStore
+        + AccountLinkStore
+        + MailOutbox
+        + ClientStore
+        + TokenStore
+        + ConsentStore
+        + ThrottleStore
+        + TicketStore
+        + WalletStore
+        + Housekeeping
 {
 }
 

@@ -3,7 +3,7 @@
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use ticketbooth_domain::model::{
-    AccessToken, Application, AuthorizationCode, BrowserSession, IdTokenAlg, SigningKey, User,
+    AccessToken, Application, AuthorizationCode, BrowserSession, IdTokenAlg, Language, SessionOrigin, SigningKey, User,
 };
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
@@ -39,6 +39,8 @@ pub(crate) struct UserRow {
     pub(crate) gender: Option<String>,
     pub(crate) is_admin: bool,
     pub(crate) created_at: i64,
+    pub(crate) email_verified_at: Option<i64>,
+    pub(crate) language: String,
 }
 
 impl From<UserRow> for User {
@@ -54,6 +56,8 @@ impl From<UserRow> for User {
             gender: row.gender,
             is_admin: row.is_admin,
             created_at: from_ts(row.created_at),
+            email_verified_at: row.email_verified_at.map(from_ts),
+            language: Language::from_tag(&row.language).unwrap_or_default(),
         }
     }
 }
@@ -95,6 +99,9 @@ pub(crate) struct SessionRow {
     pub(crate) csrf_token: String,
     pub(crate) authenticated_at: Option<i64>,
     pub(crate) expires_at: i64,
+    pub(crate) user_agent: String,
+    pub(crate) address: String,
+    pub(crate) created_at: i64,
 }
 
 impl SessionRow {
@@ -105,6 +112,11 @@ impl SessionRow {
             csrf_token: self.csrf_token,
             authenticated_at: self.authenticated_at.map(from_ts),
             expires_at: from_ts(self.expires_at),
+            origin: SessionOrigin {
+                user_agent: self.user_agent,
+                address: self.address,
+                created_at: from_ts(self.created_at),
+            },
         })
     }
 }
@@ -392,6 +404,8 @@ pub(crate) struct TokenWithUserRow {
     pub(crate) u_gender: Option<String>,
     pub(crate) u_is_admin: Option<bool>,
     pub(crate) u_created_at: Option<i64>,
+    pub(crate) u_email_verified_at: Option<i64>,
+    pub(crate) u_language: Option<String>,
 }
 
 impl TokenWithUserRow {
@@ -407,6 +421,8 @@ impl TokenWithUserRow {
             gender: self.u_gender,
             is_admin: self.u_is_admin.unwrap_or(false),
             created_at: from_ts(self.u_created_at.unwrap_or_default()),
+            email_verified_at: self.u_email_verified_at.map(from_ts),
+            language: self.u_language.as_deref().and_then(Language::from_tag).unwrap_or_default(),
         });
         let (token, _) = self.token.into_domain()?;
         Ok((token, user))

@@ -45,10 +45,7 @@ impl<T: CsrfProtected + Send> FromRequest<AppState> for CsrfForm<T> {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let headers = request.headers().clone();
-        let malformed = || FormRejection::Invalid(PageError::bad_request("The form is malformed."));
-        let body = String::from_request(request, state).await.map_err(|_| malformed())?;
-        let params = Params::from_urlencoded(&body).map_err(|_| malformed())?;
-        let form = T::from_params(&params).map_err(|err| FormRejection::Invalid(err.into()))?;
+        let form: T = parse(request, state).await?;
         let session = session::current(state, &headers).await.map_err(|err| FormRejection::Invalid(err.into()))?;
         let session = session.ok_or(FormRejection::NoSession)?;
         if !session::csrf_matches(&session, form.csrf_token()) {
@@ -56,6 +53,34 @@ impl<T: CsrfProtected + Send> FromRequest<AppState> for CsrfForm<T> {
         }
         Ok(CsrfForm { session, form })
     }
+}
+
+/// A form posted from a page that a browser without a session may see (sign-in, sign-up,
+/// password reset): its CSRF token must be the session's or, without one, the sign-in cookie's.
+pub(crate) struct VisitorForm<T> {
+    pub(crate) session: Option<BrowserSession>,
+    pub(crate) form: T,
+}
+
+impl<T: CsrfProtected + Send> FromRequest<AppState> for VisitorForm<T> {
+    type Rejection = FormRejection;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let headers = request.headers().clone();
+        let form: T = parse(request, state).await?;
+        let session = session::current(state, &headers).await.map_err(|err| FormRejection::Invalid(err.into()))?;
+        if !session::sign_in_form_matches(state, &headers, session.as_ref(), form.csrf_token()) {
+            return Err(FormRejection::Forged);
+        }
+        Ok(VisitorForm { session, form })
+    }
+}
+
+async fn parse<T: FromParams>(request: Request, state: &AppState) -> Result<T, FormRejection> {
+    let malformed = || FormRejection::Invalid(PageError::bad_request("error-form-malformed"));
+    let body = String::from_request(request, state).await.map_err(|_| malformed())?;
+    let params = Params::from_urlencoded(&body).map_err(|_| malformed())?;
+    T::from_params(&params).map_err(|err| FormRejection::Invalid(err.into()))
 }
 
 /// A form with nothing but its CSRF token (sign-out, revoking an application).

@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use chrono::Utc;
 use cookie::{Cookie, SameSite};
 use subtle::ConstantTimeEq;
-use ticketbooth_domain::model::BrowserSession;
+use ticketbooth_domain::model::{BrowserSession, SessionOrigin, User};
 use ticketbooth_domain::secret::looks_like_secret;
 use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_domain::token::{SESSION_TTL, SIGN_IN_FORM_TTL};
@@ -31,7 +31,7 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
     cookie_value(headers, COOKIE_NAME)
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -65,6 +65,15 @@ pub(crate) fn sign_in_token(state: &AppState, headers: &HeaderMap) -> SignInToke
     let value = Secret::generate().expose().to_owned();
     let set_cookie = build_cookie(state, sign_in_cookie_name(state), &value, SIGN_IN_FORM_TTL.num_seconds());
     SignInToken { value, set_cookie: Some(set_cookie) }
+}
+
+/// The CSRF token for a form that a browser without a session may see: the session's own, or
+/// the sign-in cookie's.
+pub(crate) fn form_token(state: &AppState, headers: &HeaderMap, session: Option<&BrowserSession>) -> SignInToken {
+    match session {
+        Some(session) => SignInToken { value: session.csrf_token.clone(), set_cookie: None },
+        None => sign_in_token(state, headers),
+    }
 }
 
 /// Whether the sign-in form's CSRF token is the session's own or, for a browser without a
@@ -103,17 +112,30 @@ fn build_cookie(state: &AppState, name: &'static str, value: &str, max_age_secon
         .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// Starts a signed-in session and returns the `Set-Cookie` header that hands it to the browser.
-/// Signing in always starts a new session, so a planted id is useless (session fixation).
-pub(crate) async fn start(state: &AppState, user_id: i64) -> StoreResult<HeaderValue> {
+/// Where a session is started from: the browser's own name for itself (cut to 200
+/// characters) and the client's address.
+pub(crate) fn origin(headers: &HeaderMap, address: &str) -> SessionOrigin {
+    let user_agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    SessionOrigin {
+        user_agent: user_agent.chars().take(200).collect(),
+        address: address.chars().take(64).collect(),
+        created_at: Utc::now(),
+    }
+}
+
+/// Starts a session, signed in as `user_id` or anonymous, and returns the `Set-Cookie` header
+/// that hands it to the browser. Signing in always starts a new session, so a planted id is
+/// useless (session fixation).
+pub(crate) async fn start(state: &AppState, user_id: Option<i64>, origin: SessionOrigin) -> StoreResult<HeaderValue> {
     let id = Secret::generate();
     let now = Utc::now();
     let session = BrowserSession {
         id_hash: id.hash(),
-        user_id: Some(user_id),
+        user_id,
         csrf_token: Secret::generate().expose().to_owned(),
-        authenticated_at: Some(now),
+        authenticated_at: user_id.map(|_| now),
         expires_at: now + SESSION_TTL,
+        origin,
     };
     state.store.create_session(&session).await?;
     Ok(build_cookie(state, COOKIE_NAME, id.expose(), SESSION_TTL.num_seconds()))
@@ -132,4 +154,15 @@ pub(crate) fn csrf_matches(session: &BrowserSession, presented: Option<&str>) ->
 /// Whether a presented token equals the expected one, compared in constant time.
 fn same_token(expected: &str, presented: Option<&str>) -> bool {
     presented.is_some_and(|presented| bool::from(expected.as_bytes().ct_eq(presented.as_bytes())))
+}
+
+/// The session and its user, when the request's session is signed in.
+pub(crate) async fn signed_in(state: &AppState, headers: &HeaderMap) -> StoreResult<Option<(BrowserSession, User)>> {
+    let Some(session) = current(state, headers).await? else {
+        return Ok(None);
+    };
+    let Some(user_id) = session.user_id else {
+        return Ok(None);
+    };
+    Ok(state.store.find_user(user_id).await?.map(|user| (session, user)))
 }

@@ -7,6 +7,7 @@ use crate::extract::form::{CsrfForm, CsrfProtected};
 use crate::extract::params::Params;
 use crate::extract::params::{FromParams, ParamError};
 use crate::extract::session;
+use crate::i18n::Tr;
 use crate::pages::templates::ConsentPage;
 use crate::AppState;
 use askama::Template;
@@ -21,7 +22,7 @@ use ticketbooth_domain::model::{Application, BrowserSession, NewAuthorizationCod
 use ticketbooth_domain::redirect;
 use ticketbooth_domain::secret::Secret;
 use ticketbooth_domain::token::AUTHORIZATION_CODE_TTL;
-use ticketbooth_domain::OAuthErrorCode;
+use ticketbooth_domain::{OAuthErrorCode, Scope};
 
 /// The consent form: the session's CSRF token, the decision, and the authorization request's
 /// parameters (those of `GET /oauth/authorize`) carried through the page as hidden fields.
@@ -73,32 +74,33 @@ impl CsrfProtected for ConsentForm {
 )]
 pub(crate) async fn show(
     State(state): State<AppState>,
+    t: Tr,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let query = query.unwrap_or_default();
-    let params = Params::from_urlencoded(&query)
-        .map_err(|_| PageError::bad_request("The authorization request is malformed."))?;
+    let params =
+        Params::from_urlencoded(&query).map_err(|_| PageError::bad_request("error-authorization-malformed"))?;
     let request = AuthorizationParams::from_pairs(params.pairs());
     let (app, valid) = match validate(&state, &request).await? {
         Ok(validated) => validated,
         Err(response) => return Ok(response),
     };
-    let fresh = signed_in(&state, &headers)
+    if valid.create {
+        // OpenID Connect Prompt Create: sign-up first, then this request without `create`.
+        if !state.config.sign_up {
+            return Ok(redirect_error(&state, valid.error(OAuthErrorCode::InvalidRequest, "Sign-up is turned off.")));
+        }
+        return Ok(see_other(&format!("/account/new?{}", return_to_query(&request))));
+    }
+    let fresh = session::signed_in(&state, &headers)
         .await?
         .filter(|(session, _)| !valid.needs_sign_in(session.authenticated_at, Utc::now()));
     let Some((session, user)) = fresh else {
         if valid.prompt == Prompt::None {
             return Ok(redirect_error(&state, valid.error(OAuthErrorCode::LoginRequired, "The user must sign in.")));
         }
-        let again = request.after_sign_in();
-        let again = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(again.to_pairs()).finish();
-        let return_to = format!("/oauth/authorize?{again}");
-        let location = format!(
-            "/session/new?{}",
-            url::form_urlencoded::Serializer::new(String::new()).append_pair("return_to", &return_to).finish()
-        );
-        return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response());
+        return Ok(see_other(&format!("/session/new?{}", return_to_query(&request))));
     };
     // Remembered consent: a user who already granted these scopes is not asked again.
     let granted = state.store.find_consent(user.id, app.id).await?;
@@ -108,14 +110,17 @@ pub(crate) async fn show(
     if valid.prompt == Prompt::None {
         return Ok(redirect_error(&state, valid.error(OAuthErrorCode::ConsentRequired, "The user has not consented.")));
     }
-    let scopes: Vec<&str> = valid.scopes.iter().map(|scope| scope.description()).collect();
+    let signed_in_as =
+        t.tn("consent-signed-in", &[("email", &user.email), ("host", &redirect_host(&valid.redirect_uri))]);
+    let here = format!("/oauth/authorize?{query}");
     let page = ConsentPage {
+        t,
+        here: &here,
         app_name: &app.name,
-        user_email: &user.email,
-        scopes,
+        signed_in_as,
+        scopes: valid.scopes.iter().map(scope_message).collect(),
         hidden: request.to_pairs(),
         csrf_token: &session.csrf_token,
-        redirect_host: redirect_host(&valid.redirect_uri),
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -139,7 +144,11 @@ pub(crate) async fn decide(
     State(state): State<AppState>,
     CsrfForm { session, form }: CsrfForm<ConsentForm>,
 ) -> Result<Response, PageError> {
-    let Some(user) = signed_in_user(&state, &session).await? else {
+    let user = match session.user_id {
+        Some(user_id) => state.store.find_user(user_id).await?,
+        None => None,
+    };
+    let Some(user) = user else {
         return Err(PageError::forbidden_csrf());
     };
     // The hidden fields are re-validated: nothing the browser sends back is trusted.
@@ -157,7 +166,7 @@ pub(crate) async fn decide(
         Some("deny") => {
             Ok(redirect_error(&state, valid.error(OAuthErrorCode::AccessDenied, "The user denied the request.")))
         }
-        _ => Err(PageError::bad_request("The form must be sent with Approve or Deny.")),
+        _ => Err(PageError::bad_request("error-decision-missing")),
     }
 }
 
@@ -204,22 +213,7 @@ async fn validate(
 }
 
 fn unsafe_to_redirect(err: UnsafeToRedirect) -> Response {
-    PageError::bad_request(err.to_string()).into_response()
-}
-
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<(BrowserSession, User)>, PageError> {
-    let Some(session) = session::current(state, headers).await? else {
-        return Ok(None);
-    };
-    Ok(signed_in_user(state, &session).await?.map(|user| (session, user)))
-}
-
-/// The user a session is signed in as, if it is.
-async fn signed_in_user(state: &AppState, session: &BrowserSession) -> Result<Option<User>, PageError> {
-    let Some(user_id) = session.user_id else {
-        return Ok(None);
-    };
-    Ok(state.store.find_user(user_id).await?)
+    PageError::bad_request_detail(err.to_string()).into_response()
 }
 
 async fn issue_code(
@@ -248,6 +242,30 @@ async fn issue_code(
         })
         .await?;
     Ok(code)
+}
+
+/// `return_to=…` naming this request again, without the prompts that sign-in or sign-up answer.
+fn return_to_query(request: &AuthorizationParams) -> String {
+    let again = request.after_sign_in();
+    let again = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(again.to_pairs()).finish();
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("return_to", &format!("/oauth/authorize?{again}"))
+        .finish()
+}
+
+fn see_other(location: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
+}
+
+/// The message id of a scope's description on the consent and account pages.
+pub(crate) fn scope_message(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Public => "scope-public",
+        Scope::Organizer => "scope-organizer",
+        Scope::OpenId => "scope-openid",
+        Scope::Profile => "scope-profile",
+        Scope::Email => "scope-email",
+    }
 }
 
 /// `302 Found`, the status RFC 6749 §4.1.2's examples use.

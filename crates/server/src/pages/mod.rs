@@ -2,19 +2,25 @@
 //! shows the code it received. Every response carries the security headers of [`security_headers`].
 
 pub(crate) mod account;
+pub(crate) mod language;
+pub(crate) mod password;
 pub(crate) mod sign_in;
+pub(crate) mod sign_up;
 pub(crate) mod templates;
+pub(crate) mod verify;
 
 use crate::error::PageError;
 use crate::extract::session;
+use crate::i18n::{self, Tr};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Router;
 use serde::Deserialize;
-use templates::{DemoCallbackPage, HomePage};
+use templates::{DemoCallbackPage, HomePage, NoticePage};
 
 /// Headers for every response: no framing, no sniffing, no referrer (codes travel in URLs), a
 /// Content-Security-Policy that allows no script at all, and `Cache-Control: no-store` unless the
@@ -49,19 +55,87 @@ fn add_security_headers(mut response: Response) -> Response {
     response
 }
 
+/// Renders error pages in the request's language: [`PageError`] answers carry the error, and
+/// only those are rendered here (other answers pass untouched, with only two header values
+/// kept aside for them).
+pub(crate) async fn localized_errors(request: Request, next: Next) -> Response {
+    let language_headers = [header::COOKIE, header::ACCEPT_LANGUAGE].map(|name| {
+        request.headers().get_all(&name).iter().cloned().map(|value| (name.clone(), value)).collect::<Vec<_>>()
+    });
+    let response = next.run(request).await;
+    let Some(error) = response.extensions().get::<PageError>() else {
+        return response;
+    };
+    let headers: HeaderMap = language_headers.into_iter().flatten().collect();
+    let mut page = error.render(Tr::new(i18n::negotiate(&headers)));
+    // Headers the handler set (`Retry-After`, cookies) stay.
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    page
+}
+
+/// A page's path and query, where its language switch returns to.
+pub(crate) fn here(uri: &Uri) -> String {
+    uri.path_and_query().map_or_else(|| "/".to_owned(), |path| path.as_str().to_owned())
+}
+
+/// Renders a template as a page with `status`.
+pub(crate) fn page(status: StatusCode, template: &impl Template) -> Result<Response, PageError> {
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+/// `303 See Other` to a path on this server.
+pub(crate) fn see_other(location: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
+}
+
+/// A page with a heading, paragraphs and an optional button.
+pub(crate) fn notice(
+    t: Tr,
+    here: &str,
+    status: StatusCode,
+    title: String,
+    paragraphs: Vec<String>,
+    action: Option<(String, String)>,
+) -> Result<Response, PageError> {
+    page(status, &NoticePage { t, here, title, paragraphs, action })
+}
+
+/// A path on this server to send the browser back to, or `/`: only clean, visible ASCII that
+/// starts with one `/` (no `//host` or `/\host`, which browsers treat as another site).
+pub(crate) fn local_path(requested: Option<&str>) -> &str {
+    match requested {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && path.bytes().all(|byte| byte.is_ascii_graphic()) =>
+        {
+            path
+        }
+        _ => "/",
+    }
+}
+
 /// The account's home page: who is signed in, and a sign-out button.
 #[utoipa::path(get, path = "/", operation_id = "show_home", tag = "Pages", responses((status = 200, content_type = "text/html")))]
-pub(crate) async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+pub(crate) async fn home(State(state): State<AppState>, t: Tr, headers: HeaderMap) -> Result<Response, PageError> {
     let session = session::current(&state, &headers).await?;
     let user = match session.as_ref().and_then(|s| s.user_id) {
         Some(user_id) => state.store.find_user(user_id).await?,
         None => None,
     };
-    let page = HomePage {
+    let home = HomePage {
+        t,
+        here: "/",
         user_email: user.as_ref().map(|u| u.email.as_str()),
         csrf_token: session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or_default(),
+        sign_up: state.config.sign_up,
     };
-    Ok(Html(page.render()?).into_response())
+    page(StatusCode::OK, &home)
 }
 
 /// Files served under `/static/`: name, media type, contents.
@@ -86,7 +160,7 @@ pub(crate) async fn static_asset(Path(file): Path<String>) -> Response {
             ([(header::CONTENT_TYPE, *media_type), (header::CACHE_CONTROL, "public, max-age=3600")], *body)
                 .into_response()
         }
-        None => PageError::new(StatusCode::NOT_FOUND, "Not found", "There is no such file.").into_response(),
+        None => PageError::not_found("error-no-file").into_response(),
     }
 }
 
@@ -109,12 +183,17 @@ pub(crate) struct CallbackQuery {
 )]
 pub(crate) async fn demo_callback(
     State(state): State<AppState>,
+    t: Tr,
+    uri: Uri,
     Query(query): Query<CallbackQuery>,
 ) -> Result<Response, PageError> {
     let Some(demo) = &state.config.demo else {
-        return Err(PageError::new(StatusCode::NOT_FOUND, "Not found", "The demo is not running."));
+        return Err(PageError::not_found("error-no-demo"));
     };
-    let page = DemoCallbackPage {
+    let here = here(&uri);
+    let callback = DemoCallbackPage {
+        t,
+        here: &here,
         token_url: state.config.url("/oauth/token"),
         client_id: &demo.client_id,
         client_secret: &demo.client_secret,
@@ -124,5 +203,21 @@ pub(crate) async fn demo_callback(
         error: query.error.as_deref(),
         error_description: query.error_description.as_deref(),
     };
-    Ok(Html(page.render()?).into_response())
+    page(StatusCode::OK, &callback)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        assert_eq!(local_path(Some("/account?x=1")), "/account?x=1");
+        for hostile in
+            ["https://evil.example/", "//evil.example/", "/\\evil", "/a b", "/caf\u{e9}", "/x\r\nSet-Cookie: a=b"]
+        {
+            assert_eq!(local_path(Some(hostile)), "/", "{hostile}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }

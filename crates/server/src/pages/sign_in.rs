@@ -1,27 +1,34 @@
 //! Sign-in (`/session/new`) and sign-out (`/session/delete`), contract §3.
 
 use super::templates::SignInPage;
+use super::{page, see_other};
 use crate::error::PageError;
 use crate::extract::address::ClientAddress;
-use crate::extract::form::{CsrfForm, CsrfOnly, FormRejection};
+use crate::extract::form::{CsrfForm, CsrfOnly, CsrfProtected, FormRejection, VisitorForm};
 use crate::extract::params::Params;
 use crate::extract::params::{FromParams, ParamError};
 use crate::extract::session;
+use crate::i18n::Tr;
 use crate::throttle::Attempt;
 use crate::AppState;
-use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use ticketbooth_domain::model::normalize_email;
+use ticketbooth_domain::model::{BrowserSession, SessionOrigin};
 use ticketbooth_domain::password;
+
+/// `return_to` for a query string.
+pub(crate) fn percent_encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
 
 /// Where a successful sign-in may send the browser: only back into an authorization request on
 /// this server or the account page (no open redirect), else home. The path must be clean, visible
 /// ASCII as a `Location` header needs it (a decoded control character would make the header
 /// invalid), so anything else is dropped.
-fn safe_return_to(requested: Option<&str>) -> &str {
+pub(crate) fn safe_return_to(requested: Option<&str>) -> &str {
     match requested {
         Some(path)
             if (path == "/oauth/authorize" || path.starts_with("/oauth/authorize?") || path == "/account")
@@ -33,15 +40,31 @@ fn safe_return_to(requested: Option<&str>) -> &str {
     }
 }
 
+/// What the sign-in page shows besides its form.
+struct SignInView<'a> {
+    return_to: &'a str,
+    email: &'a str,
+    error: Option<String>,
+}
+
 fn render(
+    state: &AppState,
+    t: Tr,
     status: StatusCode,
     csrf_token: &str,
-    return_to: &str,
-    email: &str,
-    error: Option<&str>,
+    view: SignInView<'_>,
 ) -> Result<Response, PageError> {
-    let page = SignInPage { csrf_token, return_to, email, error };
-    Ok((status, Html(page.render()?)).into_response())
+    let here = format!("/session/new?return_to={}", percent_encode(view.return_to));
+    let sign_in = SignInPage {
+        t,
+        here: &here,
+        csrf_token,
+        return_to: view.return_to,
+        email: view.email,
+        error: view.error,
+        sign_up: state.config.sign_up,
+    };
+    page(status, &sign_in)
 }
 
 /// The sign-in form's fields.
@@ -56,6 +79,12 @@ pub(crate) struct SignInForm {
     csrf_token: Option<String>,
     /// Where to go after signing in: only an authorization request on this server.
     return_to: Option<String>,
+}
+
+impl CsrfProtected for SignInForm {
+    fn csrf_token(&self) -> Option<&str> {
+        self.csrf_token.as_deref()
+    }
 }
 
 impl FromParams for SignInForm {
@@ -81,20 +110,24 @@ impl FromParams for SignInForm {
 )]
 pub(crate) async fn show(
     State(state): State<AppState>,
+    t: Tr,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let params = Params::from_urlencoded(query.as_deref().unwrap_or_default()).unwrap_or_default();
     let return_to = safe_return_to(params.single("return_to").ok().flatten());
-    if let Some(session) = session::current(&state, &headers).await? {
-        return render(StatusCode::OK, &session.csrf_token, return_to, "", None);
+    let session = session::current(&state, &headers).await?;
+    let token = session::form_token(&state, &headers, session.as_ref());
+    let view = SignInView { return_to, email: "", error: None };
+    Ok(with_cookie(render(&state, t, StatusCode::OK, &token.value, view)?, token.set_cookie))
+}
+
+/// Adds a `Set-Cookie` header, if there is one.
+pub(crate) fn with_cookie(mut response: Response, set_cookie: Option<HeaderValue>) -> Response {
+    if let Some(set_cookie) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, set_cookie);
     }
-    let token = session::sign_in_token(&state, &headers);
-    let mut response = render(StatusCode::OK, &token.value, return_to, "", None)?;
-    if let Some(set_cookie) = token.set_cookie {
-        response.headers_mut().insert(header::SET_COOKIE, set_cookie);
-    }
-    Ok(response)
+    response
 }
 
 /// Checks the email and password; on success starts a new, signed-in session and returns to the
@@ -113,16 +146,11 @@ pub(crate) async fn show(
 )]
 pub(crate) async fn submit(
     State(state): State<AppState>,
+    t: Tr,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    body: String,
+    VisitorForm { session, form }: VisitorForm<SignInForm>,
 ) -> Result<Response, PageError> {
-    let params = Params::from_urlencoded(&body).map_err(|_| PageError::bad_request("The form is malformed."))?;
-    let form = SignInForm::from_params(&params)?;
-    let session = session::current(&state, &headers).await?;
-    if !session::sign_in_form_matches(&state, &headers, session.as_ref(), form.csrf_token.as_deref()) {
-        return Err(PageError::forbidden_csrf());
-    }
     let csrf_token = form.csrf_token.as_deref().unwrap_or_default();
     let return_to = safe_return_to(form.return_to.as_deref());
     let email = normalize_email(form.email.as_deref().unwrap_or_default());
@@ -133,8 +161,14 @@ pub(crate) async fn submit(
     let now = Utc::now();
     let attempt = Attempt::new("signin", &email, &address, state.config.sign_in_limits, now);
     if let Err(wait) = attempt.take(&state.store, now).await? {
-        let message = format!("Too many failed sign-in attempts. Try again in {} minutes.", wait.div_ceil(60));
-        let mut response = render(StatusCode::TOO_MANY_REQUESTS, csrf_token, return_to, &email, Some(&message))?;
+        let error = Some(t.t1("sign-in-throttled", "minutes", &wait.div_ceil(60).to_string()));
+        let mut response = render(
+            &state,
+            t,
+            StatusCode::TOO_MANY_REQUESTS,
+            csrf_token,
+            SignInView { return_to, email: &email, error },
+        )?;
         response.headers_mut().insert(header::RETRY_AFTER, wait.into());
         return Ok(response);
     }
@@ -157,17 +191,30 @@ pub(crate) async fn submit(
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("sign-in failed");
         state.metrics.sign_in_failed();
-        return render(StatusCode::UNAUTHORIZED, csrf_token, return_to, &email, Some("Incorrect email or password."));
+        let error = Some(t.t("sign-in-failed"));
+        return render(&state, t, StatusCode::UNAUTHORIZED, csrf_token, SignInView { return_to, email: &email, error });
     };
 
     attempt.refund(&state.store).await?;
-    if let Some(session) = session {
-        state.store.delete_session(&session.id_hash).await?;
+    begin_signed_in(&state, session.as_ref(), user.id, session::origin(&headers, &address), return_to).await
+}
+
+/// Replaces the browser's session (if any) with a new one signed in as `user_id`, and goes to
+/// `location`: after sign-in, sign-up and password reset.
+pub(crate) async fn begin_signed_in(
+    state: &AppState,
+    previous: Option<&BrowserSession>,
+    user_id: i64,
+    origin: SessionOrigin,
+    location: &str,
+) -> Result<Response, PageError> {
+    if let Some(previous) = previous {
+        state.store.delete_session(&previous.id_hash).await?;
     }
-    let session_cookie = session::start(&state, user.id).await?;
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, return_to.to_owned())]).into_response();
+    let session_cookie = session::start(state, Some(user_id), origin).await?;
+    let mut response = see_other(location);
     response.headers_mut().append(header::SET_COOKIE, session_cookie);
-    response.headers_mut().append(header::SET_COOKIE, session::clear_sign_in_cookie(&state));
+    response.headers_mut().append(header::SET_COOKIE, session::clear_sign_in_cookie(state));
     Ok(response)
 }
 

@@ -1,44 +1,104 @@
 //! Askama templates (auto-escaped HTML) for every page.
 
+use crate::i18n::Tr;
 use askama::Template;
+use ticketbooth_domain::model::User;
+
+// Every page gets `t` (its language) and `here` (its own path and query, where the language
+// switch returns to).
 
 #[derive(Template)]
 #[template(path = "error.html")]
 pub(crate) struct ErrorPage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
     pub(crate) title: &'a str,
     pub(crate) message: &'a str,
 }
 
 #[derive(Template)]
+#[template(path = "notice.html")]
+pub(crate) struct NoticePage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
+    pub(crate) title: String,
+    pub(crate) paragraphs: Vec<String>,
+    /// A button: its label and link.
+    pub(crate) action: Option<(String, String)>,
+}
+
+#[derive(Template)]
 #[template(path = "sign_in.html")]
 pub(crate) struct SignInPage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
     pub(crate) csrf_token: &'a str,
     pub(crate) return_to: &'a str,
     pub(crate) email: &'a str,
-    pub(crate) error: Option<&'a str>,
+    pub(crate) error: Option<String>,
+    pub(crate) sign_up: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sign_up.html")]
+pub(crate) struct SignUpPage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
+    pub(crate) csrf_token: &'a str,
+    pub(crate) return_to: &'a str,
+    pub(crate) email: &'a str,
+    pub(crate) first_name: &'a str,
+    pub(crate) last_name: &'a str,
+    pub(crate) error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+pub(crate) struct ForgotPage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
+    pub(crate) csrf_token: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+pub(crate) struct ResetPage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
+    pub(crate) csrf_token: &'a str,
+    /// The form's own address (the link's path).
+    pub(crate) action: &'a str,
+    pub(crate) error: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "consent.html")]
 pub(crate) struct ConsentPage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
     pub(crate) app_name: &'a str,
-    pub(crate) user_email: &'a str,
+    pub(crate) signed_in_as: String,
+    /// Message ids of the scopes' descriptions.
     pub(crate) scopes: Vec<&'static str>,
     pub(crate) hidden: Vec<(&'static str, &'a str)>,
     pub(crate) csrf_token: &'a str,
-    pub(crate) redirect_host: String,
 }
 
 #[derive(Template)]
 #[template(path = "home.html")]
 pub(crate) struct HomePage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
     pub(crate) user_email: Option<&'a str>,
     pub(crate) csrf_token: &'a str,
+    pub(crate) sign_up: bool,
 }
 
 #[derive(Template)]
 #[template(path = "demo_callback.html")]
 pub(crate) struct DemoCallbackPage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
     pub(crate) token_url: String,
     pub(crate) client_id: &'a str,
     pub(crate) client_secret: &'a str,
@@ -84,18 +144,120 @@ pub(crate) struct ApiReferencePage {
     pub(crate) tags: Vec<TagView>,
 }
 
-/// An application on the account page.
+/// What every page of the account area shows around its section.
+pub(crate) struct AccountFrame<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
+    pub(crate) csrf_token: &'a str,
+    pub(crate) user: &'a User,
+    /// Path, label and whether it is this page.
+    pub(crate) tabs: Vec<(&'static str, &'static str, bool)>,
+    pub(crate) notice: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+/// The account area's sections: path and label.
+pub(crate) const ACCOUNT_TABS: [(&str, &str); 4] = [
+    ("/account", "account-nav-profile"),
+    ("/account/tickets", "account-nav-tickets"),
+    ("/account/applications", "account-nav-apps"),
+    ("/account/sessions", "account-nav-sessions"),
+];
+
+#[derive(Template)]
+#[template(path = "account_profile.html")]
+pub(crate) struct ProfilePage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+}
+
+/// One event on the tickets page.
+pub(crate) struct EventView {
+    pub(crate) id: i64,
+    pub(crate) title: String,
+    pub(crate) when: String,
+    pub(crate) location: String,
+    pub(crate) tickets: Vec<TicketView>,
+}
+
+/// One ticket on the tickets page.
+pub(crate) struct TicketView {
+    pub(crate) reference_code: String,
+    pub(crate) type_name: String,
+    pub(crate) price: String,
+    pub(crate) status_label: &'static str,
+    pub(crate) status_class: &'static str,
+    /// The QR code as an inline SVG element (made by the `qrcode` crate from the reference code).
+    pub(crate) qr_svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "account_tickets.html")]
+pub(crate) struct TicketsPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) events: Vec<EventView>,
+}
+
+/// An application on the applications page.
 pub(crate) struct AuthorizedApp {
     pub(crate) id: i64,
     pub(crate) name: String,
+    /// Message ids of the granted scopes' descriptions.
     pub(crate) scopes: Vec<&'static str>,
     pub(crate) granted_on: String,
 }
 
 #[derive(Template)]
-#[template(path = "account.html")]
-pub(crate) struct AccountPage<'a> {
-    pub(crate) user_email: &'a str,
-    pub(crate) csrf_token: &'a str,
+#[template(path = "account_apps.html")]
+pub(crate) struct AppsPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
     pub(crate) apps: Vec<AuthorizedApp>,
+}
+
+/// A session on the sessions page.
+pub(crate) struct SessionView {
+    /// Names the session in forms: the hex of its id's hash (not the id, which stays secret).
+    pub(crate) handle: String,
+    pub(crate) browser: String,
+    pub(crate) address: String,
+    pub(crate) started: String,
+    pub(crate) current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account_sessions.html")]
+pub(crate) struct SessionsPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) sessions: Vec<SessionView>,
+}
+
+impl<'a> std::ops::Deref for ProfilePage<'a> {
+    type Target = AccountFrame<'a>;
+
+    fn deref(&self) -> &AccountFrame<'a> {
+        &self.frame
+    }
+}
+
+impl<'a> std::ops::Deref for TicketsPage<'a> {
+    type Target = AccountFrame<'a>;
+
+    fn deref(&self) -> &AccountFrame<'a> {
+        &self.frame
+    }
+}
+
+impl<'a> std::ops::Deref for AppsPage<'a> {
+    type Target = AccountFrame<'a>;
+
+    fn deref(&self) -> &AccountFrame<'a> {
+        &self.frame
+    }
+}
+
+impl<'a> std::ops::Deref for SessionsPage<'a> {
+    type Target = AccountFrame<'a>;
+
+    fn deref(&self) -> &AccountFrame<'a> {
+        &self.frame
+    }
 }

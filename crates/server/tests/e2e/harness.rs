@@ -148,6 +148,8 @@ impl TestApp {
                 last_name: "Suksan".into(),
                 phone: Some("0899999999".into()),
                 is_admin: false,
+                email_verified: true,
+                language: Default::default(),
             })
             .await
             .unwrap()

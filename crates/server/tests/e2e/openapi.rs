@@ -6,12 +6,30 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Every route Ticketbooth serves (contract §2–§5 plus pages and operations).
-const ROUTES: [(&str, &str); 33] = [
+const ROUTES: [(&str, &str); 51] = [
     ("get", "/"),
     ("get", "/.well-known/oauth-authorization-server"),
     ("get", "/.well-known/openid-configuration"),
     ("get", "/account"),
+    ("get", "/account/applications"),
     ("post", "/account/applications/{application_id}/revoke"),
+    ("post", "/account/email"),
+    ("get", "/account/new"),
+    ("post", "/account/new"),
+    ("post", "/account/password"),
+    ("post", "/account/profile"),
+    ("get", "/account/sessions"),
+    ("post", "/account/sessions/end-others"),
+    ("post", "/account/sessions/{handle}/end"),
+    ("get", "/account/tickets"),
+    ("get", "/account/verify/change/{secret}"),
+    ("post", "/account/verify/resend"),
+    ("get", "/account/verify/{secret}"),
+    ("get", "/language/{language}"),
+    ("get", "/password/forgot"),
+    ("post", "/password/forgot"),
+    ("get", "/password/reset/{secret}"),
+    ("post", "/password/reset/{secret}"),
     ("get", "/api/public/info"),
     ("get", "/api/public/me"),
     ("post", "/api/public/me"),

@@ -169,8 +169,8 @@ backend_test! {
         forced.push(("prompt", "consent"));
         assert_eq!(app.authorize(&forced).await.status(), StatusCode::OK);
 
-        // The account page lists the application and revokes it with every token.
-        let page = app.browser.get("/account").await;
+        // The account's applications page lists the application and revokes it with every token.
+        let page = app.browser.get("/account/applications").await;
         assert_eq!(page.status(), StatusCode::OK);
         let html = page.text().await.unwrap();
         assert!(html.contains("Concert Companion"), "{html}");
@@ -181,7 +181,7 @@ backend_test! {
         let revoked = app.browser.post_form(&revoke_path, &[("csrf_token", form["csrf_token"].as_str())]).await;
         assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
         assert_eq!(app.me(tokens["access_token"].as_str().unwrap()).await.status(), StatusCode::UNAUTHORIZED);
-        assert!(!app.browser.get("/account").await.text().await.unwrap().contains("Concert Companion"));
+        assert!(!app.browser.get("/account/applications").await.text().await.unwrap().contains("Concert Companion"));
         assert_eq!(app.authorize(&code_request(&client)).await.status(), StatusCode::OK, "consent is asked again");
     }
 }
@@ -251,7 +251,7 @@ backend_test! {
         let locked = attacker.sign_in("target@example.com", "guess").await;
         assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
         assert!(locked.headers().contains_key("retry-after"));
-        assert!(locked.text().await.unwrap().contains("Too many failed sign-in attempts"));
+        assert!(locked.text().await.unwrap().contains("Too many attempts"));
         assert_eq!(attacker.sign_in("target@example.com", PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
 
         // The owner, from their own address, signs in while the attacker is locked out.

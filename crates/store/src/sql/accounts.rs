@@ -1,13 +1,14 @@
 //! Users, organizers and browser sessions.
 
 use super::built::BuiltStatements;
-use super::columns::user_columns;
-use super::{Args, Backend, Column, Conn, Row, SqlStore};
+use super::columns::{session_columns, user_columns};
+use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{ts, SessionRow, UserRow};
 use crate::StoreResult;
+use crate::{Profile, SessionSelection};
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
-use ticketbooth_domain::model::{BrowserSession, NewUser, Organizer, User};
+use ticketbooth_domain::model::{BrowserSession, Language, NewUser, Organizer, User};
 use ticketbooth_domain::secret::SecretHash;
 
 #[async_trait::async_trait]
@@ -56,7 +57,8 @@ where
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         let row: UserRow = sqlx::query_as(concat!(
             "INSERT INTO users (email, password_hash, first_name, last_name, phone, is_admin, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ",
+             created_at, updated_at, email_verified_at, language) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) RETURNING ",
             user_columns!()
         ))
         .bind(&user.email)
@@ -66,6 +68,8 @@ where
         .bind(&user.phone)
         .bind(user.is_admin)
         .bind(ts(Utc::now()))
+        .bind(user.email_verified.then(|| ts(Utc::now())))
+        .bind(user.language.tag())
         .fetch_one(&mut *self.backend.write().await?)
         .await?;
         Ok(row.into())
@@ -90,18 +94,60 @@ where
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
+        let rows: Vec<UserRow> =
+            sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users ORDER BY id LIMIT $1"))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *self.backend.read().await?)
+                .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn update_profile(&self, user_id: i64, profile: &Profile) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET first_name = $1, last_name = $2, phone = $3, updated_at = $4 WHERE id = $5")
+            .bind(&profile.first_name)
+            .bind(&profile.last_name)
+            .bind(&profile.phone)
+            .bind(ts(Utc::now()))
+            .bind(user_id)
+            .execute(&mut *self.backend.write().await?)
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn set_language(&self, user_id: i64, language: Language) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+            .bind(language.tag())
+            .bind(user_id)
+            .execute(&mut *self.backend.write().await?)
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> StoreResult<()> {
+        let mut conn = self.backend.write().await?;
+        let mut tx = conn.begin().await?;
+        set_password_ending_sessions(&mut tx, user_id, password_hash).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn import_users(&self, users: &[NewUser]) -> StoreResult<u64> {
         let now = ts(Utc::now());
         let mut inserted = 0;
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        // 8 parameters a row, well under both backends' per-statement limits.
+        // 10 parameters a row, well under both backends' per-statement limits.
         for chunk in users.chunks(1000) {
             let chunk = chunk.to_vec();
             inserted += B::Db::execute_built(&mut *tx, move |qb| {
                 qb.push(
                     "INSERT INTO users (email, password_hash, first_name, last_name, phone, is_admin, created_at, \
-                     updated_at) ",
+                     updated_at, email_verified_at, language) ",
                 );
                 qb.push_values(chunk, |mut row, user| {
                     row.push_bind(user.email)
@@ -111,7 +157,9 @@ where
                         .push_bind(user.phone)
                         .push_bind(user.is_admin)
                         .push_bind(now)
-                        .push_bind(now);
+                        .push_bind(now)
+                        .push_bind(user.email_verified.then_some(now))
+                        .push_bind(user.language.tag());
                 });
             })
             .await?;
@@ -156,14 +204,16 @@ where
     async fn create_session(&self, session: &BrowserSession) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO browser_sessions (id_hash, user_id, csrf_token, authenticated_at, \
-             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+             created_at, expires_at, user_agent, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(session.id_hash.as_bytes().as_slice())
         .bind(session.user_id)
         .bind(&session.csrf_token)
         .bind(session.authenticated_at.map(ts))
-        .bind(ts(Utc::now()))
+        .bind(ts(session.origin.created_at))
         .bind(ts(session.expires_at))
+        .bind(&session.origin.user_agent)
+        .bind(&session.origin.address)
         .execute(&mut *self.backend.write().await?)
         .await?;
         Ok(())
@@ -171,10 +221,11 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_session(&self, id_hash: &SecretHash, now: DateTime<Utc>) -> StoreResult<Option<BrowserSession>> {
-        let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT id_hash, user_id, csrf_token, authenticated_at, expires_at \
-             FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2",
-        )
+        let row: Option<SessionRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM browser_sessions WHERE id_hash = $1 AND expires_at > $2"
+        ))
         .bind(id_hash.as_bytes().as_slice())
         .bind(ts(now))
         .fetch_optional(&mut *self.backend.read().await?)
@@ -190,4 +241,59 @@ where
             .await?;
         Ok(())
     }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn list_sessions(&self, user_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<BrowserSession>> {
+        let rows: Vec<SessionRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM browser_sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id_hash"
+        ))
+        .bind(user_id)
+        .bind(ts(now))
+        .fetch_all(&mut *self.backend.read().await?)
+        .await?;
+        rows.into_iter().map(SessionRow::into_domain).collect()
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn end_sessions(&self, user_id: i64, which: SessionSelection<'_>) -> StoreResult<u64> {
+        let (statement, id_hash) = match which {
+            SessionSelection::Only(id_hash) => {
+                ("DELETE FROM browser_sessions WHERE user_id = $1 AND id_hash = $2", id_hash)
+            }
+            SessionSelection::AllBut(id_hash) => {
+                ("DELETE FROM browser_sessions WHERE user_id = $1 AND id_hash <> $2", id_hash)
+            }
+        };
+        let done = sqlx::query(statement)
+            .bind(user_id)
+            .bind(id_hash.as_bytes().as_slice())
+            .execute(&mut *self.backend.write().await?)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// Sets a password and ends every session of the user, inside the caller's transaction.
+pub(super) async fn set_password_ending_sessions<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: i64,
+    password_hash: &str,
+) -> StoreResult<()>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    i64: Column<DB>,
+{
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(ts(Utc::now()))
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM browser_sessions WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
+    Ok(())
 }

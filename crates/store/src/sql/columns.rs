@@ -4,7 +4,8 @@
 
 macro_rules! user_columns {
     () => {
-        "id, email, password_hash, first_name, last_name, phone, birthday, gender, is_admin, created_at"
+        "id, email, password_hash, first_name, last_name, phone, birthday, gender, is_admin, created_at, \
+         email_verified_at, language"
     };
 }
 /// Token and user columns for `FROM access_tokens t LEFT JOIN users u`, user columns prefixed `u_`.
@@ -14,7 +15,13 @@ macro_rules! token_with_user_columns {
          t.refresh_token_hash IS NOT NULL AS has_refresh_token, t.refresh_expires_at, t.family_id, \
          u.id AS u_id, u.email AS u_email, u.password_hash AS u_password_hash, u.first_name AS u_first_name, \
          u.last_name AS u_last_name, u.phone AS u_phone, u.birthday AS u_birthday, u.gender AS u_gender, \
-         u.is_admin AS u_is_admin, u.created_at AS u_created_at"
+         u.is_admin AS u_is_admin, u.created_at AS u_created_at, u.email_verified_at AS u_email_verified_at, \
+         u.language AS u_language"
+    };
+}
+macro_rules! session_columns {
+    () => {
+        "id_hash, user_id, csrf_token, authenticated_at, expires_at, user_agent, address, created_at"
     };
 }
 macro_rules! application_columns {
@@ -78,6 +85,6 @@ pub(crate) const CODE_BY_HASH: &str =
     concat!("SELECT ", code_columns!(), " FROM authorization_codes WHERE code_hash = $1");
 
 pub(crate) use {
-    access_token_columns, application_columns, event_columns, order_columns, ticket_columns, ticket_type_columns,
-    user_columns,
+    access_token_columns, application_columns, event_columns, order_columns, session_columns, ticket_columns,
+    ticket_type_columns, user_columns,
 };

@@ -54,7 +54,7 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
-        const STATEMENTS: [&str; 4] = [
+        const STATEMENTS: [&str; 6] = [
             "DELETE FROM authorization_codes WHERE id IN \
              (SELECT id FROM authorization_codes WHERE expires_at < $1 LIMIT $2)",
             "DELETE FROM access_tokens WHERE id IN (SELECT id FROM access_tokens \
@@ -64,6 +64,11 @@ where
             // Rate-limit windows are a minute long; an hour-old one is of no more use.
             "DELETE FROM rate_limits WHERE (key, window_start) IN \
              (SELECT key, window_start FROM rate_limits WHERE window_start < $1 - 3600 LIMIT $2)",
+            "DELETE FROM account_links WHERE link_hash IN \
+             (SELECT link_hash FROM account_links WHERE expires_at < $1 LIMIT $2)",
+            // Delivered mail is kept a week, for an operator looking into a complaint.
+            "DELETE FROM mail_outbox WHERE id IN \
+             (SELECT id FROM mail_outbox WHERE sent_at < $1 - 604800 LIMIT $2)",
         ];
         let mut deleted = 0;
         for statement in STATEMENTS {

@@ -9,6 +9,7 @@
 //! its `impl`: Rust does not carry a trait's `where` clauses to its users (rust-lang/rust#20671),
 //! so they cannot be written once on [`Backend`].
 
+mod account_links;
 mod accounts;
 mod built;
 mod clients;
@@ -16,9 +17,11 @@ pub(crate) mod columns;
 mod consents;
 pub(crate) mod group_commit;
 mod housekeeping;
+mod outbox;
 mod throttles;
 mod ticketing;
 mod tokens;
+mod wallet;
 
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
 use crate::{PoolStats, StoreResult};

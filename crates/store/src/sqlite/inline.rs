@@ -123,6 +123,8 @@ impl TokenWithUserRow {
             u_gender: columns.take("u_gender")?,
             u_is_admin: columns.take("u_is_admin")?,
             u_created_at: columns.take("u_created_at")?,
+            u_email_verified_at: columns.take("u_email_verified_at")?,
+            u_language: columns.take("u_language")?,
         })
     }
 }

@@ -67,6 +67,7 @@ async fn sessions_expire_and_can_be_deleted() {
             csrf_token: "csrf".into(),
             authenticated_at: Some(now),
             expires_at: now + Duration::hours(1),
+            origin: Default::default(),
         };
         store.create_session(&session).await.unwrap();
         let found = store.find_session(&session.id_hash, now).await.unwrap().unwrap();
@@ -204,6 +205,7 @@ async fn the_sweeper_deletes_only_what_has_fully_expired_in_bounded_batches() {
             csrf_token: "c".into(),
             authenticated_at: None,
             expires_at: now - Duration::minutes(1),
+            origin: Default::default(),
         };
         store.create_session(&session).await.unwrap();
 

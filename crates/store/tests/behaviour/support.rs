@@ -40,6 +40,8 @@ pub(crate) fn new_user(email: &str) -> NewUser {
         last_name: "Lee".into(),
         phone: None,
         is_admin: false,
+        email_verified: true,
+        language: Default::default(),
     }
 }
 

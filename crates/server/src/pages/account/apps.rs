@@ -1,35 +1,32 @@
-//! The account page: the applications the user has authorized, each with a button that revokes
-//! the grant and every token the application holds for the user.
+//! Connected applications (`/account/applications`): the applications the person authorized,
+//! each with a button that revokes the grant and every token the application holds for them.
 
-use super::templates::{AccountPage, AuthorizedApp};
+use super::{account_visit, frame};
 use crate::error::PageError;
 use crate::extract::form::{CsrfForm, CsrfOnly};
-use crate::extract::session;
+use crate::i18n::Tr;
+use crate::oauth::authorize::scope_message;
+use crate::pages::templates::{AppsPage, AuthorizedApp};
+use crate::pages::{page, see_other};
 use crate::AppState;
-use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use chrono::Utc;
-
-fn to_sign_in() -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, "/session/new?return_to=%2Faccount")]).into_response()
-}
 
 /// The applications the signed-in user has authorized.
 #[utoipa::path(
     get,
-    path = "/account",
-    operation_id = "show_account",
+    path = "/account/applications",
+    operation_id = "show_connected_applications",
     tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"))
 )]
-pub(crate) async fn show(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
-    let Some(session) = session::current(&state, &headers).await?.filter(|s| s.user_id.is_some()) else {
-        return Ok(to_sign_in());
+pub(crate) async fn show(State(state): State<AppState>, t: Tr, headers: HeaderMap) -> Result<Response, PageError> {
+    let (session, user) = match account_visit(&state, &headers).await? {
+        Ok(visit) => visit,
+        Err(redirect) => return Ok(redirect),
     };
-    let user_id = session.user_id.unwrap_or_default();
-    let Some(user) = state.store.find_user(user_id).await? else { return Ok(to_sign_in()) };
     let apps = state
         .store
         .list_consents(user.id)
@@ -38,12 +35,11 @@ pub(crate) async fn show(State(state): State<AppState>, headers: HeaderMap) -> R
         .map(|consent| AuthorizedApp {
             id: consent.application.id,
             name: consent.application.name,
-            scopes: consent.scopes.iter().map(|scope| scope.description()).collect(),
-            granted_on: consent.granted_at.format("%-d %B %Y").to_string(),
+            scopes: consent.scopes.iter().map(scope_message).collect(),
+            granted_on: t.date(consent.granted_at),
         })
         .collect();
-    let page = AccountPage { user_email: &user.email, csrf_token: &session.csrf_token, apps };
-    Ok(Html(page.render()?).into_response())
+    page(StatusCode::OK, &AppsPage { frame: frame(t, "/account/applications", &session, &user, None), apps })
 }
 
 /// Revokes an application's access: forgets the consent and revokes every token it holds for the
@@ -55,7 +51,7 @@ pub(crate) async fn show(State(state): State<AppState>, headers: HeaderMap) -> R
     tag = "Pages",
     params(("application_id" = i64, Path)),
     responses(
-        (status = 303, description = "Revoked: back to the account page"),
+        (status = 303, description = "Revoked: back to the connected applications"),
         (status = 403, description = "Missing or foreign CSRF token", content_type = "text/html"),
     )
 )]
@@ -71,5 +67,5 @@ pub(crate) async fn revoke(
         let revoked = state.store.revoke_consent(user_id, application_id, Utc::now()).await?;
         tracing::info!(application_id, revoked, "user revoked an application's access");
     }
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/account")]).into_response())
+    Ok(see_other("/account/applications"))
 }

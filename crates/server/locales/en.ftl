@@ -1,0 +1,202 @@
+## Every page
+
+brand = Ticketbooth
+language-switch = Language
+nav-account = My account
+nav-sign-in = Sign in
+sign-out = Sign out
+continue = Continue
+back = Back
+price = ฿{ $amount }
+
+## Form fields
+
+field-email = Email address
+field-password = Password
+field-new-password = New password
+field-current-password = Current password
+field-first-name = First name
+field-last-name = Last name
+field-phone = Phone number
+field-optional = optional
+password-rules = At least 10 characters. Not your email address, and not a password everyone uses.
+
+## Sign-in
+
+sign-in-title = Sign in
+sign-in-button = Sign in
+sign-in-forgot = Forgot your password?
+sign-in-no-account = New to Ticketbooth?
+sign-in-create = Create an account
+sign-in-failed = Incorrect email or password.
+sign-in-throttled = Too many attempts. Try again in { $minutes } minutes.
+
+## Sign-up
+
+sign-up-title = Create your account
+sign-up-intro = One account for your tickets and for every app that signs you in with Ticketbooth.
+sign-up-button = Create account
+sign-up-have-account = Already have an account?
+sign-up-email-invalid = Enter an email address like name@example.com.
+sign-up-name-invalid = Names can be at most 100 characters long.
+sign-up-throttled = Too many sign-ups for this address. Try again in { $minutes } minutes.
+sign-up-sent-title = Check your inbox
+sign-up-sent-body = We sent a message to { $email }. Open the link in it to confirm your address (the link works for 24 hours).
+sign-up-sent-next = You can go on now and confirm later.
+password-too-short = The password must be at least 10 characters long.
+password-too-long = The password can be at most 256 characters long.
+password-same-as-email = The password must not be your email address.
+password-common = This password is too common and easy to guess. Choose another.
+
+## E-mail verification
+
+verify-done-title = Address confirmed
+verify-done-body = Thank you. Your email address is confirmed.
+verify-banner = Please confirm your email address: we sent you a link when you signed up.
+verify-resend-button = Send the link again
+verify-resent = We sent a new link to { $email }.
+link-invalid-title = This link no longer works
+link-invalid-body = The link has expired, has already been used, or was copied incompletely. Ask for a new one.
+
+## Password reset
+
+forgot-title = Reset your password
+forgot-intro = Enter the email address of your account and we will send you a link to choose a new password.
+forgot-button = Send the link
+forgot-sent-title = Check your inbox
+forgot-sent-body = If an account uses { $email }, we sent it a link to reset the password. The link works for one hour.
+reset-title = Choose a new password
+reset-intro = Your new password signs you out of every other device.
+reset-button = Save the new password
+reset-done = Your password was changed and you are signed in.
+
+## Account area
+
+account-title = My account
+account-nav-profile = Profile
+account-nav-tickets = My tickets
+account-nav-apps = Connected applications
+account-nav-sessions = Sessions
+account-signed-in-as = Signed in as { $email }
+profile-title = Profile
+profile-save = Save
+profile-saved = Your profile was saved.
+email-title = Email address
+email-unverified = not confirmed yet
+email-verified = confirmed
+email-change-intro = We will send a link to the new address; the change happens when you open it.
+email-change-button = Change email address
+email-change-sent = We sent a link to the new address. Your address changes when you open it.
+email-changed = Your email address is now { $email }.
+password-title = Password
+password-change-button = Change password
+password-changed = Your password was changed. Other devices were signed out.
+password-current-wrong = The current password is not correct.
+tickets-title = My tickets
+tickets-empty = You have no tickets yet.
+tickets-count = { $count ->
+    [one] 1 ticket
+   *[other] { $count } tickets
+}
+ticket-type = Ticket type
+ticket-reference = Reference
+ticket-status = Status
+ticket-status-active = Valid
+ticket-status-used = Checked in
+ticket-status-revoked = Cancelled
+ticket-qr = QR code for ticket { $reference }
+apps-title = Connected applications
+apps-empty = You have not connected any application to your account.
+apps-since = since { $date }
+apps-revoke = Revoke access
+sessions-title = Sessions
+sessions-intro = Where your account is signed in.
+sessions-this = This device
+sessions-started = Signed in { $date }
+sessions-from = from { $address }
+sessions-unknown-browser = Unknown browser
+sessions-end = Sign out
+sessions-end-others = Sign out everywhere else
+
+## Home
+
+home-title = Your Ticketbooth account
+home-signed-in = Signed in as { $email }.
+home-signed-out = You are not signed in. Applications send you here to sign in when you connect them to your account.
+
+## Consent
+
+consent-title = Authorize { $app }
+consent-heading = { $app } would like to
+consent-signed-in = Signed in as { $email }. If you approve, you will be sent to { $host }.
+consent-deny = Deny
+consent-approve = Approve
+scope-public = See your profile, your orders and your tickets
+scope-organizer = Manage the events, orders and tickets of the organizers you belong to
+scope-openid = Sign you in with your Ticketbooth account
+scope-profile = See your name
+scope-email = See your email address
+
+## Demo callback
+
+demo-title = Demo application callback
+
+## Errors
+
+error-hint = If you followed a link from another website, that website's sign-in link is broken. Let its owners know.
+error-bad-request-title = This request cannot be completed
+error-form-malformed = The form is malformed.
+error-csrf-title = This form has expired
+error-csrf-body = The form was not sent from this site or has expired. Go back, reload the page and try again.
+error-internal-title = Something went wrong
+error-internal-body = The server could not complete the request. Please try again.
+error-page-failed = The page could not be shown.
+error-not-found-title = Page not found
+error-not-found-body = There is nothing at this address.
+error-no-file = There is no such file.
+error-no-demo = The demo is not running.
+error-method-title = Method not allowed
+error-method-body = This method is not allowed here.
+error-decision-missing = The form must be sent with Approve or Deny.
+error-authorization-malformed = The authorization request is malformed.
+error-sign-up-off = Sign-up is turned off on this server. Ask its operator for an account.
+
+## Months
+
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+
+## Mail
+
+mail-greeting = Hello { $name },
+mail-signature = The Ticketbooth team
+mail-ignore = If this was not you, you can ignore this message.
+mail-welcome-subject = Confirm your email address
+mail-welcome-body = Welcome to Ticketbooth. Please confirm that this is your email address by opening this link within 24 hours:
+mail-welcome-button = Confirm my address
+mail-exists-subject = Someone tried to create an account with your address
+mail-exists-body = Someone, maybe you, tried to create a new Ticketbooth account with this address. You already have one. If you forgot its password, reset it here:
+mail-reset-subject = Reset your password
+mail-reset-body = We received a request to reset the password of your Ticketbooth account. Choose a new one with this link within one hour:
+mail-reset-button = Choose a new password
+mail-password-changed-subject = Your password was changed
+mail-password-changed-body = The password of your Ticketbooth account was just changed, and every other device was signed out. If this was not you, reset your password now:
+mail-change-subject = Confirm your new email address
+mail-change-body = Open this link within 24 hours to make this the email address of your Ticketbooth account:
+mail-change-button = Confirm the new address
+mail-changed-subject = Your email address was changed
+mail-changed-body = The email address of your Ticketbooth account was changed to { $email }. If this was not you, contact us right away.
+mail-no-account-subject = Password reset
+mail-no-account-body = Someone, maybe you, asked to reset the password of a Ticketbooth account with this address, but no account uses it. Maybe you signed up with another address. You can also create an account:
+mail-no-account-button = Create an account
+throttled = Too many requests. Try again in a few minutes.

@@ -1,0 +1,199 @@
+## ทุกหน้า
+
+brand = Ticketbooth
+language-switch = ภาษา
+nav-account = บัญชีของฉัน
+nav-sign-in = เข้าสู่ระบบ
+sign-out = ออกจากระบบ
+continue = ดำเนินการต่อ
+back = ย้อนกลับ
+price = { $amount } บาท
+
+## ช่องในแบบฟอร์ม
+
+field-email = อีเมล
+field-password = รหัสผ่าน
+field-new-password = รหัสผ่านใหม่
+field-current-password = รหัสผ่านปัจจุบัน
+field-first-name = ชื่อ
+field-last-name = นามสกุล
+field-phone = เบอร์โทรศัพท์
+field-optional = ไม่บังคับ
+password-rules = อย่างน้อย 10 ตัวอักษร ต้องไม่ใช่อีเมลของคุณ และต้องไม่ใช่รหัสผ่านที่คนทั่วไปใช้กันบ่อย
+
+## เข้าสู่ระบบ
+
+sign-in-title = เข้าสู่ระบบ
+sign-in-button = เข้าสู่ระบบ
+sign-in-forgot = ลืมรหัสผ่าน?
+sign-in-no-account = ยังไม่มีบัญชี Ticketbooth?
+sign-in-create = สมัครสมาชิก
+sign-in-failed = อีเมลหรือรหัสผ่านไม่ถูกต้อง
+sign-in-throttled = คุณลองหลายครั้งเกินไป โปรดลองใหม่อีกครั้งใน { $minutes } นาที
+
+## สมัครสมาชิก
+
+sign-up-title = สร้างบัญชีของคุณ
+sign-up-intro = บัญชีเดียวสำหรับบัตรทั้งหมดของคุณ และสำหรับทุกแอปที่ให้คุณเข้าสู่ระบบด้วย Ticketbooth
+sign-up-button = สร้างบัญชี
+sign-up-have-account = มีบัญชีอยู่แล้ว?
+sign-up-email-invalid = กรุณากรอกอีเมลให้ถูกต้อง เช่น name@example.com
+sign-up-name-invalid = ชื่อและนามสกุลยาวได้ไม่เกิน 100 ตัวอักษร
+sign-up-throttled = มีการสมัครด้วยอีเมลนี้บ่อยเกินไป โปรดลองใหม่อีกครั้งใน { $minutes } นาที
+sign-up-sent-title = โปรดตรวจสอบกล่องจดหมาย
+sign-up-sent-body = เราได้ส่งอีเมลไปที่ { $email } แล้ว กรุณาเปิดลิงก์ในอีเมลเพื่อยืนยันอีเมลของคุณ (ลิงก์ใช้ได้ภายใน 24 ชั่วโมง)
+sign-up-sent-next = คุณใช้งานต่อได้เลย แล้วค่อยยืนยันอีเมลภายหลังก็ได้
+password-too-short = รหัสผ่านต้องมีอย่างน้อย 10 ตัวอักษร
+password-too-long = รหัสผ่านยาวได้ไม่เกิน 256 ตัวอักษร
+password-same-as-email = รหัสผ่านต้องไม่ใช่อีเมลของคุณ
+password-common = รหัสผ่านนี้มีคนใช้กันมากและเดาได้ง่าย กรุณาเลือกรหัสผ่านอื่น
+
+## ยืนยันอีเมล
+
+verify-done-title = ยืนยันอีเมลเรียบร้อยแล้ว
+verify-done-body = ขอบคุณที่ยืนยัน อีเมลของคุณได้รับการยืนยันเรียบร้อยแล้ว
+verify-banner = กรุณายืนยันอีเมลของคุณ เราได้ส่งลิงก์ยืนยันไปให้แล้วตอนที่คุณสมัครสมาชิก
+verify-resend-button = ส่งลิงก์อีกครั้ง
+verify-resent = เราได้ส่งลิงก์ใหม่ไปที่ { $email } แล้ว
+link-invalid-title = ลิงก์นี้ใช้งานไม่ได้แล้ว
+link-invalid-body = ลิงก์อาจหมดอายุ ถูกใช้ไปแล้ว หรือคัดลอกมาไม่ครบ กรุณาขอลิงก์ใหม่
+
+## ตั้งรหัสผ่านใหม่
+
+forgot-title = ตั้งรหัสผ่านใหม่
+forgot-intro = กรอกอีเมลของบัญชีของคุณ แล้วเราจะส่งลิงก์สำหรับตั้งรหัสผ่านใหม่ไปให้
+forgot-button = ส่งลิงก์
+forgot-sent-title = โปรดตรวจสอบกล่องจดหมาย
+forgot-sent-body = หากมีบัญชีที่ใช้อีเมล { $email } เราได้ส่งลิงก์สำหรับตั้งรหัสผ่านใหม่ไปแล้ว ลิงก์ใช้ได้ภายใน 1 ชั่วโมง
+reset-title = ตั้งรหัสผ่านใหม่
+reset-intro = เมื่อเปลี่ยนรหัสผ่านแล้ว อุปกรณ์อื่นทั้งหมดจะออกจากระบบ
+reset-button = บันทึกรหัสผ่านใหม่
+reset-done = เปลี่ยนรหัสผ่านเรียบร้อยแล้ว และคุณเข้าสู่ระบบแล้ว
+
+## บัญชีของฉัน
+
+account-title = บัญชีของฉัน
+account-nav-profile = ข้อมูลส่วนตัว
+account-nav-tickets = บัตรของฉัน
+account-nav-apps = แอปที่เชื่อมต่อ
+account-nav-sessions = อุปกรณ์ที่เข้าสู่ระบบ
+account-signed-in-as = เข้าสู่ระบบด้วย { $email }
+profile-title = ข้อมูลส่วนตัว
+profile-save = บันทึก
+profile-saved = บันทึกข้อมูลส่วนตัวเรียบร้อยแล้ว
+email-title = อีเมล
+email-unverified = ยังไม่ได้ยืนยัน
+email-verified = ยืนยันแล้ว
+email-change-intro = เราจะส่งลิงก์ไปที่อีเมลใหม่ และอีเมลของบัญชีจะเปลี่ยนเมื่อคุณเปิดลิงก์นั้น
+email-change-button = เปลี่ยนอีเมล
+email-change-sent = เราได้ส่งลิงก์ไปที่อีเมลใหม่แล้ว อีเมลของคุณจะเปลี่ยนเมื่อคุณเปิดลิงก์
+email-changed = ตอนนี้อีเมลของคุณคือ { $email }
+password-title = รหัสผ่าน
+password-change-button = เปลี่ยนรหัสผ่าน
+password-changed = เปลี่ยนรหัสผ่านเรียบร้อยแล้ว และอุปกรณ์อื่นได้ออกจากระบบแล้ว
+password-current-wrong = รหัสผ่านปัจจุบันไม่ถูกต้อง
+tickets-title = บัตรของฉัน
+tickets-empty = คุณยังไม่มีบัตร
+tickets-count = { $count } ใบ
+ticket-type = ประเภทบัตร
+ticket-reference = รหัสอ้างอิง
+ticket-status = สถานะ
+ticket-status-active = ใช้งานได้
+ticket-status-used = เช็กอินแล้ว
+ticket-status-revoked = ถูกยกเลิก
+ticket-qr = คิวอาร์โค้ดของบัตร { $reference }
+apps-title = แอปที่เชื่อมต่อ
+apps-empty = คุณยังไม่ได้เชื่อมต่อแอปใดกับบัญชีของคุณ
+apps-since = ตั้งแต่ { $date }
+apps-revoke = ยกเลิกการเข้าถึง
+sessions-title = อุปกรณ์ที่เข้าสู่ระบบ
+sessions-intro = อุปกรณ์และเบราว์เซอร์ที่บัญชีของคุณเข้าสู่ระบบอยู่
+sessions-this = อุปกรณ์นี้
+sessions-started = เข้าสู่ระบบเมื่อ { $date }
+sessions-from = จาก { $address }
+sessions-unknown-browser = ไม่ทราบชื่อเบราว์เซอร์
+sessions-end = ออกจากระบบ
+sessions-end-others = ออกจากระบบในอุปกรณ์อื่นทั้งหมด
+
+## หน้าแรก
+
+home-title = บัญชี Ticketbooth ของคุณ
+home-signed-in = เข้าสู่ระบบด้วย { $email }
+home-signed-out = คุณยังไม่ได้เข้าสู่ระบบ แอปต่าง ๆ จะพาคุณมาที่นี่เพื่อเข้าสู่ระบบเมื่อคุณเชื่อมต่อแอปกับบัญชีของคุณ
+
+## ขออนุญาต
+
+consent-title = อนุญาต { $app }
+consent-heading = { $app } ขออนุญาต
+consent-signed-in = คุณเข้าสู่ระบบด้วย { $email } หากอนุญาต ระบบจะพาคุณไปที่ { $host }
+consent-deny = ไม่อนุญาต
+consent-approve = อนุญาต
+scope-public = ดูข้อมูลส่วนตัว คำสั่งซื้อ และบัตรของคุณ
+scope-organizer = จัดการอีเวนต์ คำสั่งซื้อ และบัตรของผู้จัดงานที่คุณเป็นสมาชิก
+scope-openid = ให้คุณเข้าสู่ระบบด้วยบัญชี Ticketbooth
+scope-profile = ดูชื่อของคุณ
+scope-email = ดูอีเมลของคุณ
+
+## แอปตัวอย่าง
+
+demo-title = หน้ารับผลของแอปตัวอย่าง
+
+## ข้อผิดพลาด
+
+error-hint = หากคุณมาจากลิงก์ของเว็บไซต์อื่น แสดงว่าลิงก์เข้าสู่ระบบของเว็บไซต์นั้นมีปัญหา กรุณาแจ้งเจ้าของเว็บไซต์
+error-bad-request-title = ไม่สามารถดำเนินการตามคำขอนี้ได้
+error-form-malformed = ข้อมูลในแบบฟอร์มไม่ถูกต้อง
+error-csrf-title = แบบฟอร์มนี้หมดอายุแล้ว
+error-csrf-body = แบบฟอร์มนี้ไม่ได้ส่งมาจากเว็บไซต์นี้หรือหมดอายุแล้ว กรุณาย้อนกลับ โหลดหน้าใหม่ แล้วลองอีกครั้ง
+error-internal-title = เกิดข้อผิดพลาด
+error-internal-body = ระบบไม่สามารถดำเนินการตามคำขอได้ กรุณาลองใหม่อีกครั้ง
+error-page-failed = ไม่สามารถแสดงหน้านี้ได้
+error-not-found-title = ไม่พบหน้านี้
+error-not-found-body = ไม่มีหน้าเว็บที่ที่อยู่นี้
+error-no-file = ไม่พบไฟล์นี้
+error-no-demo = ไม่ได้เปิดโหมดตัวอย่าง
+error-method-title = ไม่รองรับวิธีการนี้
+error-method-body = ที่อยู่นี้ไม่รองรับคำขอแบบนี้
+error-decision-missing = ต้องส่งแบบฟอร์มด้วยปุ่มอนุญาตหรือไม่อนุญาต
+error-authorization-malformed = คำขออนุญาตมีรูปแบบไม่ถูกต้อง
+error-sign-up-off = เซิร์ฟเวอร์นี้ปิดการสมัครสมาชิก กรุณาติดต่อผู้ดูแลระบบเพื่อขอบัญชี
+
+## เดือน
+
+month-1 = มกราคม
+month-2 = กุมภาพันธ์
+month-3 = มีนาคม
+month-4 = เมษายน
+month-5 = พฤษภาคม
+month-6 = มิถุนายน
+month-7 = กรกฎาคม
+month-8 = สิงหาคม
+month-9 = กันยายน
+month-10 = ตุลาคม
+month-11 = พฤศจิกายน
+month-12 = ธันวาคม
+
+## อีเมล
+
+mail-greeting = สวัสดีคุณ{ $name }
+mail-signature = ทีมงาน Ticketbooth
+mail-ignore = หากคุณไม่ได้ทำรายการนี้ ไม่ต้องดำเนินการใด ๆ กับอีเมลฉบับนี้
+mail-welcome-subject = ยืนยันอีเมลของคุณ
+mail-welcome-body = ยินดีต้อนรับสู่ Ticketbooth กรุณายืนยันว่านี่คืออีเมลของคุณ โดยเปิดลิงก์นี้ภายใน 24 ชั่วโมง
+mail-welcome-button = ยืนยันอีเมล
+mail-exists-subject = มีผู้พยายามสมัครสมาชิกด้วยอีเมลของคุณ
+mail-exists-body = มีผู้พยายามสร้างบัญชี Ticketbooth ใหม่ด้วยอีเมลนี้ ซึ่งอาจเป็นคุณเอง แต่คุณมีบัญชีอยู่แล้ว หากลืมรหัสผ่าน ตั้งรหัสผ่านใหม่ได้ที่ลิงก์นี้
+mail-reset-subject = ตั้งรหัสผ่านใหม่
+mail-reset-body = เราได้รับคำขอตั้งรหัสผ่านใหม่สำหรับบัญชี Ticketbooth ของคุณ ตั้งรหัสผ่านใหม่ได้โดยเปิดลิงก์นี้ภายใน 1 ชั่วโมง
+mail-reset-button = ตั้งรหัสผ่านใหม่
+mail-password-changed-subject = รหัสผ่านของคุณถูกเปลี่ยนแล้ว
+mail-password-changed-body = รหัสผ่านของบัญชี Ticketbooth ของคุณเพิ่งถูกเปลี่ยน และอุปกรณ์อื่นทั้งหมดได้ออกจากระบบแล้ว หากคุณไม่ได้เปลี่ยนเอง กรุณาตั้งรหัสผ่านใหม่ทันที
+mail-change-subject = ยืนยันอีเมลใหม่ของคุณ
+mail-change-body = เปิดลิงก์นี้ภายใน 24 ชั่วโมง เพื่อใช้อีเมลนี้กับบัญชี Ticketbooth ของคุณ
+mail-change-button = ยืนยันอีเมลใหม่
+mail-changed-subject = อีเมลของคุณถูกเปลี่ยนแล้ว
+mail-changed-body = อีเมลของบัญชี Ticketbooth ของคุณถูกเปลี่ยนเป็น { $email } แล้ว หากคุณไม่ได้เปลี่ยนเอง กรุณาติดต่อเราทันที
+mail-no-account-subject = คำขอตั้งรหัสผ่านใหม่
+mail-no-account-body = มีผู้ขอตั้งรหัสผ่านใหม่สำหรับบัญชี Ticketbooth ที่ใช้อีเมลนี้ ซึ่งอาจเป็นคุณเอง แต่ไม่มีบัญชีใดใช้อีเมลนี้ คุณอาจสมัครไว้ด้วยอีเมลอื่น หรือจะสร้างบัญชีใหม่ก็ได้
+mail-no-account-button = สมัครสมาชิก
+throttled = มีคำขอมากเกินไป โปรดลองใหม่อีกครั้งในอีกสักครู่
