@@ -2,6 +2,8 @@
 //! (cookie jar, redirects not followed so each 302/303 can be asserted), and readers for the
 //! hidden form fields and redirect locations those pages produce.
 
+pub mod smtp;
+
 use reqwest::header::LOCATION;
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
@@ -53,6 +55,18 @@ impl Browser {
         self.client.post(self.url(path)).form(form).send().await.expect("POST")
     }
 
+    /// Loads `page`, fills `fields` into its form (keeping its hidden fields, CSRF included) and
+    /// posts it to `action`, as a person filling in the form would.
+    pub async fn submit_form(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let loaded = self.get(page).await;
+        assert_eq!(loaded.status(), StatusCode::OK, "{page} should load");
+        let mut form = hidden_inputs(&loaded.text().await.expect("page"));
+        for (name, value) in fields {
+            form.insert((*name).to_owned(), (*value).to_owned());
+        }
+        self.post_form(action, &form).await
+    }
+
     /// `GET /oauth/authorize` with the given parameters.
     pub async fn authorize(&self, params: &[(&str, &str)]) -> Response {
         let url = Url::parse_with_params(&self.url("/oauth/authorize"), params).expect("authorize URL");
@@ -99,6 +113,12 @@ impl Browser {
 }
 
 /// Every `<input type="hidden">` of one of our pages, entity-decoded.
+/// The decoded `href` of the first link whose `class` attribute is `class`.
+pub fn link_with_class(html: &str, class: &str) -> Option<String> {
+    let after = html.split(&format!("class=\"{class}\" href=\"")).nth(1)?;
+    Some(html_escape::decode_html_entities(after.split('"').next()?).into_owned())
+}
+
 pub fn hidden_inputs(html: &str) -> HashMap<String, String> {
     html.split("<input type=\"hidden\" ")
         .skip(1)

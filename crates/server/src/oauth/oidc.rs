@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::bearer::ApiRequest;
-use crate::{keys, AppState};
+use crate::{keys, AppState, ServerConfig};
 use axum::extract::State;
 use axum::Json;
 use chrono::Utc;
@@ -102,8 +102,15 @@ pub(crate) async fn jwks(State(state): State<AppState>) -> Result<Json<Value>, A
     Ok(Json(keys::jwks(&state.store).await?))
 }
 
-fn metadata(issuer: &str) -> serde_json::Map<String, Value> {
+fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
+    let issuer = config.issuer.as_str();
     let url = |path: &str| format!("{issuer}{path}");
+    // `create` (OpenID Connect Prompt Create) only while people may sign up.
+    let prompts: &[&str] = if config.sign_up {
+        &["none", "login", "consent", "select_account", "create"]
+    } else {
+        &["none", "login", "consent", "select_account"]
+    };
     let value = json!({
         "issuer": issuer,
         "authorization_endpoint": url("/oauth/authorize"),
@@ -122,7 +129,7 @@ fn metadata(issuer: &str) -> serde_json::Map<String, Value> {
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
-        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "prompt_values_supported": prompts,
     });
     match value {
         Value::Object(map) => map,
@@ -133,13 +140,13 @@ fn metadata(issuer: &str) -> serde_json::Map<String, Value> {
 /// Authorization server metadata (RFC 8414).
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", operation_id = "get_authorization_server_metadata", tag = "OAuth 2", responses((status = 200, description = "RFC 8414 metadata")))]
 pub(crate) async fn oauth_metadata(State(state): State<AppState>) -> Json<Value> {
-    Json(Value::Object(metadata(&state.config.issuer)))
+    Json(Value::Object(metadata(&state.config)))
 }
 
 /// OpenID Connect discovery (OpenID Connect Discovery 1.0 §3).
 #[utoipa::path(get, path = "/.well-known/openid-configuration", operation_id = "get_openid_configuration", tag = "OAuth 2", responses((status = 200, description = "OpenID Provider metadata")))]
 pub(crate) async fn openid_configuration(State(state): State<AppState>) -> Json<Value> {
-    let mut map = metadata(&state.config.issuer);
+    let mut map = metadata(&state.config);
     map.insert("subject_types_supported".into(), json!(["public"]));
     map.insert("id_token_signing_alg_values_supported".into(), json!(IdTokenAlg::ALL.map(IdTokenAlg::as_str)));
     map.insert(

@@ -5,12 +5,13 @@
 
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
+use std::time::Duration;
 use tempfile::TempDir;
 use ticketbooth_domain::model::{Application, IdTokenAlg, NewApplication, NewUser, User};
 use ticketbooth_domain::password;
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{generate_client_id, Secret};
-use ticketbooth_server::{AppState, ServerConfig};
+use ticketbooth_server::{AppState, MailConfig, MailTransport, ServerConfig};
 use ticketbooth_store::DynStore;
 pub use ticketbooth_testkit::{hidden_inputs, location, location_query, Browser};
 
@@ -127,12 +128,30 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut config = ServerConfig::new(&base);
+        // Mail goes to files in the test's directory unless the test names an SMTP server, and
+        // failed deliveries are retried within a test's patience.
+        config.mail = MailConfig {
+            retry_base: Duration::from_millis(200),
+            poll_interval: Duration::from_millis(200),
+            ..MailConfig::outbox(dir.path().join("mail-outbox"))
+        };
         configure(&mut config);
         let state = AppState::new(store.clone(), config);
+        ticketbooth_server::spawn_mail_delivery(store.clone(), state.config.mail.clone(), state.mail_queued.clone());
         tokio::spawn(ticketbooth_server::serve(listener, state, std::future::pending()));
         let browser = Browser::new(&base);
         let http = Client::builder().redirect(Policy::none()).build().unwrap();
         TestApp { base, store, browser, http, dir, backend, database_url }
+    }
+
+    /// A server whose mail goes through the SMTP server at `smtp_url`.
+    pub async fn spawn_with_smtp(smtp_url: &str, configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
+        let smtp_url = smtp_url.to_owned();
+        Self::spawn_with(move |config| {
+            config.mail.transport = MailTransport::Smtp(smtp_url);
+            configure(config);
+        })
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {

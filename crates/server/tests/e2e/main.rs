@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod accounts;
 mod api_lists;
 mod api_tickets;
 mod api_world;
