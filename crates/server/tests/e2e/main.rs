@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod account_area;
 mod accounts;
 mod api_lists;
 mod api_tickets;
