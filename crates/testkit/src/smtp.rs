@@ -1,9 +1,11 @@
-//! A real SMTP server on 127.0.0.1 (the `mailin-embedded` crate) that keeps every message it
-//! receives, so tests read the mail Ticketbooth sends as a person's mailbox would get it.
+//! A real SMTP server on 127.0.0.1 that keeps every message it receives, so tests read the mail
+//! Ticketbooth sends as a person's mailbox would get it. The protocol is the `mailin` crate's;
+//! this file only accepts connections and moves lines (plain SMTP: no TLS stack to build).
 
-use mailin_embedded::response::{self, Response};
-use mailin_embedded::{Handler, Server};
-use std::net::TcpListener;
+use mailin::response::{self, Response};
+use mailin::{Action, Handler, SessionBuilder};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -119,11 +121,14 @@ impl SmtpServer {
         let port = listener.local_addr().expect("an address").port();
         let mailbox = Arc::new(Mailbox::default());
         let collector = Collector { mailbox: mailbox.clone(), recipients: Vec::new(), data: Vec::new() };
-        let mut server = Server::new(collector);
-        server.with_name("mail.test").with_num_threads(2).with_tcp_listener(listener);
         std::thread::spawn(move || {
-            if let Err(err) = server.serve() {
-                eprintln!("the test SMTP server stopped: {err}");
+            for stream in listener.incoming().flatten() {
+                let handler = collector.clone();
+                std::thread::spawn(move || {
+                    if let Err(err) = converse(stream, handler) {
+                        eprintln!("test SMTP connection ended: {err}");
+                    }
+                });
             }
         });
         SmtpServer { port, mailbox }
@@ -153,6 +158,32 @@ impl SmtpServer {
             let left = deadline.checked_duration_since(Instant::now())?;
             messages = self.mailbox.arrived.wait_timeout(messages, left).ok()?.0;
         }
+    }
+}
+
+/// One SMTP conversation: greeting, then a reply to each line until the client quits.
+fn converse(stream: TcpStream, handler: Collector) -> std::io::Result<()> {
+    let peer = stream.peer_addr()?.ip();
+    let mut session = SessionBuilder::new("mail.test").build(peer, handler);
+    let mut writer = stream.try_clone()?;
+    let mut reader = BufReader::new(stream);
+    session.greeting().write_to(&mut writer)?;
+    let mut line = Vec::with_capacity(256);
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let reply = session.process(&line);
+        match reply.action {
+            Action::Reply => reply.write_to(&mut writer)?,
+            Action::Close => {
+                reply.write_to(&mut writer)?;
+                return writer.flush();
+            }
+            Action::UpgradeTls | Action::NoReply => {}
+        }
+        writer.flush()?;
     }
 }
 

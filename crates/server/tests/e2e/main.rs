@@ -8,6 +8,7 @@ mod api_lists;
 mod api_tickets;
 mod api_world;
 mod authorize_errors;
+mod browser;
 mod bearer;
 mod client_credentials;
 mod code_flow;
