@@ -1,5 +1,6 @@
 //! The store's behaviour suite: every test runs on each backend available (SQLite always).
 
 mod identity;
+mod self_service;
 mod support;
 mod ticketing;
