@@ -117,9 +117,17 @@ impl Settings {
         Ok(settings)
     }
 
-    /// The names of the settings.
+    /// The names of the settings: every field, optional ones included (filled here only so
+    /// that TOML lists them; a `None` would leave its key out, and its variable unread).
     fn keys() -> Vec<String> {
-        match toml::Table::try_from(Settings::default()) {
+        let every_field = Settings {
+            issuer: Some(String::new()),
+            client_ip_header: Some(String::new()),
+            metrics_token: Some(String::new()),
+            smtp_url: Some(String::new()),
+            ..Settings::default()
+        };
+        match toml::Table::try_from(every_field) {
             Ok(table) => table.keys().cloned().collect(),
             Err(_) => Vec::new(),
         }
@@ -262,6 +270,24 @@ mod tests {
             assert_eq!(settings.me_rate_limit, 6, "the environment over the file");
             assert_eq!(settings.idle_timeout, 9, "the flag over the environment");
             assert_eq!(settings.request_timeout, Settings::default().request_timeout, "the default");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn optional_settings_are_read_from_the_environment_too() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TICKETBOOTH_ISSUER", "https://tickets.example");
+            jail.set_env("TICKETBOOTH_SMTP_URL", "smtps://mailer:pw@smtp.example:465");
+            jail.set_env("TICKETBOOTH_MAIL_OUTBOX", "/var/spool/ticketbooth");
+            jail.set_env("TICKETBOOTH_SIGN_UP", "off");
+            let settings = Settings::load(None, flags("")).unwrap();
+            assert_eq!(settings.issuer.as_deref(), Some("https://tickets.example"));
+            assert_eq!(settings.smtp_url.as_deref(), Some("smtps://mailer:pw@smtp.example:465"));
+            assert_eq!(settings.mail_outbox, "/var/spool/ticketbooth");
+            assert_eq!(settings.sign_up, Switch::Off);
+            assert!(matches!(settings.mail().transport, MailTransport::Smtp(_)));
+            assert!(!settings.to_masked_toml().unwrap().contains(":pw@"), "the SMTP password is masked");
             Ok(())
         });
     }

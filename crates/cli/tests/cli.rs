@@ -1,6 +1,7 @@
 //! The `ticketbooth` binary's admin commands, run as an operator would (contract §1).
 
 use std::process::{Command, Output};
+use ticketbooth_testkit::smtp::Received;
 
 struct Cli {
     dir: tempfile::TempDir,
@@ -18,8 +19,15 @@ impl Cli {
             .arg(self.dir.path().join("cli.db"))
             .env_remove("DATABASE_URL")
             .env("RUST_LOG", "warn")
+            // Mail from commands lands in the test's own outbox.
+            .env("TICKETBOOTH_MAIL_OUTBOX", self.outbox())
+            .env("TICKETBOOTH_ISSUER", "https://tickets.example")
             .output()
             .expect("run ticketbooth")
+    }
+
+    fn outbox(&self) -> std::path::PathBuf {
+        self.dir.path().join("outbox")
     }
 
     /// Runs a command that must succeed and print exactly one JSON object on stdout.
@@ -294,4 +302,31 @@ fn demo_seeds_a_believable_catalogue() {
     assert!(catalogue["events"].as_array().unwrap().len() >= 4);
     assert!(catalogue["orders"].as_u64().unwrap() >= 5);
     assert!(catalogue["tickets"].as_u64().unwrap() >= 8);
+}
+
+#[test]
+fn users_list_and_reset_password_work_from_the_shell() {
+    let cli = Cli::new();
+    cli.json(&["users", "create", "--email", "ops@example.com", "--password", "long enough pw", "--json"]);
+    let output = cli.run(&["users", "list", "--json"]);
+    assert!(output.status.success());
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let users = listed.as_array().unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0]["email"], "ops@example.com");
+    assert_eq!(users[0]["email_verified"], true, "operator-created accounts count as verified");
+
+    let sent = cli.json(&["users", "reset-password", "--email", "OPS@example.com", "--json"]);
+    assert_eq!(sent["email"], "ops@example.com");
+    assert_eq!(sent["undelivered"], 0, "delivered to the outbox at once");
+    let files: Vec<_> = std::fs::read_dir(cli.outbox()).unwrap().flatten().map(|entry| entry.path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].extension().and_then(|ext| ext.to_str()), Some("eml"));
+    let message = Received { recipients: Vec::new(), raw: std::fs::read(&files[0]).unwrap() };
+    assert_eq!(message.subject(), "Reset your password");
+    assert_eq!(message.header("To").as_deref(), Some("ops@example.com"));
+    assert!(message.body("text/html").is_some(), "multipart: plain text and HTML");
+    assert!(message.link("https://tickets.example/password/reset/").is_some(), "links use the issuer");
+
+    assert!(cli.fails(&["users", "reset-password", "--email", "nobody@example.com"]).contains("no user"));
 }

@@ -142,7 +142,8 @@ impl Chrome {
     /// Runs axe-core on the page and fails on any serious or critical violation; then saves a
     /// screenshot at a desktop's width and one at a phone's.
     async fn check_page(&self, step: &str) {
-        let loaded: Value = self.client.execute(&format!("{}\nreturn typeof axe;", self.axe), vec![]).await.expect("inject axe");
+        let loaded: Value =
+            self.client.execute(&format!("{}\nreturn typeof axe;", self.axe), vec![]).await.expect("inject axe");
         assert_eq!(loaded, "object", "axe-core is loaded");
         let violations = self
             .client
@@ -157,7 +158,12 @@ impl Chrome {
             )
             .await
             .expect("run axe");
-        assert_eq!(violations, json!([]), "{step} ({}): serious or critical accessibility violations", self.path().await);
+        assert_eq!(
+            violations,
+            json!([]),
+            "{step} ({}): serious or critical accessibility violations",
+            self.path().await
+        );
         for (label, (width, height)) in [("desktop", DESKTOP), ("phone", PHONE)] {
             self.client.set_window_size(width, height).await.expect("resize");
             let png = self.client.screenshot().await.expect("screenshot");
@@ -318,7 +324,10 @@ async fn the_whole_journey(words: Words) {
     buy(&app, &user, &event, &types[0], 2).await;
     chrome.goto(&app.url("/account/tickets")).await;
     let tickets = chrome.html().await;
-    assert!(tickets.contains("Indie Night &lt;Live&gt;") || tickets.contains("Indie Night &#60;Live&#62;"), "escaped title");
+    assert!(
+        tickets.contains("Indie Night &lt;Live&gt;") || tickets.contains("Indie Night &#60;Live&#62;"),
+        "escaped title"
+    );
     assert_eq!(chrome.client.find_all(Locator::Css(".ticket svg")).await.unwrap().len(), 2, "a QR code per ticket");
     chrome.check_page("tickets").await;
     for page in ["/account", "/account/applications", "/account/sessions"] {

@@ -29,7 +29,8 @@ async fn a_reset_link_works_once_even_when_used_twice_at_the_same_time() {
         let secret = link(&store, user.id, LinkPurpose::ResetPassword, &user.email, Duration::hours(1)).await;
         let hash = secret.hash();
         let now = Utc::now();
-        let (a, b) = tokio::join!(store.reset_password(&hash, "hash-a", now), store.reset_password(&hash, "hash-b", now));
+        let (a, b) =
+            tokio::join!(store.reset_password(&hash, "hash-a", now), store.reset_password(&hash, "hash-b", now));
         let winners = [a.unwrap(), b.unwrap()].into_iter().flatten().count();
         assert_eq!(winners, 1, "{name}");
         let stored = store.find_user(user.id).await.unwrap().unwrap().password_hash;
@@ -86,7 +87,11 @@ async fn an_email_change_moves_the_account_unless_the_address_was_taken_meanwhil
         let refused = store.change_email(&taken.hash(), now).await;
         assert!(matches!(refused, Err(StoreError::Conflict(_))), "{name}: {refused:?}");
         let moved = store.change_email(&change.hash(), now).await.unwrap().unwrap();
-        assert_eq!((moved.old_email.as_str(), moved.new_email.as_str()), ("from@example.com", "to@example.com"), "{name}");
+        assert_eq!(
+            (moved.old_email.as_str(), moved.new_email.as_str()),
+            ("from@example.com", "to@example.com"),
+            "{name}"
+        );
         assert_eq!(store.find_user(user.id).await.unwrap().unwrap().email, "to@example.com", "{name}");
     }
 }
@@ -130,7 +135,11 @@ async fn sessions_are_listed_and_ended_per_person() {
 }
 
 fn mail(to: &str) -> OutgoingMail {
-    OutgoingMail { sender: "no-reply@localhost".into(), recipient: to.into(), message: b"Subject: hi\r\n\r\nhello".to_vec() }
+    OutgoingMail {
+        sender: "no-reply@localhost".into(),
+        recipient: to.into(),
+        message: b"Subject: hi\r\n\r\nhello".to_vec(),
+    }
 }
 
 #[tokio::test]
