@@ -14,6 +14,7 @@ price = ฿{ $amount }
 field-email = Email address
 field-password = Password
 field-new-password = New password
+field-new-email = New email address
 field-current-password = Current password
 field-first-name = First name
 field-last-name = Last name

@@ -14,6 +14,7 @@ price = { $amount } บาท
 field-email = อีเมล
 field-password = รหัสผ่าน
 field-new-password = รหัสผ่านใหม่
+field-new-email = อีเมลใหม่
 field-current-password = รหัสผ่านปัจจุบัน
 field-first-name = ชื่อ
 field-last-name = นามสกุล

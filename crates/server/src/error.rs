@@ -255,9 +255,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A failure shown to a person as an HTML page, in their language. The response carries the
-/// error as an extension; [`crate::pages::localized_errors`] renders it, knowing the request's
-/// language.
+/// A failure shown to a person as an HTML page, in their language (see `into_response`).
 #[derive(Debug, Clone)]
 pub(crate) struct PageError {
     pub(crate) status: StatusCode,
@@ -324,8 +322,10 @@ impl From<askama::Error> for PageError {
 }
 
 impl IntoResponse for PageError {
+    /// The page in English, carrying the error so that a page route's
+    /// [`crate::pages::localized_errors`] can render it again in the request's language.
     fn into_response(self) -> Response {
-        let mut response = self.status.into_response();
+        let mut response = self.render(crate::i18n::Tr::new(Default::default()));
         response.extensions_mut().insert(self);
         response
     }

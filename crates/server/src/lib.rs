@@ -82,7 +82,6 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(pages::localized_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record));
     pages::security_headers(routes)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -104,24 +103,25 @@ pub async fn serve(
     connections::serve(listener, router(state), limits, shutdown).await
 }
 
-/// Unknown routes: JSON under `/api/`, a page elsewhere.
-async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+/// Unknown routes: JSON under `/api/`, a page in the visitor's language elsewhere.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
         error::ApiError::not_found("No route matches this path.").into_response()
     } else {
-        error::PageError::not_found("error-not-found-body").into_response()
+        error::PageError::not_found("error-not-found-body").render(i18n::Tr::new(i18n::negotiate(&headers)))
     }
 }
 
 /// A known route asked with the wrong method.
-async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
+async fn method_not_allowed(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
     use axum::http::StatusCode;
     use axum::response::IntoResponse;
     let message = "This method is not allowed here.";
     if uri.path().starts_with("/api/") || uri.path().starts_with("/oauth/token") {
         error::ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message).into_response()
     } else {
-        error::PageError::new(StatusCode::METHOD_NOT_ALLOWED, "error-method-title", "error-method-body").into_response()
+        error::PageError::new(StatusCode::METHOD_NOT_ALLOWED, "error-method-title", "error-method-body")
+            .render(i18n::Tr::new(i18n::negotiate(&headers)))
     }
 }

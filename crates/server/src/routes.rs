@@ -16,8 +16,8 @@ const POST: Method = Method::POST;
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         // OAuth 2 and OpenID Connect.
-        .at(GET, "/oauth/authorize", routes!(oauth::authorize::show))
-        .at(POST, "/oauth/authorize", routes!(oauth::authorize::decide))
+        .page(GET, "/oauth/authorize", routes!(oauth::authorize::show))
+        .page(POST, "/oauth/authorize", routes!(oauth::authorize::decide))
         .at(POST, "/oauth/token", routes!(oauth::token::issue))
         .at(POST, "/oauth/revoke", routes!(oauth::management::revoke))
         .at(POST, "/oauth/introspect", routes!(oauth::management::introspect))
@@ -28,33 +28,33 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .at(GET, "/.well-known/oauth-authorization-server", routes!(oauth::oidc::oauth_metadata))
         .at(GET, "/.well-known/openid-configuration", routes!(oauth::oidc::openid_configuration))
         // Pages.
-        .at(GET, "/", routes!(pages::home))
-        .at(GET, "/session/new", routes!(pages::sign_in::show))
-        .at(POST, "/session/new", routes!(pages::sign_in::submit))
-        .at(POST, "/session/delete", routes!(pages::sign_in::sign_out))
-        .at(GET, "/account/new", routes!(pages::sign_up::show))
-        .at(POST, "/account/new", routes!(pages::sign_up::submit))
-        .at(GET, "/account/verify/{secret}", routes!(pages::verify::verify))
-        .at(GET, "/account/verify/change/{secret}", routes!(pages::verify::confirm_change))
-        .at(POST, "/account/verify/resend", routes!(pages::verify::resend))
-        .at(GET, "/password/forgot", routes!(pages::password::show_forgot))
-        .at(POST, "/password/forgot", routes!(pages::password::request_reset))
-        .at(GET, "/password/reset/{secret}", routes!(pages::password::show_reset))
-        .at(POST, "/password/reset/{secret}", routes!(pages::password::reset))
-        .at(GET, "/language/{language}", routes!(pages::language::switch))
+        .page(GET, "/", routes!(pages::home))
+        .page(GET, "/session/new", routes!(pages::sign_in::show))
+        .page(POST, "/session/new", routes!(pages::sign_in::submit))
+        .page(POST, "/session/delete", routes!(pages::sign_in::sign_out))
+        .page(GET, "/account/new", routes!(pages::sign_up::show))
+        .page(POST, "/account/new", routes!(pages::sign_up::submit))
+        .page(GET, "/account/verify/{secret}", routes!(pages::verify::verify))
+        .page(GET, "/account/verify/change/{secret}", routes!(pages::verify::confirm_change))
+        .page(POST, "/account/verify/resend", routes!(pages::verify::resend))
+        .page(GET, "/password/forgot", routes!(pages::password::show_forgot))
+        .page(POST, "/password/forgot", routes!(pages::password::request_reset))
+        .page(GET, "/password/reset/{secret}", routes!(pages::password::show_reset))
+        .page(POST, "/password/reset/{secret}", routes!(pages::password::reset))
+        .page(GET, "/language/{language}", routes!(pages::language::switch))
         // The account area.
-        .at(GET, "/account", routes!(pages::account::profile::show))
-        .at(POST, "/account/profile", routes!(pages::account::profile::update))
-        .at(POST, "/account/email", routes!(pages::account::profile::change_email))
-        .at(POST, "/account/password", routes!(pages::account::profile::change_password))
-        .at(GET, "/account/tickets", routes!(pages::account::tickets::show))
-        .at(GET, "/account/applications", routes!(pages::account::apps::show))
-        .at(POST, "/account/applications/{application_id}/revoke", routes!(pages::account::apps::revoke))
-        .at(GET, "/account/sessions", routes!(pages::account::sessions::show))
-        .at(POST, "/account/sessions/{handle}/end", routes!(pages::account::sessions::end))
-        .at(POST, "/account/sessions/end-others", routes!(pages::account::sessions::end_others))
-        .at(GET, "/static/{file}", routes!(pages::static_asset))
-        .at(GET, "/demo/callback", routes!(pages::demo_callback))
+        .page(GET, "/account", routes!(pages::account::profile::show))
+        .page(POST, "/account/profile", routes!(pages::account::profile::update))
+        .page(POST, "/account/email", routes!(pages::account::profile::change_email))
+        .page(POST, "/account/password", routes!(pages::account::profile::change_password))
+        .page(GET, "/account/tickets", routes!(pages::account::tickets::show))
+        .page(GET, "/account/applications", routes!(pages::account::apps::show))
+        .page(POST, "/account/applications/{application_id}/revoke", routes!(pages::account::apps::revoke))
+        .page(GET, "/account/sessions", routes!(pages::account::sessions::show))
+        .page(POST, "/account/sessions/{handle}/end", routes!(pages::account::sessions::end))
+        .page(POST, "/account/sessions/end-others", routes!(pages::account::sessions::end_others))
+        .page(GET, "/static/{file}", routes!(pages::static_asset))
+        .page(GET, "/demo/callback", routes!(pages::demo_callback))
         // The public API.
         .at(GET, "/api/public/info", routes!(api::info))
         .at(GET, "/api/public/me", routes!(api::me::show))
@@ -71,7 +71,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         )
         .at(GET, "/api/public/tickets/search", routes!(api::tickets::search))
         .at(GET, "/api/public/openapi.json", routes!(openapi::openapi_json))
-        .at(GET, "/docs/api", routes!(openapi::reference))
+        .page(GET, "/docs/api", routes!(openapi::reference))
         // Operations.
         .at(GET, "/healthz", routes!(ops::healthz))
         .at(GET, "/readyz", routes!(ops::readyz))
@@ -79,10 +79,17 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Routes written as a table of method, path and handler.
-trait RouteTable {
+trait RouteTable: Sized {
     /// Serves `handler` at `method` and `path`. Panics, when the router is built, if the handler's
     /// OpenAPI annotation names another method or path: the table and the document must agree.
     fn at(self, method: Method, path: &str, handler: UtoipaMethodRouter<AppState>) -> Self;
+
+    /// A route a person's browser visits: as [`at`](Self::at), and its error pages are rendered in
+    /// the request's language ([`pages::localized_errors`]; the API's routes skip that step).
+    fn page(self, method: Method, path: &str, (schemas, paths, handler): UtoipaMethodRouter<AppState>) -> Self {
+        let handler = handler.layer(axum::middleware::from_fn(pages::localized_errors));
+        self.at(method, path, (schemas, paths, handler))
+    }
 }
 
 impl RouteTable for OpenApiRouter<AppState> {

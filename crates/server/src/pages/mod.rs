@@ -55,9 +55,8 @@ fn add_security_headers(mut response: Response) -> Response {
     response
 }
 
-/// Renders error pages in the request's language: [`PageError`] answers carry the error, and
-/// only those are rendered here (other answers pass untouched, with only two header values
-/// kept aside for them).
+/// Renders a page route's error pages in the request's language: [`PageError`] answers carry
+/// the error (rendered in English), and those in another language are rendered again here.
 pub(crate) async fn localized_errors(request: Request, next: Next) -> Response {
     let language_headers = [header::COOKIE, header::ACCEPT_LANGUAGE].map(|name| {
         request.headers().get_all(&name).iter().cloned().map(|value| (name.clone(), value)).collect::<Vec<_>>()
@@ -67,7 +66,11 @@ pub(crate) async fn localized_errors(request: Request, next: Next) -> Response {
         return response;
     };
     let headers: HeaderMap = language_headers.into_iter().flatten().collect();
-    let mut page = error.render(Tr::new(i18n::negotiate(&headers)));
+    let language = i18n::negotiate(&headers);
+    if language == Default::default() {
+        return response;
+    }
+    let mut page = error.render(Tr::new(language));
     // Headers the handler set (`Retry-After`, cookies) stay.
     for (name, value) in response.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

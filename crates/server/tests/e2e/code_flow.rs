@@ -327,8 +327,12 @@ async fn stored_bytes(app: &TestApp) -> Vec<u8> {
     match app.backend {
         Backend::Sqlite => {
             let mut bytes = Vec::new();
+            // The database files (the directory also holds the test's mail outbox).
             for entry in std::fs::read_dir(app.dir.path()).unwrap() {
-                bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    bytes.extend(std::fs::read(path).unwrap());
+                }
             }
             bytes
         }
