@@ -9,7 +9,7 @@
 use super::sign_in::{begin_signed_in, with_cookie};
 use super::sign_up::{hash_password, password_problem};
 use super::templates::{ForgotPage, ResetPage};
-use super::{notice, page};
+use super::{links, notice, page};
 use crate::error::PageError;
 use crate::extract::address::ClientAddress;
 use crate::extract::form::{CsrfProtected, VisitorForm};
@@ -25,8 +25,7 @@ use axum::response::Response;
 use chrono::Utc;
 use ticketbooth_domain::account::{self, LinkPurpose};
 use ticketbooth_domain::model::{normalize_email, User};
-use ticketbooth_domain::secret::{looks_like_secret, Secret, SecretHash};
-use ticketbooth_store::{NewAccountLink, StoreResult};
+use ticketbooth_store::StoreResult;
 
 /// The reset request form's fields.
 #[derive(utoipa::ToSchema)]
@@ -143,39 +142,15 @@ pub(crate) async fn request_reset(
 
 /// Stores a new reset link for `user` and mails it, in the person's language.
 pub(crate) async fn send_reset_link(state: &AppState, user: &User) -> StoreResult<()> {
-    let secret = Secret::generate();
-    let purpose = LinkPurpose::ResetPassword;
-    state
-        .store
-        .create_link(&NewAccountLink {
-            link_hash: secret.hash(),
-            user_id: user.id,
-            purpose,
-            email: user.email.clone(),
-            expires_at: Utc::now() + purpose.lifetime(),
-        })
-        .await?;
-    let link = state.config.url(&format!("/password/reset/{}", secret.expose()));
+    let link = links::issue(state, user.id, LinkPurpose::ResetPassword, &user.email).await?;
     let user_t = Tr::new(user.language);
     mail::send(state, (&user.email, &user.full_name()), &user_t, Notice::ResetPassword { link: &link }).await?;
     tracing::info!(user_id = user.id, "password reset link sent");
     Ok(())
 }
 
-/// The link's secret as its hash, if it could be one.
-fn link_hash(secret: &str) -> Option<SecretHash> {
-    looks_like_secret(secret).then(|| SecretHash::of(secret))
-}
-
 fn link_invalid(t: Tr) -> Result<Response, PageError> {
-    notice(
-        t,
-        "/password/forgot",
-        StatusCode::BAD_REQUEST,
-        t.t("link-invalid-title"),
-        vec![t.t("link-invalid-body")],
-        Some((t.t("forgot-button"), "/password/forgot".to_owned())),
-    )
+    links::invalid(t, Some(("forgot-button", "/password/forgot")))
 }
 
 /// The new-password form, for a link that still works; a clear page otherwise. Opening the
@@ -194,7 +169,7 @@ pub(crate) async fn show_reset(
     headers: HeaderMap,
     Path(secret): Path<String>,
 ) -> Result<Response, PageError> {
-    let Some(hash) = link_hash(&secret) else { return link_invalid(t) };
+    let Some(hash) = links::hash_of(&secret) else { return link_invalid(t) };
     if state.store.peek_link(&hash, LinkPurpose::ResetPassword, Utc::now()).await?.is_none() {
         return link_invalid(t);
     }
@@ -229,7 +204,7 @@ pub(crate) async fn reset(
     VisitorForm { session, form }: VisitorForm<ResetForm>,
 ) -> Result<Response, PageError> {
     let now = Utc::now();
-    let Some(hash) = link_hash(&secret) else { return link_invalid(t) };
+    let Some(hash) = links::hash_of(&secret) else { return link_invalid(t) };
     let Some(user_id) = state.store.peek_link(&hash, LinkPurpose::ResetPassword, now).await? else {
         return link_invalid(t);
     };

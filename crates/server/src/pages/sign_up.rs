@@ -8,7 +8,7 @@
 
 use super::sign_in::{percent_encode, safe_return_to, with_cookie};
 use super::templates::SignUpPage;
-use super::{notice, page};
+use super::{links, notice, page};
 use crate::error::PageError;
 use crate::extract::address::ClientAddress;
 use crate::extract::form::{CsrfProtected, VisitorForm};
@@ -25,8 +25,7 @@ use chrono::Utc;
 use ticketbooth_domain::account::{self, LinkPurpose, PasswordProblem};
 use ticketbooth_domain::model::{normalize_email, NewUser};
 use ticketbooth_domain::password;
-use ticketbooth_domain::secret::Secret;
-use ticketbooth_store::{NewAccountLink, StoreError};
+use ticketbooth_store::StoreError;
 
 /// The sign-up form's fields.
 #[derive(utoipa::ToSchema)]
@@ -266,19 +265,7 @@ pub(crate) async fn send_verification(
     email: &str,
     name: &str,
 ) -> Result<(), PageError> {
-    let secret = Secret::generate();
-    let purpose = LinkPurpose::VerifyEmail;
-    state
-        .store
-        .create_link(&NewAccountLink {
-            link_hash: secret.hash(),
-            user_id,
-            purpose,
-            email: email.to_owned(),
-            expires_at: Utc::now() + purpose.lifetime(),
-        })
-        .await?;
-    let link = state.config.url(&format!("/account/verify/{}", secret.expose()));
+    let link = links::issue(state, user_id, LinkPurpose::VerifyEmail, email).await?;
     mail::send(state, (email, name), t, Notice::Welcome { link: &link }).await?;
     Ok(())
 }

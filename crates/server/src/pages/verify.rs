@@ -1,12 +1,12 @@
 //! Mailed links that prove an address: the welcome e-mail's (`/account/verify/{secret}`), an
 //! e-mail change's (`/account/verify/change/{secret}`), and the banner's "send the link again".
 
-use super::account::signed_in_or_redirect;
+use super::account::AccountForm;
 use super::sign_up::send_verification;
-use super::{notice, see_other};
+use super::{links, notice, see_other};
 use crate::error::PageError;
 use crate::extract::address::ClientAddress;
-use crate::extract::form::{CsrfForm, CsrfOnly};
+use crate::extract::form::CsrfOnly;
 use crate::i18n::Tr;
 use crate::mail::{self, Notice};
 use crate::throttle::Attempt;
@@ -15,15 +15,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
-use ticketbooth_domain::secret::{looks_like_secret, SecretHash};
 use ticketbooth_store::StoreError;
 
 fn link_invalid(t: Tr) -> Result<Response, PageError> {
-    notice(t, "/account", StatusCode::BAD_REQUEST, t.t("link-invalid-title"), vec![t.t("link-invalid-body")], None)
-}
-
-fn link_hash(secret: &str) -> Option<SecretHash> {
-    looks_like_secret(secret).then(|| SecretHash::of(secret))
+    links::invalid(t, Some(("nav-account", "/account")))
 }
 
 /// Confirms the account's address.
@@ -40,7 +35,7 @@ pub(crate) async fn verify(
     t: Tr,
     Path(secret): Path<String>,
 ) -> Result<Response, PageError> {
-    let Some(hash) = link_hash(&secret) else { return link_invalid(t) };
+    let Some(hash) = links::hash_of(&secret) else { return link_invalid(t) };
     if state.store.verify_email(&hash, Utc::now()).await?.is_none() {
         return link_invalid(t);
     }
@@ -62,7 +57,7 @@ pub(crate) async fn confirm_change(
     t: Tr,
     Path(secret): Path<String>,
 ) -> Result<Response, PageError> {
-    let Some(hash) = link_hash(&secret) else { return link_invalid(t) };
+    let Some(hash) = links::hash_of(&secret) else { return link_invalid(t) };
     let change = match state.store.change_email(&hash, Utc::now()).await {
         Ok(Some(change)) => change,
         Ok(None) | Err(StoreError::Conflict(_)) => return link_invalid(t),
@@ -94,12 +89,8 @@ pub(crate) async fn resend(
     State(state): State<AppState>,
     t: Tr,
     ClientAddress(address): ClientAddress,
-    CsrfForm { session, .. }: CsrfForm<CsrfOnly>,
+    AccountForm { user, .. }: AccountForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    let user = match signed_in_or_redirect(&state, &session).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     if user.email_verified() {
         return Ok(see_other("/account"));
     }

@@ -1,16 +1,16 @@
 //! Connected applications (`/account/applications`): the applications the person authorized,
 //! each with a button that revokes the grant and every token the application holds for them.
 
-use super::{account_visit, frame};
+use super::{frame, AccountForm, Visit};
 use crate::error::PageError;
-use crate::extract::form::{CsrfForm, CsrfOnly};
+use crate::extract::form::CsrfOnly;
 use crate::i18n::Tr;
 use crate::oauth::authorize::scope_message;
 use crate::pages::templates::{AppsPage, AuthorizedApp};
 use crate::pages::{page, see_other};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 
@@ -22,11 +22,11 @@ use chrono::Utc;
     tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"))
 )]
-pub(crate) async fn show(State(state): State<AppState>, t: Tr, headers: HeaderMap) -> Result<Response, PageError> {
-    let (session, user) = match account_visit(&state, &headers).await? {
-        Ok(visit) => visit,
-        Err(redirect) => return Ok(redirect),
-    };
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    t: Tr,
+    Visit { session, user }: Visit,
+) -> Result<Response, PageError> {
     let apps = state
         .store
         .list_consents(user.id)
@@ -58,13 +58,10 @@ pub(crate) async fn show(State(state): State<AppState>, t: Tr, headers: HeaderMa
 pub(crate) async fn revoke(
     State(state): State<AppState>,
     Path(application_id): Path<String>,
-    CsrfForm { session, .. }: CsrfForm<CsrfOnly>,
+    AccountForm { user, .. }: AccountForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    let Some(user_id) = session.user_id else {
-        return Err(PageError::forbidden_csrf());
-    };
     if let Ok(application_id) = application_id.parse::<i64>() {
-        let revoked = state.store.revoke_consent(user_id, application_id, Utc::now()).await?;
+        let revoked = state.store.revoke_consent(user.id, application_id, Utc::now()).await?;
         tracing::info!(application_id, revoked, "user revoked an application's access");
     }
     Ok(see_other("/account/applications"))

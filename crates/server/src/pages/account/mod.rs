@@ -10,11 +10,13 @@ pub(crate) mod tickets;
 use super::see_other;
 use super::templates::{AccountFrame, ACCOUNT_TABS};
 use crate::error::PageError;
+use crate::extract::form::{CsrfForm, CsrfProtected};
 use crate::extract::session;
 use crate::i18n::Tr;
 use crate::AppState;
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use ticketbooth_domain::model::{BrowserSession, User};
 
 /// Where a visitor without a signed-in session goes: sign in, then back to the account.
@@ -22,24 +24,47 @@ fn to_sign_in() -> Response {
     see_other("/session/new?return_to=%2Faccount")
 }
 
-/// The signed-in session and its user, or the redirect to the sign-in page.
-pub(crate) async fn account_visit(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Result<(BrowserSession, User), Response>, PageError> {
-    Ok(session::signed_in(state, headers).await?.ok_or_else(to_sign_in))
+/// A signed-in person on an account page; anyone else is sent to sign in first.
+pub(crate) struct Visit {
+    pub(crate) session: BrowserSession,
+    pub(crate) user: User,
 }
 
-/// The user of a session that posted a form, or the redirect to the sign-in page.
-pub(crate) async fn signed_in_or_redirect(
-    state: &AppState,
-    session: &BrowserSession,
-) -> Result<Result<User, Response>, PageError> {
-    let user = match session.user_id {
-        Some(user_id) => state.store.find_user(user_id).await?,
-        None => None,
-    };
-    Ok(user.ok_or_else(to_sign_in))
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match session::signed_in(state, &parts.headers).await {
+            Ok(Some((session, user))) => Ok(Visit { session, user }),
+            Ok(None) => Err(to_sign_in()),
+            Err(err) => Err(PageError::from(err).into_response()),
+        }
+    }
+}
+
+/// A form posted from an account page: its CSRF token matched the session's, and the session
+/// is signed in (else the person is sent to sign in).
+pub(crate) struct AccountForm<T> {
+    pub(crate) session: BrowserSession,
+    pub(crate) user: User,
+    pub(crate) form: T,
+}
+
+impl<T: CsrfProtected + Send> FromRequest<AppState> for AccountForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let CsrfForm { session, form } =
+            CsrfForm::<T>::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        let user = match session.user_id {
+            Some(user_id) => {
+                state.store.find_user(user_id).await.map_err(|err| PageError::from(err).into_response())?
+            }
+            None => None,
+        };
+        let user = user.ok_or_else(to_sign_in)?;
+        Ok(AccountForm { session, user, form })
+    }
 }
 
 /// The frame around an account page.

@@ -1,17 +1,17 @@
 //! The profile page (`/account`): names and phone, the e-mail address (changed through a link
 //! sent to the new one), and the password (changed with the current one).
 
-use super::{account_visit, frame, signed_in_or_redirect};
+use super::{frame, AccountForm, Visit};
 use crate::error::PageError;
 use crate::extract::address::ClientAddress;
-use crate::extract::form::{CsrfForm, CsrfProtected};
+use crate::extract::form::CsrfProtected;
 use crate::extract::params::{FromParams, ParamError, Params};
 use crate::extract::session;
 use crate::i18n::Tr;
 use crate::mail::{self, Notice};
 use crate::pages::sign_up::{hash_password, password_problem};
 use crate::pages::templates::{AccountFrame, ProfilePage};
-use crate::pages::{page, see_other};
+use crate::pages::{links, page, see_other};
 use crate::throttle::Attempt;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
@@ -21,8 +21,7 @@ use chrono::Utc;
 use ticketbooth_domain::account::{self, LinkPurpose};
 use ticketbooth_domain::model::{normalize_email, BrowserSession, User};
 use ticketbooth_domain::password;
-use ticketbooth_domain::secret::Secret;
-use ticketbooth_store::{NewAccountLink, Profile};
+use ticketbooth_store::Profile;
 
 /// The profile page.
 #[utoipa::path(
@@ -34,15 +33,10 @@ use ticketbooth_store::{NewAccountLink, Profile};
     responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"))
 )]
 pub(crate) async fn show(
-    State(state): State<AppState>,
     t: Tr,
-    headers: HeaderMap,
+    Visit { session, user }: Visit,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let (session, user) = match account_visit(&state, &headers).await? {
-        Ok(visit) => visit,
-        Err(redirect) => return Ok(redirect),
-    };
     let params = Params::from_urlencoded(query.as_deref().unwrap_or_default()).unwrap_or_default();
     let done = params.single("done").ok().flatten();
     page(StatusCode::OK, &ProfilePage { frame: frame(t, "/account", &session, &user, done) })
@@ -105,12 +99,8 @@ impl CsrfProtected for ProfileForm {
 pub(crate) async fn update(
     State(state): State<AppState>,
     t: Tr,
-    CsrfForm { session, form }: CsrfForm<ProfileForm>,
+    AccountForm { session, user, form }: AccountForm<ProfileForm>,
 ) -> Result<Response, PageError> {
-    let user = match signed_in_or_redirect(&state, &session).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let first_name = account::clean_name(form.first_name.as_deref().unwrap_or_default());
     let last_name = account::clean_name(form.last_name.as_deref().unwrap_or_default());
     let phone = form.phone.as_deref().map(str::trim).filter(|phone| !phone.is_empty());
@@ -215,12 +205,8 @@ pub(crate) async fn change_password(
     t: Tr,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    CsrfForm { session, form }: CsrfForm<CredentialForm>,
+    AccountForm { session, user, form }: AccountForm<CredentialForm>,
 ) -> Result<Response, PageError> {
-    let user = match signed_in_or_redirect(&state, &session).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let new_password = form.password.unwrap_or_default();
     if let Err(problem) = account::check_new_password(&new_password, &user.email) {
         return refused(t, StatusCode::UNPROCESSABLE_ENTITY, &session, &user, t.t(password_problem(problem)));
@@ -269,12 +255,8 @@ pub(crate) async fn change_email(
     State(state): State<AppState>,
     t: Tr,
     ClientAddress(address): ClientAddress,
-    CsrfForm { session, form }: CsrfForm<CredentialForm>,
+    AccountForm { session, user, form }: AccountForm<CredentialForm>,
 ) -> Result<Response, PageError> {
-    let user = match signed_in_or_redirect(&state, &session).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let new_email = normalize_email(form.email.as_deref().unwrap_or_default());
     if !account::plausible_email(&new_email) {
         return refused(t, StatusCode::UNPROCESSABLE_ENTITY, &session, &user, t.t("sign-up-email-invalid"));
@@ -291,19 +273,7 @@ pub(crate) async fn change_email(
     }
     // A taken address gets the link all the same (and the change fails when it is opened), so
     // this form does not tell which addresses have accounts.
-    let secret = Secret::generate();
-    let purpose = LinkPurpose::ChangeEmail;
-    state
-        .store
-        .create_link(&NewAccountLink {
-            link_hash: secret.hash(),
-            user_id: user.id,
-            purpose,
-            email: new_email.clone(),
-            expires_at: now + purpose.lifetime(),
-        })
-        .await?;
-    let link = state.config.url(&format!("/account/verify/change/{}", secret.expose()));
+    let link = links::issue(&state, user.id, LinkPurpose::ChangeEmail, &new_email).await?;
     mail::send(&state, (&new_email, &user.full_name()), &Tr::new(user.language), Notice::ChangeEmail { link: &link })
         .await?;
     Ok(see_other("/account?done=email"))

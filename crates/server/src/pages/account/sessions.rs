@@ -1,15 +1,15 @@
 //! Sessions (`/account/sessions`): where the account is signed in, with a button to end any
 //! other one, or all others at once.
 
-use super::{account_visit, frame, signed_in_or_redirect};
+use super::{frame, AccountForm, Visit};
 use crate::error::PageError;
-use crate::extract::form::{CsrfForm, CsrfOnly};
+use crate::extract::form::CsrfOnly;
 use crate::i18n::Tr;
 use crate::pages::templates::{SessionView, SessionsPage};
 use crate::pages::{page, see_other};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use ticketbooth_domain::secret::SecretHash;
@@ -57,11 +57,11 @@ fn browser_name(user_agent: &str) -> Option<String> {
     tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"))
 )]
-pub(crate) async fn show(State(state): State<AppState>, t: Tr, headers: HeaderMap) -> Result<Response, PageError> {
-    let (session, user) = match account_visit(&state, &headers).await? {
-        Ok(visit) => visit,
-        Err(redirect) => return Ok(redirect),
-    };
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    t: Tr,
+    Visit { session, user }: Visit,
+) -> Result<Response, PageError> {
     let sessions = state
         .store
         .list_sessions(user.id, Utc::now())
@@ -90,12 +90,8 @@ pub(crate) async fn show(State(state): State<AppState>, t: Tr, headers: HeaderMa
 pub(crate) async fn end(
     State(state): State<AppState>,
     Path(session_handle): Path<String>,
-    CsrfForm { session, .. }: CsrfForm<CsrfOnly>,
+    AccountForm { session, user, .. }: AccountForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    let user = match signed_in_or_redirect(&state, &session).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let id_hash = hex_bytes(&session_handle).and_then(|bytes| SecretHash::from_bytes(&bytes));
     if let Some(id_hash) = id_hash.filter(|id_hash| *id_hash != session.id_hash) {
         state.store.end_sessions(user.id, SessionSelection::Only(&id_hash)).await?;
@@ -113,12 +109,8 @@ pub(crate) async fn end(
 )]
 pub(crate) async fn end_others(
     State(state): State<AppState>,
-    CsrfForm { session, .. }: CsrfForm<CsrfOnly>,
+    AccountForm { session, user, .. }: AccountForm<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    let user = match signed_in_or_redirect(&state, &session).await? {
-        Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
-    };
     let ended = state.store.end_sessions(user.id, SessionSelection::AllBut(&session.id_hash)).await?;
     tracing::info!(user_id = user.id, ended, "other sessions ended");
     Ok(see_other("/account/sessions"))

@@ -1,14 +1,14 @@
 //! My tickets (`/account/tickets`): the tickets of the person's paid orders, by event, each with
 //! a QR code of what the door reads (the reference code).
 
-use super::{account_visit, frame};
+use super::{frame, Visit};
 use crate::error::PageError;
 use crate::i18n::Tr;
 use crate::pages::page;
 use crate::pages::templates::{EventView, TicketView, TicketsPage};
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use qrcode::render::svg;
 use qrcode::QrCode;
@@ -25,11 +25,11 @@ const MAX_TICKETS: u32 = 500;
     tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"))
 )]
-pub(crate) async fn show(State(state): State<AppState>, t: Tr, headers: HeaderMap) -> Result<Response, PageError> {
-    let (session, user) = match account_visit(&state, &headers).await? {
-        Ok(visit) => visit,
-        Err(redirect) => return Ok(redirect),
-    };
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    t: Tr,
+    Visit { session, user }: Visit,
+) -> Result<Response, PageError> {
     let events = state
         .store
         .own_tickets(user.id, MAX_TICKETS)
