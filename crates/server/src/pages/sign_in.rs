@@ -200,7 +200,7 @@ pub(crate) async fn submit(
 }
 
 /// Replaces the browser's session (if any) with a new one signed in as `user_id`, and goes to
-/// `location`: after sign-in, sign-up and password reset.
+/// `location`: after sign-in, password changes and resets.
 pub(crate) async fn begin_signed_in(
     state: &AppState,
     previous: Option<&BrowserSession>,
@@ -208,11 +208,22 @@ pub(crate) async fn begin_signed_in(
     origin: SessionOrigin,
     location: &str,
 ) -> Result<Response, PageError> {
+    with_new_session(state, previous, Some(user_id), origin, see_other(location)).await
+}
+
+/// Replaces the browser's session (if any) with a new one, signed in as `user_id` or anonymous,
+/// and hands it out with `response` (a new session at every sign-in: no session fixation).
+pub(crate) async fn with_new_session(
+    state: &AppState,
+    previous: Option<&BrowserSession>,
+    user_id: Option<i64>,
+    origin: SessionOrigin,
+    mut response: Response,
+) -> Result<Response, PageError> {
     if let Some(previous) = previous {
         state.store.delete_session(&previous.id_hash).await?;
     }
-    let session_cookie = session::start(state, Some(user_id), origin).await?;
-    let mut response = see_other(location);
+    let session_cookie = session::start(state, user_id, origin).await?;
     response.headers_mut().append(header::SET_COOKIE, session_cookie);
     response.headers_mut().append(header::SET_COOKIE, session::clear_sign_in_cookie(state));
     Ok(response)

@@ -6,7 +6,7 @@
 //! note with a reset link to an existing one), start a session (signed in only for the new
 //! account) and show the same "check your inbox" page.
 
-use super::sign_in::{percent_encode, safe_return_to, with_cookie};
+use super::sign_in::{percent_encode, safe_return_to, with_cookie, with_new_session};
 use super::templates::SignUpPage;
 use super::{links, notice, page};
 use crate::error::PageError;
@@ -219,11 +219,7 @@ pub(crate) async fn submit(
         }
         Err(err) => return Err(err.into()),
     };
-    if let Some(previous) = &session {
-        state.store.delete_session(&previous.id_hash).await?;
-    }
-    let session_cookie = session::start(&state, signed_in_as, origin).await?;
-    let mut response = notice(
+    let sent = notice(
         t,
         "/account/new",
         StatusCode::OK,
@@ -231,9 +227,7 @@ pub(crate) async fn submit(
         vec![t.t1("sign-up-sent-body", "email", &email), t.t("sign-up-sent-next")],
         Some((t.t("continue"), continue_to(return_to).to_owned())),
     )?;
-    response.headers_mut().append(header::SET_COOKIE, session_cookie);
-    response.headers_mut().append(header::SET_COOKIE, session::clear_sign_in_cookie(&state));
-    Ok(response)
+    with_new_session(&state, session.as_ref(), signed_in_as, origin, sent).await
 }
 
 /// Where "Continue" leads after sign-up: the authorization request, else the account.

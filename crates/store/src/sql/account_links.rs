@@ -40,6 +40,30 @@ where
     Ok(taken)
 }
 
+/// Marks the account's address verified, if it is still `email`: a link mailed to an address the
+/// account has since left proves nothing about the new one.
+async fn mark_verified<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: i64,
+    email: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    i64: Column<DB>,
+{
+    sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2 AND email = $3")
+        .bind(ts(now))
+        .bind(user_id)
+        .bind(email)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl<B> crate::AccountLinkStore for SqlStore<B>
 where
@@ -99,15 +123,7 @@ where
         let Some((user_id, email)) = take_link(&mut tx, link_hash, LinkPurpose::VerifyEmail, now).await? else {
             return Ok(None);
         };
-        // A link mailed to an address the account has since left proves nothing about the new one.
-        sqlx::query(
-            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2 AND email = $3",
-        )
-        .bind(ts(now))
-        .bind(user_id)
-        .bind(&email)
-        .execute(&mut *tx)
-        .await?;
+        mark_verified(&mut tx, user_id, &email, now).await?;
         tx.commit().await?;
         Ok(Some(user_id))
     }
@@ -125,14 +141,7 @@ where
             return Ok(None);
         };
         set_password_ending_sessions(&mut tx, user_id, password_hash).await?;
-        sqlx::query(
-            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2 AND email = $3",
-        )
-        .bind(ts(now))
-        .bind(user_id)
-        .bind(&email)
-        .execute(&mut *tx)
-        .await?;
+        mark_verified(&mut tx, user_id, &email, now).await?;
         // Other reset links mailed before this one die with it.
         sqlx::query("UPDATE account_links SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
             .bind(ts(now))
