@@ -269,7 +269,9 @@ pub(crate) fn instructions(seeded: &Seeded, issuer: &str) -> String {
          3. Call the API with the access token:\n   \
          curl -s -H 'Authorization: Bearer ACCESS_TOKEN' {issuer}/api/public/me\n\n\
          App flow:      curl -s -X POST {issuer}/oauth/token -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=client_credentials\n   \
-         then:          curl -s -H 'Authorization: Bearer APP_TOKEN' {issuer}/api/public/organizers/{organizer}/events\n{catalogue}",
+         then:          curl -s -H 'Authorization: Bearer APP_TOKEN' {issuer}/api/public/organizers/{organizer}/events\n\n\
+         Accounts:      sign up at {issuer}/account/new (or add &prompt=create to the URL in 1.); reset a password at\n   \
+         {issuer}/password/forgot. Without --smtp-url, mail is written as .eml files into the mail outbox directory.\n{catalogue}",
         if seeded.created { "seeded just now" } else { "already seeded" },
         organizer = seeded.organizer_id.unwrap_or(1),
         catalogue = seeded.catalogue.as_ref().map_or(String::new(), |c| format!(

@@ -56,9 +56,13 @@ impl Transport {
     }
 }
 
-/// Checks that the transport can be set up (the SMTP URL parses, the outbox directory can be
-/// made), so `serve` fails at start rather than at the first message.
+/// Checks that mail can be sent as configured (the sender is a mailbox, the SMTP URL parses, the
+/// outbox directory can be made), so `serve` fails at start rather than at the first message.
 pub fn check(config: &MailConfig) -> Result<(), String> {
+    config
+        .from
+        .parse::<lettre::message::Mailbox>()
+        .map_err(|err| format!("the sender {:?} is not a mailbox: {err}", config.from))?;
     Transport::open(&config.transport).map(drop)
 }
 
@@ -128,6 +132,16 @@ async fn deliver_due(store: &DynStore, transport: &Transport, config: &MailConfi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_sender_or_smtp_url_is_refused_at_start() {
+        let dir = std::env::temp_dir().join("ticketbooth-mail-check");
+        assert!(check(&MailConfig::outbox(&dir)).is_ok());
+        let bad_from = MailConfig { from: "not a mailbox".into(), ..MailConfig::outbox(&dir) };
+        assert!(check(&bad_from).unwrap_err().contains("not a mailbox"));
+        let bad_url = MailConfig { transport: MailTransport::Smtp("gopher://x".into()), ..MailConfig::outbox(&dir) };
+        assert!(check(&bad_url).is_err());
+    }
 
     #[test]
     fn retries_back_off_to_an_hour() {
