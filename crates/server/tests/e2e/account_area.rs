@@ -111,7 +111,7 @@ backend_test! {
         assert_eq!(asked.status(), StatusCode::SEE_OTHER);
         assert_eq!(app.store.find_user(user.id).await.unwrap().unwrap().email, "old@example.com");
         let (server, recipient) = (smtp.clone(), "new@example.com");
-        let confirm = tokio::task::spawn_blocking(move || server.wait_for(recipient, "Confirm your new email", Duration::from_secs(10)))
+        let confirm = tokio::task::spawn_blocking(move || server.wait_for(recipient, "Confirm your new email", Duration::from_secs(20)))
             .await
             .unwrap()
             .unwrap();
@@ -123,7 +123,7 @@ backend_test! {
         assert!(moved.email_verified());
         assert_eq!(app.browser.get(&link).await.status(), StatusCode::BAD_REQUEST, "single use");
         let server = smtp.clone();
-        let told = tokio::task::spawn_blocking(move || server.wait_for("old@example.com", "was changed", Duration::from_secs(10)))
+        let told = tokio::task::spawn_blocking(move || server.wait_for("old@example.com", "was changed", Duration::from_secs(20)))
             .await
             .unwrap();
         assert!(told.is_some(), "the old address is told");

@@ -12,7 +12,7 @@ use ticketbooth_testkit::link_with_class;
 use ticketbooth_testkit::smtp::{free_port, Received, SmtpServer};
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
-const MAIL_WAIT: Duration = Duration::from_secs(10);
+const MAIL_WAIT: Duration = Duration::from_secs(20);
 
 /// Waits for a message without blocking the server's runtime.
 async fn mail(smtp: &SmtpServer, to: &str, subject: &str) -> Received {
@@ -311,11 +311,9 @@ backend_test! {
         let port = free_port();
         let app = TestApp::spawn_with_smtp(&format!("smtp://127.0.0.1:{port}"), |_| {}).await;
         app.create_user("patient@example.com").await;
-        let started = std::time::Instant::now();
         let answer =
             app.browser.submit_form("/password/forgot", "/password/forgot", &[("email", "patient@example.com")]).await;
-        assert_eq!(answer.status(), StatusCode::OK, "the request does not wait for the mail server");
-        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(answer.status(), StatusCode::OK, "the request does not need the mail server");
         // Delivery is tried and fails; the message waits in the outbox.
         tokio::time::sleep(Duration::from_millis(600)).await;
         assert_eq!(app.store.undelivered_mail().await.unwrap(), 1);
@@ -331,6 +329,27 @@ backend_test! {
         }
         assert_eq!(app.store.undelivered_mail().await.unwrap(), 0);
         assert_eq!(smtp.messages().len(), 1, "delivered once");
+    }
+}
+
+backend_test! {
+    async fn a_mail_server_that_never_answers_does_not_hold_up_the_request() {
+        // Connections to this port are accepted by the kernel and then left without a greeting.
+        let stalled = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("smtp://127.0.0.1:{}", stalled.local_addr().unwrap().port());
+        let app = TestApp::spawn_with_smtp(&url, |_| {}).await;
+        app.create_user("waiting@example.com").await;
+        let form = [("email", "waiting@example.com")];
+        // Delivery would wait up to a minute for the greeting; the answer may not.
+        let answer = tokio::time::timeout(
+            Duration::from_secs(30),
+            app.browser.submit_form("/password/forgot", "/password/forgot", &form),
+        )
+        .await
+        .expect("answered while the mail server stalls");
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(app.store.undelivered_mail().await.unwrap(), 1, "queued, not lost");
+        drop(stalled);
     }
 }
 

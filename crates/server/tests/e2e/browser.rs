@@ -20,7 +20,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (375, 812);
-const MAIL_WAIT: Duration = Duration::from_secs(10);
+const MAIL_WAIT: Duration = Duration::from_secs(20);
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
