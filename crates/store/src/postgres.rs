@@ -56,6 +56,7 @@ impl Backend for PgBackend {
     /// ends. A statement under READ COMMITTED would otherwise miss a successor that a concurrent
     /// rotation commits after the statement began.
     const SERIALIZE_TOKEN_WRITES: Option<&'static str> = Some("LOCK TABLE access_tokens IN SHARE ROW EXCLUSIVE MODE");
+    const SKIP_CLAIMED_ROWS: &'static str = "FOR UPDATE SKIP LOCKED";
 
     fn migrator(&self) -> &'static Migrator {
         &MIGRATOR

@@ -59,18 +59,11 @@ fn add_security_headers(mut response: Response) -> Response {
 /// Renders a page route's error pages in the request's language: [`PageError`] answers carry
 /// the error (rendered in English), and those in another language are rendered again here.
 pub(crate) async fn localized_errors(request: Request, next: Next) -> Response {
-    let language_headers = [header::COOKIE, header::ACCEPT_LANGUAGE].map(|name| {
-        request.headers().get_all(&name).iter().cloned().map(|value| (name.clone(), value)).collect::<Vec<_>>()
-    });
+    let language = i18n::negotiate(request.headers());
     let response = next.run(request).await;
-    let Some(error) = response.extensions().get::<PageError>() else {
+    let Some(error) = response.extensions().get::<PageError>().filter(|_| language != Default::default()) else {
         return response;
     };
-    let headers: HeaderMap = language_headers.into_iter().flatten().collect();
-    let language = i18n::negotiate(&headers);
-    if language == Default::default() {
-        return response;
-    }
     let mut page = error.render(Tr::new(language));
     // Headers the handler set (`Retry-After`, cookies) stay.
     for (name, value) in response.headers() {

@@ -123,6 +123,29 @@ impl Chrome {
         }
     }
 
+    /// Waits (up to 20 s) until the page's path satisfies `arrived`: clicks that navigate
+    /// return before the new page is there.
+    async fn wait_for_path(&self, what: &str, arrived: impl Fn(&str) -> bool) {
+        for _ in 0..200 {
+            if arrived(&self.path().await) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never arrived at {what}; at {}", self.path().await);
+    }
+
+    /// Waits (up to 20 s) until the page shows `text`.
+    async fn wait_for_text(&self, text: &str) {
+        for _ in 0..200 {
+            if self.html().await.contains(text) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{text:?} never appeared; at {}", self.path().await);
+    }
+
     async fn html(&self) -> String {
         self.client.source().await.expect("the page source")
     }
@@ -278,10 +301,12 @@ async fn the_whole_journey(words: Words) {
     assert!(chrome.path().await.starts_with("/session/new"), "{}", chrome.path().await);
     if words.language == "th" {
         chrome.click("a[hreflang=th]").await;
+        chrome.wait_for_text("<html lang=\"th\">").await;
     }
     chrome.check_page("sign-in").await;
     let sign_up_link = chrome.client.find(Locator::LinkText(words.create_account)).await.expect("a sign-up link");
     sign_up_link.click().await.expect("open sign-up");
+    chrome.wait_for_path("sign-up", |path| path.starts_with("/account/new")).await;
     chrome.check_page("sign-up").await;
     chrome.fill("first_name", "Anong").await;
     chrome.fill("last_name", "Jaidee").await;
@@ -292,7 +317,7 @@ async fn the_whole_journey(words: Words) {
     assert!(chrome.path().await.starts_with("/account/new"));
     chrome.fill("password", PASSWORD).await;
     chrome.click("button.primary").await;
-    assert!(chrome.html().await.contains(words.check_inbox), "{}", chrome.html().await);
+    chrome.wait_for_text(words.check_inbox).await;
     chrome.check_page("check-inbox").await;
     let continue_to = chrome
         .client
@@ -307,15 +332,15 @@ async fn the_whole_journey(words: Words) {
     // The welcome mail's link confirms the address.
     let verify = mail_link(&smtp, &email, words.welcome_subject, &format!("{}/account/verify/", app.base)).await;
     chrome.goto(&verify).await;
-    assert!(chrome.html().await.contains(words.confirmed));
+    chrome.wait_for_text(words.confirmed).await;
     chrome.check_page("verified").await;
 
     // Back to the authorization: consent, then the client's callback with a code.
     chrome.goto(&app.url(&continue_to)).await;
     chrome.check_page("consent").await;
     chrome.click("button[value=approve]").await;
+    chrome.wait_for_path("the callback", |path| path.starts_with("/demo/callback")).await;
     let arrived = chrome.client.current_url().await.unwrap();
-    assert_eq!(arrived.path(), "/demo/callback");
     assert!(arrived.query_pairs().any(|(key, _)| key == "code"), "{arrived}");
     let user = app.store.find_user_by_email(&email).await.unwrap().unwrap();
     assert!(user.email_verified());
@@ -338,23 +363,27 @@ async fn the_whole_journey(words: Words) {
     // Signed out, they forget the password and reset it from the mail.
     chrome.goto(&app.url("/account")).await;
     chrome.click(".account-head button").await;
+    chrome.wait_for_path("home", |path| path == "/").await;
     chrome.goto(&app.url("/session/new")).await;
     chrome.client.find(Locator::LinkText(words.forgot)).await.expect("a forgot link").click().await.unwrap();
+    chrome.wait_for_path("the forgot page", |path| path == "/password/forgot").await;
     chrome.check_page("forgot").await;
     chrome.fill("email", &email).await;
     chrome.click("button.primary").await;
+    chrome.wait_for_text(words.check_inbox).await;
     chrome.check_page("forgot-sent").await;
     let reset = mail_link(&smtp, &email, words.reset_subject, &format!("{}/password/reset/", app.base)).await;
     chrome.goto(&reset).await;
     chrome.check_page("reset").await;
     chrome.fill("password", "a new and better passphrase").await;
     chrome.click("button.primary").await;
-    assert!(chrome.path().await.starts_with("/account"), "{}", chrome.path().await);
+    chrome.wait_for_path("the account", |path| path.starts_with("/account")).await;
     chrome.check_page("after-reset").await;
 
     // Signed out again, they sign in with the keyboard alone: the email field has focus, Tab
     // goes to the password, Enter sends the form.
     chrome.click(".account-head button").await;
+    chrome.wait_for_path("home", |path| path == "/").await;
     chrome.goto(&app.url("/session/new")).await;
     let focused = chrome.client.active_element().await.unwrap();
     assert_eq!(focused.attr("name").await.unwrap().as_deref(), Some("email"));
@@ -363,8 +392,8 @@ async fn the_whole_journey(words: Words) {
     let password = chrome.client.active_element().await.unwrap();
     assert_eq!(password.attr("name").await.unwrap().as_deref(), Some("password"));
     password.send_keys("a new and better passphrase\u{e007}").await.unwrap(); // Enter
+    chrome.wait_for_text(&email).await;
     assert_eq!(chrome.path().await, "/");
-    assert!(chrome.html().await.contains(&email));
     chrome.check_page("home").await;
     let _ = chrome.client.clone().close().await;
 }

@@ -52,6 +52,10 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// while it runs (consent revocation); `None` where transactions are serial anyway.
     const SERIALIZE_TOKEN_WRITES: Option<&'static str>;
 
+    /// Ends a `SELECT` that picks rows for a worker to claim, so that concurrent claimers pass
+    /// over each other's rows instead of waiting for them; empty where writes are serial anyway.
+    const SKIP_CLAIMED_ROWS: &'static str;
+
     /// The backend's migrations.
     fn migrator(&self) -> &'static Migrator;
     /// A connection for writing.

@@ -1,6 +1,8 @@
 //! The mail outbox. A claim is one guarded `UPDATE … RETURNING` whose condition is checked again
 //! on each row it locks (PostgreSQL re-evaluates it after a concurrent update; SQLite has one
-//! writer), so two instances never claim one message at once.
+//! writer), so two instances never claim one message at once. On PostgreSQL the rows are picked
+//! `FOR UPDATE SKIP LOCKED`: a second instance takes the next messages instead of waiting for the
+//! first one's and then finding them taken.
 
 use super::{Args, Backend, Column, Conn, Row, SqlStore};
 use crate::rows::ts;
@@ -48,20 +50,25 @@ where
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<QueuedMail>> {
-        let rows: Vec<QueuedRow> = sqlx::query_as(
-            "UPDATE mail_outbox SET claimed_until = $2 \
-             WHERE id IN (SELECT id FROM mail_outbox \
-                          WHERE sent_at IS NULL AND next_attempt_at <= $1 \
-                            AND (claimed_until IS NULL OR claimed_until <= $1) \
-                          ORDER BY next_attempt_at, id LIMIT $3) \
-               AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $1) \
-             RETURNING id, sender, recipient, message, attempts",
-        )
-        .bind(ts(now))
-        .bind(ts(lease_until))
-        .bind(i64::from(limit))
-        .fetch_all(&mut *self.backend.write().await?)
-        .await?;
+        // The picked ids are materialized once: as a plain `IN (subquery)` PostgreSQL may run the
+        // subquery again while updating, and with `SKIP LOCKED` that returned more than `LIMIT`.
+        let statement = format!(
+            "WITH picked AS MATERIALIZED (SELECT id FROM mail_outbox \
+                 WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+                   AND (claimed_until IS NULL OR claimed_until <= $1) \
+                 ORDER BY next_attempt_at, id LIMIT $3 {}) \
+             UPDATE mail_outbox SET claimed_until = $2 FROM picked \
+             WHERE mail_outbox.id = picked.id AND mail_outbox.sent_at IS NULL \
+               AND (mail_outbox.claimed_until IS NULL OR mail_outbox.claimed_until <= $1) \
+             RETURNING mail_outbox.id, sender, recipient, message, attempts",
+            B::SKIP_CLAIMED_ROWS
+        );
+        let rows: Vec<QueuedRow> = sqlx::query_as(&statement)
+            .bind(ts(now))
+            .bind(ts(lease_until))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.backend.write().await?)
+            .await?;
         Ok(rows
             .into_iter()
             .map(|(id, sender, recipient, message, attempts)| QueuedMail {

@@ -127,6 +127,7 @@ impl Backend for SqliteBackend {
     /// SQLite has one writer: a write transaction already sees every token stored before it and
     /// none while it runs.
     const SERIALIZE_TOKEN_WRITES: Option<&'static str> = None;
+    const SKIP_CLAIMED_ROWS: &'static str = "";
 
     fn migrator(&self) -> &'static Migrator {
         &MIGRATOR

@@ -152,7 +152,7 @@ async fn two_instances_never_claim_the_same_message() {
         let lease = now + Duration::minutes(2);
         let (a, b) = tokio::join!(store.claim_mail(now, lease, 20), store.claim_mail(now, lease, 20));
         let (a, b) = (a.unwrap(), b.unwrap());
-        assert_eq!(a.len() + b.len(), 30, "{name}: every due message claimed once");
+        assert_eq!(a.len() + b.len(), 30, "{name}: every due message claimed once ({} + {})", a.len(), b.len());
         assert!(a.iter().all(|x| b.iter().all(|y| x.id != y.id)), "{name}: no message twice");
         assert!(store.claim_mail(now, lease, 20).await.unwrap().is_empty(), "{name}: leased");
 
