@@ -339,7 +339,8 @@ impl PageError {
             PageText::Detail(detail) => detail.to_string(),
         };
         let title = t.t(self.title);
-        let page = ErrorPage { t, here: "/", title: &title, message: &message };
+        let hint = self.status == StatusCode::BAD_REQUEST;
+        let page = ErrorPage { t, here: "/", title: &title, message: &message, hint };
         match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(err) => {

@@ -47,6 +47,7 @@ pub struct Metrics {
     tokens_issued: Family<GrantLabels, Counter>,
     sign_in_failures: Counter,
     pool_connections: Family<PoolLabels, Gauge>,
+    mail_undelivered: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -67,7 +68,13 @@ impl Default for Metrics {
         registry.register("sign_in_failures", "Failed sign-in attempts", sign_in_failures.clone());
         let pool_connections = Family::<PoolLabels, Gauge>::default();
         registry.register("db_pool_connections", "Database pool connections by state", pool_connections.clone());
-        Metrics { registry, requests, latency, tokens_issued, sign_in_failures, pool_connections }
+        let mail_undelivered = Gauge::default();
+        registry.register(
+            "mail_undelivered",
+            "Messages in the outbox not yet delivered, on every instance together",
+            mail_undelivered.clone(),
+        );
+        Metrics { registry, requests, latency, tokens_issued, sign_in_failures, pool_connections, mail_undelivered }
     }
 }
 
@@ -82,8 +89,9 @@ impl Metrics {
         self.sign_in_failures.inc();
     }
 
-    /// The OpenMetrics text, with the pool gauges read now.
-    pub(crate) fn render(&self, pool: ticketbooth_store::PoolStats) -> String {
+    /// The OpenMetrics text, with the pool gauges and the outbox's backlog read now.
+    pub(crate) fn render(&self, pool: ticketbooth_store::PoolStats, mail_undelivered: u64) -> String {
+        self.mail_undelivered.set(i64::try_from(mail_undelivered).unwrap_or(i64::MAX));
         let idle = i64::from(pool.idle);
         self.pool_connections.get_or_create(&PoolLabels { state: "idle" }).set(idle);
         self.pool_connections.get_or_create(&PoolLabels { state: "in_use" }).set(i64::from(pool.size) - idle);

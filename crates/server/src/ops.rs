@@ -67,6 +67,14 @@ pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
         )
             .into_response();
     }
-    let body = state.metrics.render(state.store.pool_stats());
+    // A growing backlog means the mail server is refusing or unreachable.
+    let mail_undelivered = match state.store.undelivered_mail().await {
+        Ok(count) => count,
+        Err(err) => {
+            tracing::warn!(%err, "could not count the mail outbox");
+            0
+        }
+    };
+    let body = state.metrics.render(state.store.pool_stats(), mail_undelivered);
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }

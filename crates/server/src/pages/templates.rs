@@ -14,6 +14,8 @@ pub(crate) struct ErrorPage<'a> {
     pub(crate) here: &'a str,
     pub(crate) title: &'a str,
     pub(crate) message: &'a str,
+    /// Whether to say that a link from another website may be at fault (bad requests only).
+    pub(crate) hint: bool,
 }
 
 #[derive(Template)]
