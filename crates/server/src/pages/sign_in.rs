@@ -174,20 +174,7 @@ pub(crate) async fn submit(
     }
 
     let user = state.store.find_user_by_email(&email).await?;
-    let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
-    // Argon2id takes tens of milliseconds of CPU: it runs on the password threads.
-    let (sender, verified) = tokio::sync::oneshot::channel();
-    state.passwords.spawn(move || {
-        let matches = match stored_hash {
-            Some(stored) => password::verify(&password, &stored),
-            None => {
-                password::verify_against_dummy(&password);
-                false
-            }
-        };
-        let _ = sender.send(matches);
-    });
-    let verified = verified.await.unwrap_or(false);
+    let verified = verify_password(&state, password, user.as_ref().map(|user| user.password_hash.clone())).await;
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("sign-in failed");
         state.metrics.sign_in_failed();
@@ -197,6 +184,23 @@ pub(crate) async fn submit(
 
     attempt.refund(&state.store).await?;
     begin_signed_in(&state, session.as_ref(), user.id, session::origin(&headers, &address), return_to).await
+}
+
+/// Checks a password against a stored hash (or, for an unknown account, against a dummy, so
+/// both take as long). Argon2id takes tens of milliseconds of CPU: it runs on the password threads.
+pub(crate) async fn verify_password(state: &AppState, presented: String, stored: Option<String>) -> bool {
+    let (sender, verified) = tokio::sync::oneshot::channel();
+    state.passwords.spawn(move || {
+        let matches = match stored {
+            Some(stored) => password::verify(&presented, &stored),
+            None => {
+                password::verify_against_dummy(&presented);
+                false
+            }
+        };
+        let _ = sender.send(matches);
+    });
+    verified.await.unwrap_or(false)
 }
 
 /// Replaces the browser's session (if any) with a new one signed in as `user_id`, and goes to

@@ -9,6 +9,7 @@ use crate::extract::params::{FromParams, ParamError, Params};
 use crate::extract::session;
 use crate::i18n::Tr;
 use crate::mail::{self, Notice};
+use crate::pages::sign_in::verify_password;
 use crate::pages::sign_up::{hash_password, password_problem};
 use crate::pages::templates::{AccountFrame, ProfilePage};
 use crate::pages::{links, page, see_other};
@@ -20,7 +21,6 @@ use axum::response::Response;
 use chrono::Utc;
 use ticketbooth_domain::account::{self, LinkPurpose};
 use ticketbooth_domain::model::{normalize_email, BrowserSession, User};
-use ticketbooth_domain::password;
 use ticketbooth_store::Profile;
 
 /// The profile page.
@@ -157,21 +157,12 @@ async fn current_password_matches(
     if let Err(wait) = attempt.take(&state.store, now).await? {
         return Ok(Err(Some(wait)));
     }
-    if verify_password(state, presented, user.password_hash.clone()).await {
+    if verify_password(state, presented, Some(user.password_hash.clone())).await {
         attempt.refund(&state.store).await?;
         Ok(Ok(()))
     } else {
         Ok(Err(None))
     }
-}
-
-/// Checks a password against a stored hash on the password threads.
-pub(crate) async fn verify_password(state: &AppState, presented: String, stored: String) -> bool {
-    let (sender, verified) = tokio::sync::oneshot::channel();
-    state.passwords.spawn(move || {
-        let _ = sender.send(password::verify(&presented, &stored));
-    });
-    verified.await.unwrap_or(false)
 }
 
 fn wrong_password(t: Tr, session: &BrowserSession, user: &User, wait: Option<u64>) -> Result<Response, PageError> {
