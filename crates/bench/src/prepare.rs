@@ -125,6 +125,7 @@ pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, dir: &Path) -> anyho
             scopes: ScopeSet::parse("public")?,
             organizer_id: None,
             id_token_alg: Default::default(),
+            ..NewApplication::default()
         })
         .await?;
 

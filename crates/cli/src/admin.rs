@@ -287,6 +287,7 @@ pub(crate) async fn create_app(
         scopes,
         organizer_id: args.organizer,
         id_token_alg: args.id_token_alg,
+        ..NewApplication::default()
     };
     match store.create_application(new).await {
         Err(StoreError::Conflict(_)) => bail!("an application with that client_id already exists"),

@@ -13,6 +13,7 @@ pub mod oauth_error;
 pub mod oidc;
 pub mod password;
 pub mod pkce;
+pub mod portal;
 pub mod redirect;
 pub mod scope;
 pub mod secret;

@@ -24,6 +24,8 @@ pub struct User {
     pub email_verified_at: Option<DateTime<Utc>>,
     /// The language of the person's e-mails (the pages follow the browser).
     pub language: Language,
+    /// While set, the person cannot sign in (an administrator disabled the account).
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 impl User {
@@ -109,6 +111,16 @@ pub struct Application {
     /// How its id_tokens are signed.
     pub id_token_alg: IdTokenAlg,
     pub created_at: DateTime<Utc>,
+    pub description: String,
+    pub website: String,
+    /// The developer who requested it; `None` for applications an operator created.
+    pub owner_id: Option<i64>,
+    /// While set, the application's clients are refused and its tokens are revoked.
+    pub suspended_at: Option<DateTime<Utc>>,
+    /// False until the owner has seen the secret (it is made at that first view).
+    pub secret_shown: bool,
+    /// A rotated-out secret that works until its expiry.
+    pub previous_secret: Option<(SecretHash, DateTime<Utc>)>,
 }
 
 /// The JWS algorithm an application's id_tokens are signed with. RS256 is the default OpenID
@@ -143,10 +155,21 @@ impl Application {
     pub fn is_confidential(&self) -> bool {
         self.secret_hash.is_some()
     }
+
+    /// Whether `presented` is the client's secret at `now`: the current one, or a rotated-out one
+    /// still in its grace period. Both are compared in constant time.
+    pub fn accepts_secret(&self, presented: &SecretHash, now: DateTime<Utc>) -> bool {
+        let current = self.secret_hash.as_ref().is_some_and(|stored| stored.constant_time_eq(presented));
+        let previous = self
+            .previous_secret
+            .as_ref()
+            .is_some_and(|(stored, until)| stored.constant_time_eq(presented) & (now < *until));
+        current | previous
+    }
 }
 
 /// What is needed to register an application.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewApplication {
     pub client_id: String,
     pub name: String,
@@ -155,6 +178,12 @@ pub struct NewApplication {
     pub scopes: ScopeSet,
     pub organizer_id: Option<i64>,
     pub id_token_alg: IdTokenAlg,
+    pub description: String,
+    pub website: String,
+    pub owner_id: Option<i64>,
+    /// Whether the secret is to be made at the owner's first view (approval stores a hash nobody
+    /// holds).
+    pub secret_unseen: bool,
 }
 
 /// A browser session on our own pages. Anonymous until sign-in; every form carries its CSRF token.

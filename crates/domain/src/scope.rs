@@ -47,7 +47,7 @@ impl Scope {
         1 << (self as u8)
     }
 
-    fn from_name(name: &str) -> Option<Scope> {
+    pub fn from_name(name: &str) -> Option<Scope> {
         Scope::ALL.into_iter().find(|scope| scope.as_str() == name)
     }
 }

@@ -10,11 +10,13 @@
 
 mod account_links;
 mod accounts;
+mod admin;
 mod clients;
 mod consents;
 mod error;
 mod housekeeping;
 mod outbox;
+mod portal;
 pub mod postgres;
 mod rows;
 mod sql;
@@ -28,11 +30,13 @@ use std::sync::Arc;
 
 pub use account_links::{AccountLinkStore, EmailChange, NewAccountLink};
 pub use accounts::{AccountStore, Profile, SessionSelection};
+pub use admin::{AdminStore, AuditFilter, RoleChange};
 pub use clients::ClientStore;
 pub use consents::ConsentStore;
 pub use error::{StoreError, StoreResult};
 pub use housekeeping::Housekeeping;
 pub use outbox::{MailOutbox, OutgoingMail, QueuedMail};
+pub use portal::{ApplicationEdit, ApplicationFilter, Approval, PortalStore, RequestFilter};
 pub use postgres::PoolSettings;
 pub use throttles::ThrottleStore;
 pub use ticketing::{Invalidation, Page, TicketCreation, TicketQuery, TicketRef, TicketStore};
@@ -45,6 +49,8 @@ pub trait Store:
     + AccountLinkStore
     + MailOutbox
     + ClientStore
+    + PortalStore
+    + AdminStore
     + TokenStore
     + ConsentStore
     + ThrottleStore
@@ -59,6 +65,8 @@ impl<T> Store for T where
         + AccountLinkStore
         + MailOutbox
         + ClientStore
+        + PortalStore
+        + AdminStore
         + TokenStore
         + ConsentStore
         + ThrottleStore

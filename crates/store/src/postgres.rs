@@ -57,6 +57,7 @@ impl Backend for PgBackend {
     /// rotation commits after the statement began.
     const SERIALIZE_TOKEN_WRITES: Option<&'static str> = Some("LOCK TABLE access_tokens IN SHARE ROW EXCLUSIVE MODE");
     const SKIP_CLAIMED_ROWS: &'static str = "FOR UPDATE SKIP LOCKED";
+    const LOCK_ROWS: &'static str = "FOR UPDATE";
 
     fn migrator(&self) -> &'static Migrator {
         &MIGRATOR

@@ -19,7 +19,7 @@ pub(crate) fn from_ts(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
-fn scopes(stored: &str) -> StoreResult<ScopeSet> {
+pub(crate) fn scopes(stored: &str) -> StoreResult<ScopeSet> {
     ScopeSet::parse(stored).map_err(|err| StoreError::Corrupt(format!("scopes: {err}")))
 }
 
@@ -41,6 +41,7 @@ pub(crate) struct UserRow {
     pub(crate) created_at: i64,
     pub(crate) email_verified_at: Option<i64>,
     pub(crate) language: String,
+    pub(crate) disabled_at: Option<i64>,
 }
 
 impl From<UserRow> for User {
@@ -58,6 +59,7 @@ impl From<UserRow> for User {
             created_at: from_ts(row.created_at),
             email_verified_at: row.email_verified_at.map(from_ts),
             language: Language::from_tag(&row.language).unwrap_or_default(),
+            disabled_at: row.disabled_at.map(from_ts),
         }
     }
 }
@@ -73,6 +75,13 @@ pub(crate) struct ApplicationRow {
     pub(crate) organizer_id: Option<i64>,
     pub(crate) id_token_alg: String,
     pub(crate) created_at: i64,
+    pub(crate) description: String,
+    pub(crate) website: String,
+    pub(crate) owner_id: Option<i64>,
+    pub(crate) suspended_at: Option<i64>,
+    pub(crate) secret_shown: bool,
+    pub(crate) previous_secret_hash: Option<Vec<u8>>,
+    pub(crate) previous_secret_expires_at: Option<i64>,
 }
 
 impl ApplicationRow {
@@ -88,6 +97,15 @@ impl ApplicationRow {
             id_token_alg: IdTokenAlg::from_name(&self.id_token_alg)
                 .ok_or_else(|| StoreError::Corrupt(format!("id_token_alg {:?}", self.id_token_alg)))?,
             created_at: from_ts(self.created_at),
+            description: self.description,
+            website: self.website,
+            owner_id: self.owner_id,
+            suspended_at: self.suspended_at.map(from_ts),
+            secret_shown: self.secret_shown,
+            previous_secret: match (self.previous_secret_hash, self.previous_secret_expires_at) {
+                (Some(stored), Some(until)) => Some((hash(&stored)?, from_ts(until))),
+                _ => None,
+            },
         })
     }
 }
@@ -406,6 +424,7 @@ pub(crate) struct TokenWithUserRow {
     pub(crate) u_created_at: Option<i64>,
     pub(crate) u_email_verified_at: Option<i64>,
     pub(crate) u_language: Option<String>,
+    pub(crate) u_disabled_at: Option<i64>,
 }
 
 impl TokenWithUserRow {
@@ -423,6 +442,7 @@ impl TokenWithUserRow {
             created_at: from_ts(self.u_created_at.unwrap_or_default()),
             email_verified_at: self.u_email_verified_at.map(from_ts),
             language: self.u_language.as_deref().and_then(Language::from_tag).unwrap_or_default(),
+            disabled_at: self.u_disabled_at.map(from_ts),
         });
         let (token, _) = self.token.into_domain()?;
         Ok((token, user))

@@ -40,6 +40,7 @@ async fn each_store_call_opens_a_debug_span_named_after_it() {
             scopes: ScopeSet::parse("public").unwrap(),
             organizer_id: None,
             id_token_alg: Default::default(),
+            ..NewApplication::default()
         })
         .await
         .unwrap();

@@ -213,6 +213,7 @@ impl TestApp {
                 scopes: ScopeSet::parse(scopes).unwrap(),
                 organizer_id,
                 id_token_alg,
+                ..NewApplication::default()
             })
             .await
             .unwrap();

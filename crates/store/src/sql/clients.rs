@@ -30,7 +30,8 @@ where
     async fn create_application(&self, app: NewApplication) -> StoreResult<Application> {
         let row: ApplicationRow = sqlx::query_as(concat!(
             "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, \
-             organizer_id, id_token_alg, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
+             organizer_id, id_token_alg, created_at, description, website, owner_id, secret_shown) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ",
             application_columns!()
         ))
         .bind(&app.client_id)
@@ -41,6 +42,10 @@ where
         .bind(app.organizer_id)
         .bind(app.id_token_alg.as_str())
         .bind(ts(Utc::now()))
+        .bind(&app.description)
+        .bind(&app.website)
+        .bind(app.owner_id)
+        .bind(!app.secret_unseen)
         .fetch_one(&mut *self.backend.write().await?)
         .await?;
         row.into_domain()

@@ -5,7 +5,7 @@
 macro_rules! user_columns {
     () => {
         "id, email, password_hash, first_name, last_name, phone, birthday, gender, is_admin, created_at, \
-         email_verified_at, language"
+         email_verified_at, language, disabled_at"
     };
 }
 /// Token and user columns for `FROM access_tokens t LEFT JOIN users u`, user columns prefixed `u_`.
@@ -16,7 +16,7 @@ macro_rules! token_with_user_columns {
          u.id AS u_id, u.email AS u_email, u.password_hash AS u_password_hash, u.first_name AS u_first_name, \
          u.last_name AS u_last_name, u.phone AS u_phone, u.birthday AS u_birthday, u.gender AS u_gender, \
          u.is_admin AS u_is_admin, u.created_at AS u_created_at, u.email_verified_at AS u_email_verified_at, \
-         u.language AS u_language"
+         u.language AS u_language, u.disabled_at AS u_disabled_at"
     };
 }
 macro_rules! session_columns {
@@ -26,7 +26,8 @@ macro_rules! session_columns {
 }
 macro_rules! application_columns {
     () => {
-        "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, id_token_alg, created_at"
+        "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, id_token_alg, created_at, \
+         description, website, owner_id, suspended_at, secret_shown, previous_secret_hash, previous_secret_expires_at"
     };
 }
 macro_rules! code_columns {

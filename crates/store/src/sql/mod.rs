@@ -11,6 +11,8 @@
 
 mod account_links;
 mod accounts;
+mod admin;
+mod audit;
 mod built;
 mod clients;
 pub(crate) mod columns;
@@ -18,6 +20,7 @@ mod consents;
 pub(crate) mod group_commit;
 mod housekeeping;
 mod outbox;
+mod portal;
 mod throttles;
 mod ticketing;
 mod tokens;
@@ -55,6 +58,10 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// Ends a `SELECT` that picks rows for a worker to claim, so that concurrent claimers pass
     /// over each other's rows instead of waiting for them; empty where writes are serial anyway.
     const SKIP_CLAIMED_ROWS: &'static str;
+
+    /// Ends a `SELECT` whose rows the transaction must hold until it commits; empty where writes
+    /// are serial anyway.
+    const LOCK_ROWS: &'static str;
 
     /// The backend's migrations.
     fn migrator(&self) -> &'static Migrator;
@@ -108,6 +115,19 @@ impl<B: Backend> SqlStore<B> {
     pub(crate) fn new(backend: B) -> Self {
         SqlStore { backend: Arc::new(backend), pending_tokens: Arc::default() }
     }
+}
+
+/// `text` for a `LIKE … ESCAPE '!'` pattern: its wildcards and the escape character match
+/// themselves.
+pub(crate) fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '!' | '%' | '_') {
+            escaped.push('!');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 /// How many rows a statement changed (`sqlx` has no trait for it).

@@ -10,7 +10,8 @@ use crate::rows::{ts, AccessTokenRow, AuthorizationCodeRow, HashedAccessTokenRow
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
-use std::collections::HashMap;
+use super::portal::day_of;
+use std::collections::{BTreeMap, HashMap};
 use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User};
 use ticketbooth_domain::secret::SecretHash;
 
@@ -288,7 +289,37 @@ where
     async fn store_tokens(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<Option<AccessToken>>> {
         let mut stored: HashMap<SecretHash, AccessToken> =
             Self::insert_tokens(conn, tokens).await?.into_iter().collect();
+        // A statistic: should counting fail, the tokens stand (a retry would store them twice).
+        if let Err(err) = Self::count_issued(conn, stored.values()).await {
+            tracing::warn!(error = %err, "could not count issued tokens");
+        }
         Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
+    }
+
+    /// Adds tokens to their applications' daily counts (`application_usage`), one row per
+    /// application and day in one statement.
+    async fn count_issued(conn: &mut Conn<B>, tokens: impl Iterator<Item = &AccessToken>) -> StoreResult<()> {
+        let mut counts: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
+        for token in tokens {
+            let count = counts.entry((token.application_id, day_of(token.created_at))).or_default();
+            count.0 += 1;
+            count.1 = count.1.max(ts(token.created_at));
+        }
+        if counts.is_empty() {
+            return Ok(());
+        }
+        B::Db::execute_built(conn, move |qb| {
+            qb.push("INSERT INTO application_usage (application_id, day, issued, last_issued_at) ");
+            qb.push_values(counts, |mut row, ((application_id, day), (issued, last))| {
+                row.push_bind(application_id).push_bind(day).push_bind(issued).push_bind(last);
+            });
+            qb.push(
+                " ON CONFLICT (application_id, day) DO UPDATE SET issued = application_usage.issued + excluded.issued, \
+                 last_issued_at = excluded.last_issued_at",
+            );
+        })
+        .await?;
+        Ok(())
     }
 
     /// Stores tokens in one multi-row statement, returning each stored one with its hash.

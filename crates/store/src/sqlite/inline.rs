@@ -125,6 +125,7 @@ impl TokenWithUserRow {
             u_created_at: columns.take("u_created_at")?,
             u_email_verified_at: columns.take("u_email_verified_at")?,
             u_language: columns.take("u_language")?,
+            u_disabled_at: columns.take("u_disabled_at")?,
         })
     }
 }
@@ -142,6 +143,13 @@ impl ApplicationRow {
             organizer_id: columns.take("organizer_id")?,
             id_token_alg: columns.take("id_token_alg")?,
             created_at: columns.take("created_at")?,
+            description: columns.take("description")?,
+            website: columns.take("website")?,
+            owner_id: columns.take("owner_id")?,
+            suspended_at: columns.take("suspended_at")?,
+            secret_shown: columns.take("secret_shown")?,
+            previous_secret_hash: columns.take("previous_secret_hash")?,
+            previous_secret_expires_at: columns.take("previous_secret_expires_at")?,
         })
     }
 }

@@ -128,6 +128,7 @@ impl Backend for SqliteBackend {
     /// none while it runs.
     const SERIALIZE_TOKEN_WRITES: Option<&'static str> = None;
     const SKIP_CLAIMED_ROWS: &'static str = "";
+    const LOCK_ROWS: &'static str = "";
 
     fn migrator(&self) -> &'static Migrator {
         &MIGRATOR
@@ -201,6 +202,7 @@ mod tests {
                 scopes: ScopeSet::parse("public").unwrap(),
                 organizer_id: None,
                 id_token_alg: Default::default(),
+                ..NewApplication::default()
             })
             .await
             .unwrap();

@@ -9,7 +9,7 @@ use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_store::{DynStore, StoreError};
 
-fn token(application_id: i64, user_id: Option<i64>, code_id: Option<i64>) -> NewAccessToken {
+pub(crate) fn token(application_id: i64, user_id: Option<i64>, code_id: Option<i64>) -> NewAccessToken {
     let now = Utc::now();
     NewAccessToken {
         access_token_hash: Secret::generate().hash(),

@@ -9,6 +9,8 @@ use ticketbooth_store::DynStore;
 pub(crate) struct Backend {
     pub(crate) name: &'static str,
     pub(crate) store: DynStore,
+    /// The database's URL, for a test that must go around the store.
+    pub(crate) url: String,
     pub(crate) _dir: Option<tempfile::TempDir>,
 }
 
@@ -17,13 +19,14 @@ pub(crate) async fn backends() -> Vec<Backend> {
     let path = dir.path().join("behaviour.db");
     let sqlite = ticketbooth_store::connect(path.to_str().unwrap(), Default::default()).await.unwrap();
     sqlite.migrate().await.unwrap();
-    let mut backends = vec![Backend { name: "sqlite", store: sqlite, _dir: Some(dir) }];
+    let url = format!("sqlite://{}", path.display());
+    let mut backends = vec![Backend { name: "sqlite", store: sqlite, url, _dir: Some(dir) }];
     match std::env::var("TEST_DATABASE_URL") {
         Ok(base) => {
             let url = ticketbooth_store::postgres::create_isolated_schema(&base).await.unwrap();
             let postgres = ticketbooth_store::connect(&url, Default::default()).await.unwrap();
             postgres.migrate().await.unwrap();
-            backends.push(Backend { name: "postgres", store: postgres, _dir: None });
+            backends.push(Backend { name: "postgres", store: postgres, url, _dir: None });
         }
         Err(_) => {
             eprintln!("skipped: TEST_DATABASE_URL is not set, so this test ran on SQLite only")
@@ -54,5 +57,6 @@ pub(crate) fn new_app(client_id: &str) -> NewApplication {
         scopes: ScopeSet::parse("public organizer").unwrap(),
         organizer_id: None,
         id_token_alg: Default::default(),
+        ..NewApplication::default()
     }
 }
