@@ -19,6 +19,8 @@ pub(crate) enum UsersCommand {
     List(ListUsers),
     /// Mail a password reset link to a user, as the "forgot password" page does.
     ResetPassword(ResetPassword),
+    #[command(flatten)]
+    Roles(crate::review::UserRoleCommand),
 }
 
 #[derive(Debug, Args)]
@@ -79,8 +81,10 @@ pub(crate) struct CreateOrganizer {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AppsCommand {
-    /// Register an API application.
+    /// Register an API application (approved at once).
     Create(CreateApp),
+    #[command(flatten)]
+    Review(crate::review::ReviewCommand),
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +128,7 @@ pub(crate) async fn users(store: DynStore, settings: &Settings, command: UsersCo
         UsersCommand::Create(args) => args,
         UsersCommand::List(args) => return list_users(store.as_ref(), args).await,
         UsersCommand::ResetPassword(args) => return reset_password(store, settings, args).await,
+        UsersCommand::Roles(command) => return crate::review::roles(store, settings, command).await,
     };
     let store = store.as_ref();
     let json = args.json;
@@ -230,8 +235,12 @@ pub(crate) async fn organizers(store: &dyn Store, command: OrganizersCommand) ->
     Ok(())
 }
 
-pub(crate) async fn apps(store: &dyn Store, command: AppsCommand) -> anyhow::Result<()> {
-    let AppsCommand::Create(args) = command;
+pub(crate) async fn apps(store: DynStore, settings: &Settings, command: AppsCommand) -> anyhow::Result<()> {
+    let args = match command {
+        AppsCommand::Create(args) => args,
+        AppsCommand::Review(command) => return crate::review::review(store, settings, command).await,
+    };
+    let store = store.as_ref();
     let json = args.json;
     let secret = (!args.public).then(Secret::generate);
     let app = create_app(store, args, generate_client_id(), secret.as_ref()).await?;

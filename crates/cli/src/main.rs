@@ -3,6 +3,7 @@
 mod admin;
 mod config;
 mod demo;
+mod review;
 mod serve;
 mod ticketing;
 
@@ -77,6 +78,8 @@ enum Command {
     /// Manage API applications (OAuth clients).
     #[command(subcommand)]
     Apps(admin::AppsCommand),
+    /// Read the audit log: every staff and developer action, newest first.
+    Audit(review::AuditArgs),
     /// Manage events.
     #[command(subcommand)]
     Events(ticketing::EventsCommand),
@@ -165,7 +168,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config(ConfigCommand::Show) => Ok(()),
         Command::Users(command) => admin::users(store, &settings, command).await,
         Command::Organizers(command) => admin::organizers(store.as_ref(), command).await,
-        Command::Apps(command) => admin::apps(store.as_ref(), command).await,
+        Command::Apps(command) => admin::apps(store, &settings, command).await,
+        Command::Audit(args) => review::audit(store, args).await,
         Command::Events(command) => ticketing::events(store.as_ref(), command).await,
         Command::Orders(command) => ticketing::orders(store.as_ref(), command).await,
         Command::Keys(KeysCommand::Rotate { json }) => {

@@ -201,3 +201,16 @@ mail-no-account-subject = Password reset
 mail-no-account-body = Someone, maybe you, asked to reset the password of a Ticketbooth account with this address, but no account uses it. Maybe you signed up with another address. You can also create an account:
 mail-no-account-button = Create an account
 throttled = Too many requests. Try again in a few minutes.
+
+## Applications by request (mail)
+mail-request-received-subject = We received your request for “{ $name }”
+mail-request-received-body = The platform's staff will review it and tell you by e-mail. You can follow it on the developer portal.
+mail-request-button = Open the developer portal
+mail-request-review-subject = Application request to review: “{ $name }”
+mail-request-review-body = { $email } asked for an API application.
+mail-request-review-button = Review the request
+mail-request-approved-subject = “{ $name }” was approved
+mail-request-approved-body = Your application is ready. Its client secret is shown once, the first time you open it on the developer portal.
+mail-request-rejected-subject = “{ $name }” was not approved
+mail-request-rejected-body = The reviewer's reason: { $reason }
+sign-in-disabled = This account is disabled. Please contact the platform's support.

@@ -198,3 +198,16 @@ mail-no-account-subject = คำขอตั้งรหัสผ่านให
 mail-no-account-body = มีผู้ขอตั้งรหัสผ่านใหม่สำหรับบัญชี Ticketbooth ที่ใช้อีเมลนี้ ซึ่งอาจเป็นคุณเอง แต่ไม่มีบัญชีใดใช้อีเมลนี้ คุณอาจสมัครไว้ด้วยอีเมลอื่น หรือจะสร้างบัญชีใหม่ก็ได้
 mail-no-account-button = สมัครสมาชิก
 throttled = มีคำขอมากเกินไป โปรดลองใหม่อีกครั้งในอีกสักครู่
+
+## Applications by request (mail)
+mail-request-received-subject = เราได้รับคำขอแอปพลิเคชัน “{ $name }” แล้ว
+mail-request-received-body = ทีมงานของแพลตฟอร์มจะตรวจสอบและแจ้งผลทางอีเมล คุณติดตามสถานะได้ที่พอร์ทัลนักพัฒนา
+mail-request-button = เปิดพอร์ทัลนักพัฒนา
+mail-request-review-subject = คำขอแอปพลิเคชันรอตรวจสอบ: “{ $name }”
+mail-request-review-body = { $email } ขอแอปพลิเคชันสำหรับ API
+mail-request-review-button = ตรวจสอบคำขอ
+mail-request-approved-subject = “{ $name }” ได้รับการอนุมัติแล้ว
+mail-request-approved-body = แอปพลิเคชันของคุณพร้อมใช้งาน รหัสลับของไคลเอนต์จะแสดงเพียงครั้งเดียว เมื่อคุณเปิดแอปพลิเคชันในพอร์ทัลนักพัฒนาครั้งแรก
+mail-request-rejected-subject = “{ $name }” ไม่ได้รับการอนุมัติ
+mail-request-rejected-body = เหตุผลจากผู้ตรวจสอบ: { $reason }
+sign-in-disabled = บัญชีนี้ถูกระงับการใช้งาน โปรดติดต่อฝ่ายสนับสนุนของแพลตฟอร์ม

@@ -14,6 +14,7 @@ pub mod oauth;
 mod openapi;
 mod ops;
 pub mod pages;
+pub mod portal;
 mod routes;
 mod sweeper;
 pub mod throttle;

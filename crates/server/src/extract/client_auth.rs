@@ -82,11 +82,11 @@ pub(crate) async fn authenticate(
     let app = state.store.find_application_by_client_id(&credentials.client_id).await?;
     // Hash even when the client is unknown, so the response time does not tell which ids exist.
     let presented = credentials.client_secret.as_deref().map(SecretHash::of);
-    let authenticated = app.and_then(|app| match (&app.secret_hash, presented) {
-        (Some(stored), Some(presented)) if stored.constant_time_eq(&presented) => {
-            Some(AuthenticatedClient { app, with_secret: true })
-        }
-        (None, None) => Some(AuthenticatedClient { app, with_secret: false }),
+    let now = Utc::now();
+    // A suspended application's clients are refused as unknown ones, until it is resumed.
+    let authenticated = app.filter(|app| app.suspended_at.is_none()).and_then(|app| match presented {
+        Some(presented) if app.accepts_secret(&presented, now) => Some(AuthenticatedClient { app, with_secret: true }),
+        None if !app.is_confidential() => Some(AuthenticatedClient { app, with_secret: false }),
         _ => None,
     });
     if let Some(client) = authenticated {
@@ -94,7 +94,6 @@ pub(crate) async fn authenticate(
         // successes would only let strangers lock a client out.
         return Ok(client);
     }
-    let now = Utc::now();
     let attempt = Attempt::new("client", &credentials.client_id, address, state.config.client_auth_limits, now);
     match attempt.take(&state.store, now).await? {
         Ok(()) => Err(OAuthError::invalid_client()),

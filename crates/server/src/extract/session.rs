@@ -164,5 +164,7 @@ pub(crate) async fn signed_in(state: &AppState, headers: &HeaderMap) -> StoreRes
     let Some(user_id) = session.user_id else {
         return Ok(None);
     };
-    Ok(state.store.find_user(user_id).await?.map(|user| (session, user)))
+    // A disabled account's sessions were ended; one started in a race with that ends here.
+    let user = state.store.find_user(user_id).await?.filter(|user| user.disabled_at.is_none());
+    Ok(user.map(|user| (session, user)))
 }

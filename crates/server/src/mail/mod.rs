@@ -64,6 +64,14 @@ pub(crate) enum Notice<'a> {
     /// A reset was asked for an address without an account (the same work and answer as for
     /// one with an account, and a useful hint to a person who forgot which address they used).
     NoAccount { sign_up_link: Option<&'a str> },
+    /// To a developer: their application request arrived.
+    RequestReceived { name: &'a str, link: &'a str },
+    /// To the administrators: a request waits for review.
+    RequestToReview { name: &'a str, requester: &'a str, link: &'a str },
+    /// To a developer: their request was approved.
+    RequestApproved { name: &'a str, link: &'a str },
+    /// To a developer: their request was rejected, and why.
+    RequestRejected { name: &'a str, reason: &'a str },
 }
 
 impl Notice<'_> {
@@ -102,6 +110,26 @@ impl Notice<'_> {
             Notice::EmailChanged { new_email } => {
                 (t.t("mail-changed-subject"), vec![t.t1("mail-changed-body", "email", new_email)], None)
             }
+            Notice::RequestReceived { name, link } => (
+                t.t1("mail-request-received-subject", "name", name),
+                vec![t.t("mail-request-received-body")],
+                button("mail-request-button", link),
+            ),
+            Notice::RequestToReview { name, requester, link } => (
+                t.t1("mail-request-review-subject", "name", name),
+                vec![t.t1("mail-request-review-body", "email", requester)],
+                button("mail-request-review-button", link),
+            ),
+            Notice::RequestApproved { name, link } => (
+                t.t1("mail-request-approved-subject", "name", name),
+                vec![t.t("mail-request-approved-body")],
+                button("mail-request-button", link),
+            ),
+            Notice::RequestRejected { name, reason } => (
+                t.t1("mail-request-rejected-subject", "name", name),
+                vec![t.t1("mail-request-rejected-body", "reason", reason)],
+                None,
+            ),
         }
     }
 }

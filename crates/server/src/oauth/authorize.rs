@@ -202,7 +202,9 @@ async fn validate(
         Ok(client_id) => client_id,
         Err(err) => return Ok(Err(unsafe_to_redirect(err))),
     };
-    let Some(app) = state.store.find_application_by_client_id(client_id).await? else {
+    // A suspended application is refused as an unknown one until it is resumed.
+    let app = state.store.find_application_by_client_id(client_id).await?.filter(|app| app.suspended_at.is_none());
+    let Some(app) = app else {
         return Ok(Err(unsafe_to_redirect(UnsafeToRedirect::UnknownClient)));
     };
     Ok(match authorize::validate(request, &app) {

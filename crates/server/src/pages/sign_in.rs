@@ -183,6 +183,12 @@ pub(crate) async fn submit(
     };
 
     attempt.refund(&state.store).await?;
+    if user.disabled_at.is_some() {
+        // Said only to someone who knows the password, so it tells a stranger nothing.
+        tracing::info!(user_id = user.id, "sign-in to a disabled account refused");
+        let error = Some(t.t("sign-in-disabled"));
+        return render(&state, t, StatusCode::FORBIDDEN, csrf_token, SignInView { return_to, email: &email, error });
+    }
     begin_signed_in(&state, session.as_ref(), user.id, session::origin(&headers, &address), return_to).await
 }
 
