@@ -296,6 +296,11 @@ impl PageError {
         Self::new(StatusCode::FORBIDDEN, "error-csrf-title", "error-csrf-body")
     }
 
+    /// A console page asked for by someone who is not an administrator.
+    pub(crate) fn forbidden_admin() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "error-forbidden-title", "error-admin-only")
+    }
+
     pub(crate) fn not_found(message: &'static str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "error-not-found-title", message)
     }

@@ -5,6 +5,7 @@ pub(crate) mod account;
 pub(crate) mod language;
 pub(crate) mod links;
 pub(crate) mod password;
+pub(crate) mod portal;
 pub(crate) mod sign_in;
 pub(crate) mod sign_up;
 pub(crate) mod templates;

@@ -159,12 +159,16 @@ pub(crate) struct AccountFrame<'a> {
 }
 
 /// The account area's sections: path and label.
-pub(crate) const ACCOUNT_TABS: [(&str, &str); 4] = [
+pub(crate) const ACCOUNT_TABS: [(&str, &str); 5] = [
     ("/account", "account-nav-profile"),
     ("/account/tickets", "account-nav-tickets"),
     ("/account/applications", "account-nav-apps"),
     ("/account/sessions", "account-nav-sessions"),
+    ("/developers", "account-nav-developers"),
 ];
+
+/// The admin console's tab, shown to administrators only.
+pub(crate) const ADMIN_TAB: (&str, &str) = ("/admin", "account-nav-admin");
 
 #[derive(Template)]
 #[template(path = "account_profile.html")]
@@ -232,34 +236,156 @@ pub(crate) struct SessionsPage<'a> {
     pub(crate) sessions: Vec<SessionView>,
 }
 
-impl<'a> std::ops::Deref for ProfilePage<'a> {
-    type Target = AccountFrame<'a>;
+/// Account-area pages read their frame's fields (`t`, `user`, `csrf_token`…) as their own.
+macro_rules! account_frame_deref {
+    ($($page:ident),*) => {$(
+        impl<'a> std::ops::Deref for $page<'a> {
+            type Target = AccountFrame<'a>;
 
-    fn deref(&self) -> &AccountFrame<'a> {
-        &self.frame
-    }
+            fn deref(&self) -> &AccountFrame<'a> {
+                &self.frame
+            }
+        }
+    )*};
+}
+account_frame_deref!(
+    ProfilePage,
+    TicketsPage,
+    AppsPage,
+    SessionsPage,
+    DevelopersPage,
+    DeveloperFormPage,
+    DeveloperAppPage,
+    AdminRequestsPage,
+    AdminRequestPage,
+    AdminAppsPage,
+    AdminAppPage,
+    AdminUsersPage,
+    AdminUserPage,
+    AdminOrganizersPage,
+    AdminAuditPage
+);
+
+
+
+
+
+#[derive(Template)]
+#[template(path = "developers.html")]
+pub(crate) struct DevelopersPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) requests: Vec<crate::pages::portal::developers::RequestView>,
+    pub(crate) apps: Vec<ticketbooth_domain::model::Application>,
 }
 
-impl<'a> std::ops::Deref for TicketsPage<'a> {
-    type Target = AccountFrame<'a>;
-
-    fn deref(&self) -> &AccountFrame<'a> {
-        &self.frame
-    }
+#[derive(Template)]
+#[template(path = "developer_form.html")]
+pub(crate) struct DeveloperFormPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) organizers: Vec<ticketbooth_domain::model::Organizer>,
+    pub(crate) values: crate::pages::portal::developers::DraftValues,
+    pub(crate) problems: Vec<String>,
+    pub(crate) scopes: &'static [ticketbooth_domain::scope::Scope],
 }
 
-impl<'a> std::ops::Deref for AppsPage<'a> {
-    type Target = AccountFrame<'a>;
-
-    fn deref(&self) -> &AccountFrame<'a> {
-        &self.frame
-    }
+#[derive(Template)]
+#[template(path = "developer_app.html")]
+pub(crate) struct DeveloperAppPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) app: ticketbooth_domain::model::Application,
+    /// The secret, on the one answer that shows it.
+    pub(crate) secret: Option<String>,
+    pub(crate) previous_until: Option<String>,
+    pub(crate) usage: ticketbooth_domain::portal::Usage,
+    pub(crate) last_issued: Option<String>,
+    pub(crate) commands: crate::pages::portal::developers::Commands,
+    pub(crate) pending_change: Option<crate::pages::portal::developers::RequestView>,
+    pub(crate) values: crate::pages::portal::developers::DraftValues,
+    pub(crate) organizers: Vec<ticketbooth_domain::model::Organizer>,
+    pub(crate) scopes: &'static [ticketbooth_domain::scope::Scope],
 }
 
-impl<'a> std::ops::Deref for SessionsPage<'a> {
-    type Target = AccountFrame<'a>;
+#[derive(Template)]
+#[template(path = "admin_requests.html")]
+pub(crate) struct AdminRequestsPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) requests: Vec<crate::pages::portal::developers::RequestView>,
+}
 
-    fn deref(&self) -> &AccountFrame<'a> {
-        &self.frame
-    }
+#[derive(Template)]
+#[template(path = "admin_request.html")]
+pub(crate) struct AdminRequestPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) request: ticketbooth_domain::portal::ApplicationRequest,
+    pub(crate) view: crate::pages::portal::developers::RequestView,
+    pub(crate) requester: Option<User>,
+    pub(crate) organizer: Option<ticketbooth_domain::model::Organizer>,
+    pub(crate) scopes: &'static [ticketbooth_domain::scope::Scope],
+}
+
+#[derive(Template)]
+#[template(path = "admin_apps.html")]
+pub(crate) struct AdminAppsPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) apps: Vec<ticketbooth_domain::model::Application>,
+    pub(crate) search: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_app.html")]
+pub(crate) struct AdminAppPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) app: ticketbooth_domain::model::Application,
+    pub(crate) owner: Option<User>,
+    pub(crate) usage: ticketbooth_domain::portal::Usage,
+    pub(crate) secret: Option<String>,
+    pub(crate) previous_until: Option<String>,
+    pub(crate) scopes: &'static [ticketbooth_domain::scope::Scope],
+}
+
+#[derive(Template)]
+#[template(path = "admin_users.html")]
+pub(crate) struct AdminUsersPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) users: Vec<User>,
+    pub(crate) search: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+pub(crate) struct AdminUserPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) subject: User,
+    pub(crate) organizers: Vec<ticketbooth_domain::model::Organizer>,
+    pub(crate) apps: Vec<String>,
+    /// Browser, address and start of each session.
+    pub(crate) sessions: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_organizers.html")]
+pub(crate) struct AdminOrganizersPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) organizers: Vec<(ticketbooth_domain::model::Organizer, Vec<User>)>,
+}
+
+/// One line of the audit log page.
+pub(crate) struct AuditLine {
+    pub(crate) at: String,
+    pub(crate) actor: String,
+    pub(crate) address: String,
+    pub(crate) action: String,
+    pub(crate) target: String,
+    pub(crate) before: Option<String>,
+    pub(crate) after: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_audit.html")]
+pub(crate) struct AdminAuditPage<'a> {
+    pub(crate) frame: AccountFrame<'a>,
+    pub(crate) lines: Vec<AuditLine>,
+    pub(crate) action: String,
+    pub(crate) who: String,
+    pub(crate) next: Option<String>,
 }

@@ -8,7 +8,7 @@ pub(crate) mod sessions;
 pub(crate) mod tickets;
 
 use super::see_other;
-use super::templates::{AccountFrame, ACCOUNT_TABS};
+use super::templates::{AccountFrame, ACCOUNT_TABS, ADMIN_TAB};
 use crate::error::PageError;
 use crate::extract::form::{CsrfForm, CsrfProtected};
 use crate::extract::session;
@@ -80,7 +80,11 @@ pub(crate) fn frame<'a>(
         here,
         csrf_token: &session.csrf_token,
         user,
-        tabs: ACCOUNT_TABS.iter().map(|(path, label)| (*path, *label, *path == here)).collect(),
+        tabs: ACCOUNT_TABS
+            .iter()
+            .chain(user.is_admin.then_some(&ADMIN_TAB))
+            .map(|(path, label)| (*path, *label, here == *path || (*path != "/account" && here.starts_with(&format!("{path}/")))))
+            .collect(),
         notice: done.and_then(|done| done_message(t, user, done)),
         error: None,
     }
