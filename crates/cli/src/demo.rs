@@ -6,7 +6,9 @@ use crate::admin::{self, CreateApp, CreateUser};
 use chrono::{Duration, Utc};
 use clap::Args;
 use serde_json::json;
-use ticketbooth_domain::model::normalize_email;
+use ticketbooth_domain::model::{normalize_email, User};
+use ticketbooth_domain::portal::{audit_draft, Actor, ApplicationDraft, AuditEntry};
+use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::Secret;
 use ticketbooth_server::DemoCredentials;
 use ticketbooth_store::{Store, TicketRef};
@@ -105,7 +107,8 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str, force: bool) -> anyhow
             first_name: "Malee".into(),
             last_name: "Srisuk".into(),
             phone: Some("0898765432".into()),
-            admin: false,
+            // The demo's administrator: the console has a request to review.
+            admin: true,
             json: false,
         },
     )
@@ -127,6 +130,7 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str, force: bool) -> anyhow
         Some(&Secret::from_known(DEMO_CLIENT_SECRET)),
     )
     .await?;
+    seed_request(store, &user, organizer.id).await?;
     let catalogue =
         seed_catalogue(store, [(organizer.id, organizer.name), (jazz.id, jazz.name)], &user, &malee).await?;
     Ok(Seeded {
@@ -246,6 +250,24 @@ async fn seed_catalogue(
 }
 
 /// The walk-through printed by `serve --demo`.
+/// A pending application request from the demo user, for the admin console to show.
+async fn seed_request(store: &dyn Store, user: &User, organizer_id: i64) -> anyhow::Result<()> {
+    let draft = ApplicationDraft {
+        name: "Door Scanner".into(),
+        description: "Checks tickets in at the door of our events.".into(),
+        website: "https://scanner.example".into(),
+        redirect_uris: vec!["https://scanner.example/callback".into()],
+        confidential: true,
+        scopes: ScopeSet::parse("public organizer")?,
+        organizer_id: Some(organizer_id),
+        purpose: "Our door staff scan tickets with it.".into(),
+    };
+    let actor = Actor { user_id: Some(user.id), name: user.email.clone(), address: "demo".into() };
+    let audit = AuditEntry::new(&actor, "request.create", String::new()).with_change(None, Some(audit_draft(&draft)));
+    store.create_request(user.id, None, &draft, Utc::now(), &audit).await?;
+    Ok(())
+}
+
 pub(crate) fn instructions(seeded: &Seeded, issuer: &str) -> String {
     let redirect_uri = callback(issuer);
     let authorize = format!(
@@ -270,10 +292,13 @@ pub(crate) fn instructions(seeded: &Seeded, issuer: &str) -> String {
          curl -s -H 'Authorization: Bearer ACCESS_TOKEN' {issuer}/api/public/me\n\n\
          App flow:      curl -s -X POST {issuer}/oauth/token -u {DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET} -d grant_type=client_credentials\n   \
          then:          curl -s -H 'Authorization: Bearer APP_TOKEN' {issuer}/api/public/organizers/{organizer}/events\n\n\
+         Developers:    {issuer}/developers (as the demo user: a request waits for review there)\n\
+         Admin console: {issuer}/admin as {admin} / {DEMO_PASSWORD} (review the pending request)\n\n\
          Accounts:      sign up at {issuer}/account/new (or add &prompt=create to the URL in 1.); reset a password at\n   \
          {issuer}/password/forgot. Without --smtp-url, mail is written as .eml files into the mail outbox directory.\n{catalogue}",
         if seeded.created { "seeded just now" } else { "already seeded" },
         organizer = seeded.organizer_id.unwrap_or(1),
+        admin = DEMO_USERS[1],
         catalogue = seeded.catalogue.as_ref().map_or(String::new(), |c| format!(
             "\nSeeded {} organizers, {} events, {} orders and {} tickets.\n",
             c.organizers.len(),

@@ -192,7 +192,8 @@ pub(crate) async fn review(store: DynStore, settings: &Settings, command: Review
     let actor = operator();
     match command {
         ReviewCommand::Requests(args) => {
-            let requests = store.list_requests(RequestFilter { status: args.status, ..RequestFilter::default() }).await?;
+            let requests =
+                store.list_requests(RequestFilter { status: args.status, ..RequestFilter::default() }).await?;
             if args.json {
                 println!("{}", serde_json::Value::Array(requests.iter().map(request_json).collect()));
             }
@@ -267,7 +268,8 @@ pub(crate) async fn audit(store: DynStore, args: AuditArgs) -> anyhow::Result<()
     if args.action.as_deref().is_some_and(str::is_empty) {
         bail!("--action must not be empty");
     }
-    let filter = AuditFilter { since: args.since, action: args.action.as_deref(), limit: args.limit, ..AuditFilter::default() };
+    let filter =
+        AuditFilter { since: args.since, action: args.action.as_deref(), limit: args.limit, ..AuditFilter::default() };
     let lines = store.audit_log(filter).await?;
     if args.json {
         let lines: Vec<_> = lines

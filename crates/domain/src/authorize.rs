@@ -316,6 +316,12 @@ mod tests {
             organizer_id: None,
             id_token_alg: Default::default(),
             created_at: Utc::now(),
+            description: String::new(),
+            website: String::new(),
+            owner_id: None,
+            suspended_at: None,
+            secret_shown: true,
+            previous_secret: None,
         }
     }
 

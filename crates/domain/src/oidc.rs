@@ -118,6 +118,7 @@ mod tests {
             created_at: Utc::now(),
             email_verified_at: None,
             language: Default::default(),
+            disabled_at: None,
         }
     }
 

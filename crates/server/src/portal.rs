@@ -7,7 +7,9 @@ use crate::mail::{self, Notice};
 use crate::AppState;
 use chrono::Utc;
 use ticketbooth_domain::model::{Application, User};
-use ticketbooth_domain::portal::{audit_draft, audit_view, grace_period, Actor, ApplicationDraft, ApplicationRequest, AuditEntry};
+use ticketbooth_domain::portal::{
+    audit_draft, audit_view, grace_period, Actor, ApplicationDraft, ApplicationRequest, AuditEntry,
+};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{generate_client_id, Secret};
 use ticketbooth_store::{Approval, RoleChange, StoreError};
@@ -88,7 +90,8 @@ pub async fn approve(
     };
     let mut after = audit_draft(&request.draft);
     after["granted_scopes"] = scopes.to_string().into();
-    let audit = AuditEntry::new(actor, "request.approve", format!("request:{request_id}")).with_change(None, Some(after));
+    let audit =
+        AuditEntry::new(actor, "request.approve", format!("request:{request_id}")).with_change(None, Some(after));
     let app = state.store.approve_request(&approval, &audit).await?.ok_or(PortalError::NotPending)?;
     if let Some(requester) = state.store.find_user(request.requester_id).await? {
         let link = state.config.url(&format!("/developers/applications/{}", app.id));
@@ -117,7 +120,12 @@ pub async fn reject(state: &AppState, actor: &Actor, request_id: i64, reason: &s
 
 /// Gives an application a new secret; the old one keeps working for `grace_days` (at most 7).
 /// The new secret is returned to be shown this once.
-pub async fn rotate_secret(state: &AppState, actor: &Actor, app: &Application, grace_days: u32) -> PortalResult<Secret> {
+pub async fn rotate_secret(
+    state: &AppState,
+    actor: &Actor,
+    app: &Application,
+    grace_days: u32,
+) -> PortalResult<Secret> {
     let grace = grace_period(grace_days).ok_or(PortalError::GraceTooLong)?;
     if !app.is_confidential() {
         return Err(PortalError::NoSecret);

@@ -36,8 +36,13 @@ pub trait AdminStore: Send + Sync + 'static {
     async fn set_admin(&self, user_id: i64, admin: bool, audit: &AuditEntry) -> StoreResult<RoleChange>;
     /// Disables an account (its sessions, codes and tokens end) or enables it again; false when
     /// it was so already.
-    async fn set_disabled(&self, user_id: i64, disabled: bool, now: DateTime<Utc>, audit: &AuditEntry)
-        -> StoreResult<bool>;
+    async fn set_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
     /// Users whose address or name holds `query` (all when empty), by id.
     async fn search_users(&self, query: &str, limit: u32) -> StoreResult<Vec<User>>;
     /// Every organizer, by name.
@@ -47,8 +52,13 @@ pub trait AdminStore: Send + Sync + 'static {
     /// An organizer's members.
     async fn organizer_members(&self, organizer_id: i64) -> StoreResult<Vec<User>>;
     /// Adds or removes a member; false when nothing changed.
-    async fn set_membership(&self, organizer_id: i64, user_id: i64, member: bool, audit: &AuditEntry)
-        -> StoreResult<bool>;
+    async fn set_membership(
+        &self,
+        organizer_id: i64,
+        user_id: i64,
+        member: bool,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
     /// Records an action that changes nothing else in the store (a reset link mailed).
     async fn record(&self, audit: &AuditEntry) -> StoreResult<()>;
     /// Audit lines, newest first.

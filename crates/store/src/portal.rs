@@ -97,11 +97,19 @@ pub trait PortalStore: Send + Sync + 'static {
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Applies an edit; false when the application is gone.
-    async fn update_application(&self, application_id: i64, edit: &ApplicationEdit, audit: &AuditEntry)
-        -> StoreResult<bool>;
+    async fn update_application(
+        &self,
+        application_id: i64,
+        edit: &ApplicationEdit,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
     /// Suspends an application and revokes its every token and code; false when it is gone.
-    async fn suspend_application(&self, application_id: i64, now: DateTime<Utc>, audit: &AuditEntry)
-        -> StoreResult<bool>;
+    async fn suspend_application(
+        &self,
+        application_id: i64,
+        now: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
     /// Ends a suspension; false when the application is gone.
     async fn resume_application(&self, application_id: i64, audit: &AuditEntry) -> StoreResult<bool>;
     /// Deletes an application with its tokens, codes and grants; false when it is gone.

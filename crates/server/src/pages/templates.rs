@@ -266,10 +266,6 @@ account_frame_deref!(
     AdminAuditPage
 );
 
-
-
-
-
 #[derive(Template)]
 #[template(path = "developers.html")]
 pub(crate) struct DevelopersPage<'a> {

@@ -16,5 +16,6 @@ mod connections;
 mod oidc;
 mod openapi;
 mod ops;
+mod portal;
 mod security;
 mod token_errors;

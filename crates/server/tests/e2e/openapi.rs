@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Every route Ticketbooth serves (contract §2–§5 plus pages and operations).
-const ROUTES: [(&str, &str); 51] = [
+const ROUTES: [(&str, &str); 69] = [
     ("get", "/"),
     ("get", "/.well-known/oauth-authorization-server"),
     ("get", "/.well-known/openid-configuration"),
@@ -20,6 +20,24 @@ const ROUTES: [(&str, &str); 51] = [
     ("post", "/account/profile"),
     ("get", "/account/sessions"),
     ("post", "/account/sessions/end-others"),
+    ("get", "/developers"),
+    ("get", "/developers/new"),
+    ("post", "/developers/new"),
+    ("get", "/developers/applications/{application_id}"),
+    ("post", "/developers/applications/{application_id}"),
+    ("post", "/developers/requests/{request_id}/withdraw"),
+    ("get", "/admin"),
+    ("get", "/admin/requests/{request_id}"),
+    ("post", "/admin/requests/{request_id}"),
+    ("get", "/admin/applications"),
+    ("get", "/admin/applications/{application_id}"),
+    ("post", "/admin/applications/{application_id}"),
+    ("get", "/admin/users"),
+    ("get", "/admin/users/{user_id}"),
+    ("post", "/admin/users/{user_id}"),
+    ("get", "/admin/organizers"),
+    ("post", "/admin/organizers"),
+    ("get", "/admin/audit"),
     ("post", "/account/sessions/{handle}/end"),
     ("get", "/account/tickets"),
     ("get", "/account/verify/change/{secret}"),

@@ -20,7 +20,17 @@ fn audit_record(row: AuditRow) -> StoreResult<AuditRecord> {
         text.map(|text| serde_json::from_str(&text).map_err(|err| StoreError::Corrupt(format!("audit json: {err}"))))
             .transpose()
     };
-    Ok(AuditRecord { id, at: from_ts(at), actor_id, actor, address, action, target, before: json(before)?, after: json(after)? })
+    Ok(AuditRecord {
+        id,
+        at: from_ts(at),
+        actor_id,
+        actor,
+        address,
+        action,
+        target,
+        before: json(before)?,
+        after: json(after)?,
+    })
 }
 
 #[async_trait::async_trait]
@@ -94,8 +104,7 @@ where
         } else {
             "UPDATE users SET disabled_at = NULL WHERE id = $2 AND disabled_at IS NOT NULL AND $1 IS NOT NULL"
         };
-        let changed =
-            sqlx::query(statement).bind(ts(now)).bind(user_id).execute(&mut *tx).await?.rows_affected() > 0;
+        let changed = sqlx::query(statement).bind(ts(now)).bind(user_id).execute(&mut *tx).await?.rows_affected() > 0;
         if changed {
             if disabled {
                 sqlx::query("DELETE FROM browser_sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;

@@ -168,18 +168,16 @@ where
         let draft = &request.draft;
         let row: ApplicationRow = match request.application_id {
             // A change: only scopes and organizer wait for review.
-            Some(application_id) => {
-                sqlx::query_as(concat!(
-                    "UPDATE applications SET scopes = $1, organizer_id = $2 WHERE id = $3 RETURNING ",
-                    application_columns!()
-                ))
-                .bind(approval.scopes.to_string())
-                .bind(draft.organizer_id)
-                .bind(application_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?
-            }
+            Some(application_id) => sqlx::query_as(concat!(
+                "UPDATE applications SET scopes = $1, organizer_id = $2 WHERE id = $3 RETURNING ",
+                application_columns!()
+            ))
+            .bind(approval.scopes.to_string())
+            .bind(draft.organizer_id)
+            .bind(application_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?,
             None => {
                 let row: ApplicationRow = sqlx::query_as(concat!(
                     "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, organizer_id, \
@@ -248,15 +246,14 @@ where
     async fn withdraw_request(&self, id: i64, requester_id: i64, audit: &AuditEntry) -> StoreResult<bool> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let withdrawn = sqlx::query(
-            "DELETE FROM application_requests WHERE id = $1 AND requester_id = $2 AND status = 'pending'",
-        )
-        .bind(id)
-        .bind(requester_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
+        let withdrawn =
+            sqlx::query("DELETE FROM application_requests WHERE id = $1 AND requester_id = $2 AND status = 'pending'")
+                .bind(id)
+                .bind(requester_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0;
         if withdrawn {
             write_audit::<B>(&mut tx, audit).await?;
         }

@@ -5,12 +5,12 @@ use super::columns::{
     access_token_columns, CODE_BY_HASH, TOKEN_BY_HASH, TOKEN_BY_REFRESH_HASH, TOKEN_WITH_USER_BY_HASH,
 };
 use super::group_commit::{Claim, PendingToken};
+use super::portal::day_of;
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{ts, AccessTokenRow, AuthorizationCodeRow, HashedAccessTokenRow, TokenWithUserRow};
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
-use super::portal::day_of;
 use std::collections::{BTreeMap, HashMap};
 use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User};
 use ticketbooth_domain::secret::SecretHash;

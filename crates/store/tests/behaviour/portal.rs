@@ -1,9 +1,9 @@
 //! Applications by request in the store: review, the secret shown once, rotation with a grace
 //! period, suspension, roles, disabled accounts and the append-only audit log.
 
+use crate::identity::token;
 use crate::support::{backends, new_app, new_user, Backend};
 use chrono::{Duration, Utc};
-use crate::identity::token;
 use sqlx::Connection;
 use ticketbooth_domain::portal::{Actor, ApplicationDraft, AuditEntry, RequestStatus};
 use ticketbooth_domain::scope::ScopeSet;
@@ -80,7 +80,10 @@ async fn a_rotated_secret_works_until_its_grace_period_ends() {
         let app = store.create_application(new_app("rotating")).await.unwrap();
         let now = Utc::now();
         let audit = AuditEntry::new(&actor("cli"), "application.rotate-secret", format!("application:{}", app.id));
-        assert!(store.rotate_secret(app.id, &SecretHash::of("new"), Some(now + Duration::days(2)), &audit).await.unwrap());
+        assert!(store
+            .rotate_secret(app.id, &SecretHash::of("new"), Some(now + Duration::days(2)), &audit)
+            .await
+            .unwrap());
         let app = store.find_application(app.id).await.unwrap().unwrap();
         assert!(app.accepts_secret(&SecretHash::of("new"), now), "{name}");
         assert!(app.accepts_secret(&SecretHash::of("secret"), now), "{name}: in its grace period");

@@ -83,7 +83,9 @@ pub(crate) fn frame<'a>(
         tabs: ACCOUNT_TABS
             .iter()
             .chain(user.is_admin.then_some(&ADMIN_TAB))
-            .map(|(path, label)| (*path, *label, here == *path || (*path != "/account" && here.starts_with(&format!("{path}/")))))
+            .map(|(path, label)| {
+                (*path, *label, here == *path || (*path != "/account" && here.starts_with(&format!("{path}/"))))
+            })
             .collect(),
         notice: done.and_then(|done| done_message(t, user, done)),
         error: None,

@@ -7,7 +7,9 @@ use crate::extract::address::ClientAddress;
 use crate::extract::params::Params;
 use crate::i18n::Tr;
 use crate::pages::account::frame;
-use crate::pages::templates::{AdminAppPage, AdminAppsPage, AdminAuditPage, AdminRequestPage, AdminRequestsPage, AuditLine};
+use crate::pages::templates::{
+    AdminAppPage, AdminAppsPage, AdminAuditPage, AdminRequestPage, AdminRequestsPage, AuditLine,
+};
 use crate::pages::{page, see_other};
 use crate::portal::{self, PortalError};
 use crate::AppState;
@@ -103,7 +105,11 @@ pub(crate) async fn applications(
 ) -> Result<Response, PageError> {
     let params = query_params(query.as_deref());
     let search = params.single("q").ok().flatten().unwrap_or_default().trim().to_owned();
-    let filter = ApplicationFilter { search: Some(&search).filter(|s| !s.is_empty()).map(String::as_str), limit: 200, ..ApplicationFilter::default() };
+    let filter = ApplicationFilter {
+        search: Some(&search).filter(|s| !s.is_empty()).map(String::as_str),
+        limit: 200,
+        ..ApplicationFilter::default()
+    };
     let apps = state.store.list_applications(filter).await?;
     let frame = frame(t, "/admin/applications", &session, &user, None);
     page(StatusCode::OK, &AdminAppsPage { frame, apps, search })
@@ -144,7 +150,10 @@ async fn render_app(
     };
     let usage = state.store.application_usage(app.id, Utc::now()).await?;
     let previous_until = app.previous_secret.as_ref().map(|(_, until)| t.date_time(*until));
-    page(StatusCode::OK, &AdminAppPage { frame, app, owner, usage, secret, previous_until, scopes: &REQUESTABLE_SCOPES })
+    page(
+        StatusCode::OK,
+        &AdminAppPage { frame, app, owner, usage, secret, previous_until, scopes: &REQUESTABLE_SCOPES },
+    )
 }
 
 /// Suspends, resumes, rotates the secret of (shown once, on the answer) or edits an application:
@@ -182,8 +191,13 @@ pub(crate) async fn change_application(
             render_app(&state, t, frame, app, Some(secret.expose().to_owned())).await
         }
         "edit" => {
-            let redirect_uris: Vec<String> =
-                fields.get("redirect_uris").lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+            let redirect_uris: Vec<String> = fields
+                .get("redirect_uris")
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect();
             for uri in &redirect_uris {
                 ticketbooth_domain::redirect::validate_registration(uri)
                     .map_err(|err| PageError::bad_request_detail(format!("{uri}: {err}")))?;

@@ -52,7 +52,8 @@ pub(crate) async fn user(
 ) -> Result<Response, PageError> {
     let subject = find_user(&state, &user_id).await?;
     let organizers = state.store.organizers_of(subject.id).await?;
-    let apps = state.store.list_consents(subject.id).await?.into_iter().map(|consent| consent.application.name).collect();
+    let apps =
+        state.store.list_consents(subject.id).await?.into_iter().map(|consent| consent.application.name).collect();
     let sessions = state
         .store
         .list_sessions(subject.id, Utc::now())

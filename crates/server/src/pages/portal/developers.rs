@@ -15,9 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use ticketbooth_domain::model::{Application, Organizer, User};
-use ticketbooth_domain::portal::{
-    audit_view, check_draft, ApplicationRequest, AuditEntry, DraftInput, RequestStatus,
-};
+use ticketbooth_domain::portal::{audit_view, check_draft, ApplicationRequest, AuditEntry, DraftInput, RequestStatus};
 use ticketbooth_domain::scope::{Scope, ScopeSet};
 use ticketbooth_domain::secret::Secret;
 use ticketbooth_store::{ApplicationEdit, ApplicationFilter, RequestFilter};
@@ -137,14 +135,23 @@ pub(crate) fn done_notice(t: Tr, query: Option<&str>) -> Option<String> {
 /// The form that requests an application.
 #[utoipa::path(get, path = "/developers/new", operation_id = "show_application_request_form", tag = "Pages",
     responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page")))]
-pub(crate) async fn new(State(state): State<AppState>, t: Tr, Visit { session, user }: Visit) -> Result<Response, PageError> {
+pub(crate) async fn new(
+    State(state): State<AppState>,
+    t: Tr,
+    Visit { session, user }: Visit,
+) -> Result<Response, PageError> {
     let organizers = state.store.organizers_of(user.id).await?;
     let values = DraftValues { confidential: true, scopes: ScopeSet::only(Scope::Public), ..DraftValues::default() };
     let frame = frame(t, "/developers/new", &session, &user, None);
     page(StatusCode::OK, &form_page(frame, organizers, values, Vec::new()))
 }
 
-fn form_page(frame: AccountFrame<'_>, organizers: Vec<Organizer>, values: DraftValues, problems: Vec<String>) -> DeveloperFormPage<'_> {
+fn form_page(
+    frame: AccountFrame<'_>,
+    organizers: Vec<Organizer>,
+    values: DraftValues,
+    problems: Vec<String>,
+) -> DeveloperFormPage<'_> {
     DeveloperFormPage { frame, organizers, values, problems, scopes: &REQUESTABLE_SCOPES }
 }
 
@@ -237,7 +244,11 @@ async fn render_app(
     shown: Option<Secret>,
 ) -> Result<Response, PageError> {
     let usage = state.store.application_usage(app.id, Utc::now()).await?;
-    let filter = RequestFilter { application_id: Some(app.id), status: Some(RequestStatus::Pending), ..RequestFilter::default() };
+    let filter = RequestFilter {
+        application_id: Some(app.id),
+        status: Some(RequestStatus::Pending),
+        ..RequestFilter::default()
+    };
     let pending_change = state.store.list_requests(filter).await?.first().map(|request| request_view(t, request));
     let organizers = state.store.organizers_of(frame.user.id).await?;
     let commands = Commands::for_app(&state.config.issuer, &app);
