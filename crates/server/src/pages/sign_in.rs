@@ -25,17 +25,17 @@ pub(crate) fn percent_encode(value: &str) -> String {
 }
 
 /// Where a successful sign-in may send the browser: only back into an authorization request on
-/// this server or the account page (no open redirect), else home. The path must be clean, visible
-/// ASCII as a `Location` header needs it (a decoded control character would make the header
-/// invalid), so anything else is dropped.
+/// this server or one of its pages behind sign-in (no open redirect), else home. The path must be
+/// clean, visible ASCII as a `Location` header needs it (a decoded control character would make
+/// the header invalid), so anything else is dropped.
 pub(crate) fn safe_return_to(requested: Option<&str>) -> &str {
+    let ours = |path: &str| {
+        ["/oauth/authorize", "/account", "/developers", "/admin"]
+            .iter()
+            .any(|prefix| path.strip_prefix(prefix).is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?'])))
+    };
     match requested {
-        Some(path)
-            if (path == "/oauth/authorize" || path.starts_with("/oauth/authorize?") || path == "/account")
-                && path.bytes().all(|byte| byte.is_ascii_graphic()) =>
-        {
-            path
-        }
+        Some(path) if ours(path) && path.bytes().all(|byte| byte.is_ascii_graphic() && byte != b'\\') => path,
         _ => "/",
     }
 }
@@ -267,9 +267,14 @@ mod tests {
     use super::safe_return_to;
 
     #[test]
-    fn return_to_only_leads_back_into_an_authorization_request() {
-        assert_eq!(safe_return_to(Some("/oauth/authorize?client_id=x")), "/oauth/authorize?client_id=x");
+    fn return_to_only_leads_back_into_an_authorization_request_or_a_page_behind_sign_in() {
+        for ours in ["/oauth/authorize?client_id=x", "/account", "/developers/applications/3", "/admin?done=x"] {
+            assert_eq!(safe_return_to(Some(ours)), ours);
+        }
         for hostile in [
+            "/adminx",
+            "/developers\\evil",
+            "/account.evil.example",
             "https://evil.example/",
             "//evil.example/oauth/authorize?",
             "/oauth/authorizex",

@@ -31,9 +31,9 @@ fn axe_source() -> Option<String> {
 }
 
 /// A headless Chromium under its own chromedriver, killed when dropped.
-struct Chrome {
+pub(crate) struct Chrome {
     driver: Child,
-    client: Client,
+    pub(crate) client: Client,
     axe: String,
     shots: PathBuf,
     name: String,
@@ -49,7 +49,7 @@ impl Drop for Chrome {
 
 impl Chrome {
     /// Starts a browser, or `None` (saying why) where there is none and this is not CI.
-    async fn start(name: &str) -> Option<Chrome> {
+    pub(crate) async fn start(name: &str) -> Option<Chrome> {
         let missing = [CHROMIUM, CHROMEDRIVER].into_iter().find(|path| !Path::new(path).exists());
         let axe = axe_source();
         match (missing, &axe) {
@@ -111,11 +111,11 @@ impl Chrome {
         })
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.client.goto(url).await.unwrap_or_else(|err| panic!("open {url}: {err}"));
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         let url = self.client.current_url().await.expect("the current URL");
         match url.query() {
             Some(query) => format!("{}?{query}", url.path()),
@@ -125,7 +125,7 @@ impl Chrome {
 
     /// Waits (up to 20 s) until the page's path satisfies `arrived`: clicks that navigate
     /// return before the new page is there.
-    async fn wait_for_path(&self, what: &str, arrived: impl Fn(&str) -> bool) {
+    pub(crate) async fn wait_for_path(&self, what: &str, arrived: impl Fn(&str) -> bool) {
         for _ in 0..200 {
             if arrived(&self.path().await) {
                 return;
@@ -136,7 +136,7 @@ impl Chrome {
     }
 
     /// Waits (up to 20 s) until the page shows `text`.
-    async fn wait_for_text(&self, text: &str) {
+    pub(crate) async fn wait_for_text(&self, text: &str) {
         for _ in 0..200 {
             if self.html().await.contains(text) {
                 return;
@@ -146,25 +146,25 @@ impl Chrome {
         panic!("{text:?} never appeared; at {}", self.path().await);
     }
 
-    async fn html(&self) -> String {
+    pub(crate) async fn html(&self) -> String {
         self.client.source().await.expect("the page source")
     }
 
-    async fn fill(&self, name: &str, value: &str) {
+    pub(crate) async fn fill(&self, name: &str, value: &str) {
         let field = self.client.find(Locator::Css(&format!("[name=\"{name}\"]:not([type=hidden])"))).await;
         let field = field.unwrap_or_else(|err| panic!("no field {name}: {err}"));
         field.clear().await.expect("clear");
         field.send_keys(value).await.expect("type");
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let element = self.client.find(Locator::Css(css)).await.unwrap_or_else(|err| panic!("no {css}: {err}"));
         element.click().await.unwrap_or_else(|err| panic!("click {css}: {err}"));
     }
 
     /// Runs axe-core on the page and fails on any serious or critical violation; then saves a
     /// screenshot at a desktop's width and one at a phone's.
-    async fn check_page(&self, step: &str) {
+    pub(crate) async fn check_page(&self, step: &str) {
         let loaded: Value =
             self.client.execute(&format!("{}\nreturn typeof axe;", self.axe), vec![]).await.expect("inject axe");
         assert_eq!(loaded, "object", "axe-core is loaded");

@@ -144,6 +144,18 @@ impl TestApp {
         TestApp { base, store, browser, http, dir, backend, database_url }
     }
 
+    /// Another instance of the server on the same database, with its own store and connections
+    /// (as a second process would have); returns its base URL.
+    pub async fn second_instance(&self) -> String {
+        let store = ticketbooth_store::connect(&self.database_url, Default::default()).await.expect("connect");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut config = ServerConfig::new(&base);
+        config.mail = MailConfig::outbox(self.dir.path().join("mail-outbox-2"));
+        tokio::spawn(ticketbooth_server::serve(listener, AppState::new(store, config), std::future::pending()));
+        base
+    }
+
     /// A server whose mail goes through the SMTP server at `smtp_url`.
     pub async fn spawn_with_smtp(smtp_url: &str, configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
         let smtp_url = smtp_url.to_owned();

@@ -10,6 +10,7 @@ mod api_world;
 mod authorize_errors;
 mod bearer;
 mod browser;
+mod browser_portal;
 mod client_credentials;
 mod code_flow;
 mod connections;

@@ -170,3 +170,36 @@ backend_test! {
         assert_eq!(staff.submit_form(&own, &own, &[("action", "revoke-admin")]).await.status(), StatusCode::BAD_REQUEST);
     }
 }
+
+backend_test! {
+    async fn a_suspension_or_rotation_on_one_instance_refuses_the_old_credentials_on_another_at_once() {
+        let app = TestApp::spawn().await;
+        let other = app.second_instance().await;
+        let admin = app.create_user("staff@example.com").await;
+        let cli = Actor { user_id: None, name: "cli:test".into(), address: "local".into() };
+        app.store.set_admin(admin.id, true, &AuditEntry::new(&cli, "user.grant-admin", String::new())).await.unwrap();
+        let client = app.create_client(true, &[CALLBACK], "public").await;
+        let at_other = |secret: String| {
+            let (http, other, id) = (app.http.clone(), other.clone(), client.id().to_owned());
+            async move {
+                let form = [("grant_type", "client_credentials"), ("client_id", id.as_str()), ("client_secret", secret.as_str())];
+                http.post(format!("{other}/oauth/token")).form(&form).send().await.unwrap().status()
+            }
+        };
+        assert_eq!(at_other(client.secret().to_owned()).await, StatusCode::OK);
+
+        let staff = app.new_browser();
+        staff.sign_in("staff@example.com", PASSWORD).await;
+        let page = format!("/admin/applications/{}", client.app.id);
+        assert_eq!(staff.submit_form(&page, &page, &[("action", "suspend")]).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(at_other(client.secret().to_owned()).await, StatusCode::UNAUTHORIZED, "suspended everywhere");
+        assert_eq!(staff.submit_form(&page, &page, &[("action", "resume")]).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(at_other(client.secret().to_owned()).await, StatusCode::OK, "resumed everywhere");
+
+        let rotated = staff.submit_form(&page, &page, &[("action", "rotate"), ("grace_days", "0")]).await;
+        assert_eq!(rotated.status(), StatusCode::OK);
+        let new_secret = shown_secret(&rotated.text().await.unwrap()).expect("the new secret, once");
+        assert_eq!(at_other(client.secret().to_owned()).await, StatusCode::UNAUTHORIZED, "rotated out everywhere");
+        assert_eq!(at_other(new_secret).await, StatusCode::OK);
+    }
+}

@@ -8,6 +8,7 @@ pub(crate) mod sessions;
 pub(crate) mod tickets;
 
 use super::see_other;
+use super::sign_in::percent_encode;
 use super::templates::{AccountFrame, ACCOUNT_TABS, ADMIN_TAB};
 use crate::error::PageError;
 use crate::extract::form::{CsrfForm, CsrfProtected};
@@ -19,9 +20,9 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use ticketbooth_domain::model::{BrowserSession, User};
 
-/// Where a visitor without a signed-in session goes: sign in, then back to the account.
-fn to_sign_in() -> Response {
-    see_other("/session/new?return_to=%2Faccount")
+/// Where a visitor without a signed-in session goes: sign in, then back to the page asked for.
+fn to_sign_in(asked_for: &str) -> Response {
+    see_other(&format!("/session/new?return_to={}", percent_encode(asked_for)))
 }
 
 /// A signed-in person on an account page; anyone else is sent to sign in first.
@@ -36,7 +37,7 @@ impl FromRequestParts<AppState> for Visit {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match session::signed_in(state, &parts.headers).await {
             Ok(Some((session, user))) => Ok(Visit { session, user }),
-            Ok(None) => Err(to_sign_in()),
+            Ok(None) => Err(to_sign_in(parts.uri.path_and_query().map_or("/account", |p| p.as_str()))),
             Err(err) => Err(PageError::from(err).into_response()),
         }
     }
@@ -62,7 +63,8 @@ impl<T: CsrfProtected + Send> FromRequest<AppState> for AccountForm<T> {
             }
             None => None,
         };
-        let user = user.ok_or_else(to_sign_in)?;
+        // A form's page, not its action, is where to come back to.
+        let user = user.ok_or_else(|| to_sign_in("/account"))?;
         Ok(AccountForm { session, user, form })
     }
 }
