@@ -133,6 +133,8 @@ pub(crate) async fn users(store: DynStore, settings: &Settings, command: UsersCo
     let store = store.as_ref();
     let json = args.json;
     let user = create_user(store, args).await?;
+    let after = json!({ "email": user.email, "admin": user.is_admin });
+    crate::review::audit_cli(store, "user.create", format!("user:{}", user.id), after).await?;
     print(
         json,
         json!({ "id": user.id, "email": user.email, "first_name": user.first_name, "last_name": user.last_name }),
@@ -176,9 +178,8 @@ async fn reset_password(store: DynStore, settings: &Settings, args: ResetPasswor
     let config = settings.server(&issuer);
     ticketbooth_server::check_mail(&config.mail).map_err(|err| anyhow::anyhow!("mail: {err}"))?;
     let state = ticketbooth_server::AppState::new(store.clone(), config);
-    if !ticketbooth_server::send_password_reset(&state, &email).await? {
-        bail!("no user has the email {email}");
-    }
+    let user = store.find_user_by_email(&email).await?.with_context(|| format!("no user has the email {email}"))?;
+    ticketbooth_server::portal::send_password_reset(&state, &crate::review::operator(), &user).await?;
     let delivered =
         ticketbooth_server::deliver_mail_now(&store, &state.config.mail).await.map_err(anyhow::Error::msg)?;
     let pending = store.undelivered_mail().await?;
@@ -227,6 +228,8 @@ pub(crate) async fn organizers(store: &dyn Store, command: OrganizersCommand) ->
         member_ids.push(user.id);
     }
     let organizer = store.create_organizer(&args.name, &member_ids).await?;
+    let after = json!({ "name": organizer.name, "member_ids": member_ids });
+    crate::review::audit_cli(store, "organizer.create", format!("organizer:{}", organizer.id), after).await?;
     print(
         args.json,
         json!({ "id": organizer.id, "name": organizer.name }),
@@ -244,6 +247,8 @@ pub(crate) async fn apps(store: DynStore, settings: &Settings, command: AppsComm
     let json = args.json;
     let secret = (!args.public).then(Secret::generate);
     let app = create_app(store, args, generate_client_id(), secret.as_ref()).await?;
+    let after = ticketbooth_domain::portal::audit_view(&app);
+    crate::review::audit_cli(store, "application.create", format!("application:{}", app.id), after).await?;
     let mut value = json!({
         "id": app.id,
         "client_id": app.client_id,

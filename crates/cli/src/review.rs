@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use ticketbooth_domain::model::{normalize_email, Application, User};
-use ticketbooth_domain::portal::{Actor, ApplicationRequest, RequestStatus};
+use ticketbooth_domain::portal::{Actor, ApplicationRequest, AuditEntry, RequestStatus};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_server::portal;
 use ticketbooth_server::AppState;
@@ -125,9 +125,20 @@ pub(crate) enum UserRoleCommand {
 }
 
 /// The command line as an actor in the audit log: `cli:` and the operating-system user.
-fn operator() -> Actor {
+pub(crate) fn operator() -> Actor {
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".to_owned());
     Actor { user_id: None, name: format!("cli:{user}"), address: "local".to_owned() }
+}
+
+/// Records a command-line action that changed the store without an audit line of its own.
+pub(crate) async fn audit_cli(
+    store: &dyn ticketbooth_store::Store,
+    action: &'static str,
+    target: String,
+    after: serde_json::Value,
+) -> anyhow::Result<()> {
+    store.record(&AuditEntry::new(&operator(), action, target).with_change(None, Some(after))).await?;
+    Ok(())
 }
 
 /// The server's state, for actions that mail people; what they queue is delivered before exit.

@@ -330,3 +330,71 @@ fn users_list_and_reset_password_work_from_the_shell() {
 
     assert!(cli.fails(&["users", "reset-password", "--email", "nobody@example.com"]).contains("no user"));
 }
+
+#[test]
+fn requests_are_reviewed_and_applications_run_from_the_shell_and_every_step_is_audited() {
+    let cli = Cli::new();
+    cli.json(&["demo", "--json"]);
+    let run_json = |args: &[&str]| -> serde_json::Value {
+        let output = cli.run(args);
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).expect("JSON")
+    };
+    let pending = run_json(&["apps", "requests", "--status", "pending", "--json"]);
+    let pending = pending.as_array().unwrap();
+    assert_eq!(pending.len(), 1, "the demo's request");
+    assert_eq!(pending[0]["scopes"], "public organizer");
+    let id = pending[0]["id"].to_string();
+
+    assert!(cli.fails(&["apps", "approve", &id, "--scopes", "email"]).contains("among those requested"));
+    let app = cli.json(&["apps", "approve", &id, "--scopes", "public", "--json"]);
+    assert_eq!(app["scopes"], "public");
+    assert_eq!(app["confidential"], true);
+    assert!(app.get("client_secret").is_none(), "the reviewer never sees the secret");
+    assert!(cli.fails(&["apps", "reject", &id, "--reason", "late"]).contains("already reviewed"));
+    let app_id = app["id"].to_string();
+
+    let rotated = cli.json(&["apps", "rotate-secret", &app_id, "--grace-days", "2", "--json"]);
+    assert_eq!(rotated["client_secret"].as_str().unwrap().len(), 64);
+    assert!(cli.fails(&["apps", "rotate-secret", &app_id, "--grace-days", "8"]).contains("at most 7 days"));
+    assert_eq!(cli.json(&["apps", "suspend", &app_id, "--json"])["suspended"], true);
+    assert_eq!(cli.json(&["apps", "resume", &app_id, "--json"])["suspended"], false);
+
+    let granted = cli.json(&["users", "grant-admin", "--email", "demo@ticketbooth.test", "--json"]);
+    assert_eq!((granted["admin"].clone(), granted["changed"].clone()), (true.into(), true.into()));
+    cli.json(&["users", "revoke-admin", "--email", "malee@ticketbooth.test", "--json"]);
+    assert!(cli
+        .fails(&["users", "revoke-admin", "--email", "demo@ticketbooth.test"])
+        .contains("keep an administrator"));
+    assert_eq!(cli.json(&["users", "disable", "--email", "malee@ticketbooth.test", "--json"])["disabled"], true);
+    assert_eq!(cli.json(&["users", "enable", "--email", "malee@ticketbooth.test", "--json"])["disabled"], false);
+
+    let log = run_json(&["audit", "--json"]);
+    let actions: Vec<&str> =
+        log.as_array().unwrap().iter().rev().map(|line| line["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "request.create",
+            "request.approve",
+            "application.rotate-secret",
+            "application.suspend",
+            "application.resume",
+            "user.grant-admin",
+            "user.revoke-admin",
+            "user.disable",
+            "user.enable"
+        ]
+    );
+    assert!(log[0]["actor"].as_str().unwrap().starts_with("cli:"));
+    assert!(!log.to_string().contains(rotated["client_secret"].as_str().unwrap()), "no secret in the log");
+    let later = run_json(&["audit", "--since", "2999-01-01T00:00:00Z", "--json"]);
+    assert_eq!(later, serde_json::json!([]));
+    // The requester was told of the approval.
+    let subjects: Vec<String> = std::fs::read_dir(cli.outbox())
+        .unwrap()
+        .flatten()
+        .map(|entry| Received { recipients: Vec::new(), raw: std::fs::read(entry.path()).unwrap() }.subject())
+        .collect();
+    assert!(subjects.iter().any(|subject| subject.contains("was approved")), "{subjects:?}");
+}

@@ -66,14 +66,6 @@ impl AppState {
     }
 }
 
-/// Mails a password reset link to the account with this (normalised) e-mail address, as the
-/// reset page does; `false` when no account has it.
-pub async fn send_password_reset(state: &AppState, email: &str) -> ticketbooth_store::StoreResult<bool> {
-    let Some(user) = state.store.find_user_by_email(email).await? else { return Ok(false) };
-    pages::password::send_reset_link(state, &user).await?;
-    Ok(true)
-}
-
 /// Request bodies above this size are refused with 413: no form or token request comes close.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
