@@ -20,14 +20,15 @@ use chrono::Utc;
 use ticketbooth_domain::model::Application;
 use ticketbooth_store::{ApplicationEdit, ApplicationFilter, AuditFilter, RequestFilter};
 
-/// A query string's parameters (a malformed one reads as empty).
-pub(crate) fn query_params(query: Option<&str>) -> Params {
-    Params::from_urlencoded(query.unwrap_or_default()).unwrap_or_default()
+/// A query parameter's value, trimmed; empty when absent, repeated or malformed.
+pub(crate) fn query_text(query: Option<&str>, name: &'static str) -> String {
+    let params = Params::from_urlencoded(query.unwrap_or_default()).unwrap_or_default();
+    params.single(name).ok().flatten().unwrap_or_default().trim().to_owned()
 }
 
 /// The requests, pending first: the console's front page.
 #[utoipa::path(get, path = "/admin", operation_id = "show_admin_requests", tag = "Pages",
-    responses((status = 200, content_type = "text/html"), (status = 403, description = "Not an administrator", content_type = "text/html")))]
+    responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"), (status = 403, description = "Not an administrator", content_type = "text/html")))]
 pub(crate) async fn requests(
     State(state): State<AppState>,
     t: Tr,
@@ -44,7 +45,7 @@ pub(crate) async fn requests(
 /// One request, with everything its requester wrote, and the review form.
 #[utoipa::path(get, path = "/admin/requests/{request_id}", operation_id = "show_admin_request", tag = "Pages",
     params(("request_id" = i64, Path)),
-    responses((status = 200, content_type = "text/html"), (status = 403, content_type = "text/html"), (status = 404, content_type = "text/html")))]
+    responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"), (status = 403, content_type = "text/html"), (status = 404, content_type = "text/html")))]
 pub(crate) async fn request(
     State(state): State<AppState>,
     t: Tr,
@@ -96,15 +97,14 @@ pub(crate) async fn review(
 /// Applications, searched by name or client id.
 #[utoipa::path(get, path = "/admin/applications", operation_id = "show_admin_applications", tag = "Pages",
     params(("q" = Option<String>, Query, description = "Name or client id holds this")),
-    responses((status = 200, content_type = "text/html"), (status = 403, content_type = "text/html")))]
+    responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"), (status = 403, content_type = "text/html")))]
 pub(crate) async fn applications(
     State(state): State<AppState>,
     t: Tr,
     RawQuery(query): RawQuery,
     Staff { session, user }: Staff,
 ) -> Result<Response, PageError> {
-    let params = query_params(query.as_deref());
-    let search = params.single("q").ok().flatten().unwrap_or_default().trim().to_owned();
+    let search = query_text(query.as_deref(), "q");
     let filter = ApplicationFilter {
         search: Some(&search).filter(|s| !s.is_empty()).map(String::as_str),
         limit: 200,
@@ -122,7 +122,7 @@ async fn find_app(state: &AppState, id: &str) -> Result<Application, PageError> 
 /// One application, with its owner, usage and the staff's actions.
 #[utoipa::path(get, path = "/admin/applications/{application_id}", operation_id = "show_admin_application", tag = "Pages",
     params(("application_id" = i64, Path)),
-    responses((status = 200, content_type = "text/html"), (status = 403, content_type = "text/html"), (status = 404, content_type = "text/html")))]
+    responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"), (status = 403, content_type = "text/html"), (status = 404, content_type = "text/html")))]
 pub(crate) async fn application(
     State(state): State<AppState>,
     t: Tr,
@@ -232,7 +232,7 @@ pub(crate) async fn change_application(
     params(("action" = Option<String>, Query, description = "Actions starting with this"),
         ("who" = Option<String>, Query, description = "Actor holds this, or target equals it"),
         ("before" = Option<i64>, Query, description = "Lines older than this id (the next page)")),
-    responses((status = 200, content_type = "text/html"), (status = 403, content_type = "text/html")))]
+    responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"), (status = 403, content_type = "text/html")))]
 pub(crate) async fn audit(
     State(state): State<AppState>,
     t: Tr,
@@ -240,8 +240,7 @@ pub(crate) async fn audit(
     Staff { session, user }: Staff,
 ) -> Result<Response, PageError> {
     const PAGE: u32 = 50;
-    let params = query_params(query.as_deref());
-    let text = |name: &'static str| params.single(name).ok().flatten().unwrap_or_default().trim().to_owned();
+    let text = |name: &'static str| query_text(query.as_deref(), name);
     let (action, who) = (text("action"), text("who"));
     let before = text("before").parse().ok();
     let filter = AuditFilter {

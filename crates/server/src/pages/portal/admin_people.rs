@@ -1,6 +1,6 @@
 //! The admin console's users and organizers.
 
-use super::admin::query_params;
+use super::admin::query_text;
 use super::developers::done_notice;
 use super::{actor, path_id, Fields, Staff, StaffForm};
 use crate::error::PageError;
@@ -21,15 +21,14 @@ use ticketbooth_domain::portal::AuditEntry;
 /// Users, searched by e-mail or name.
 #[utoipa::path(get, path = "/admin/users", operation_id = "show_admin_users", tag = "Pages",
     params(("q" = Option<String>, Query, description = "E-mail or name holds this")),
-    responses((status = 200, content_type = "text/html"), (status = 403, content_type = "text/html")))]
+    responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"), (status = 403, content_type = "text/html")))]
 pub(crate) async fn users(
     State(state): State<AppState>,
     t: Tr,
     RawQuery(query): RawQuery,
     Staff { session, user }: Staff,
 ) -> Result<Response, PageError> {
-    let params = query_params(query.as_deref());
-    let search = params.single("q").ok().flatten().unwrap_or_default().trim().to_owned();
+    let search = query_text(query.as_deref(), "q");
     let users = state.store.search_users(&search, 200).await?;
     let frame = frame(t, "/admin/users", &session, &user, None);
     page(StatusCode::OK, &AdminUsersPage { frame, users, search })
@@ -42,7 +41,7 @@ async fn find_user(state: &AppState, id: &str) -> Result<User, PageError> {
 /// One user: organizers, authorized applications, sessions, and the staff's actions.
 #[utoipa::path(get, path = "/admin/users/{user_id}", operation_id = "show_admin_user", tag = "Pages",
     params(("user_id" = i64, Path)),
-    responses((status = 200, content_type = "text/html"), (status = 403, content_type = "text/html"), (status = 404, content_type = "text/html")))]
+    responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"), (status = 403, content_type = "text/html"), (status = 404, content_type = "text/html")))]
 pub(crate) async fn user(
     State(state): State<AppState>,
     t: Tr,
@@ -97,7 +96,7 @@ pub(crate) async fn change_user(
 
 /// Organizers with their members, and the form that creates one.
 #[utoipa::path(get, path = "/admin/organizers", operation_id = "show_admin_organizers", tag = "Pages",
-    responses((status = 200, content_type = "text/html"), (status = 403, content_type = "text/html")))]
+    responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"), (status = 403, content_type = "text/html")))]
 pub(crate) async fn organizers(
     State(state): State<AppState>,
     t: Tr,

@@ -78,6 +78,20 @@ impl DraftValues {
         }
     }
 
+    /// The values as the draft rule reads them; `scopes` are the checked boxes' names.
+    fn input<'a>(&'a self, scopes: &'a [String]) -> DraftInput<'a> {
+        DraftInput {
+            name: &self.name,
+            description: &self.description,
+            website: &self.website,
+            redirect_uris: &self.redirect_uris,
+            confidential: self.confidential,
+            scopes,
+            organizer_id: self.organizer_id,
+            purpose: &self.purpose,
+        }
+    }
+
     /// Whether the form shows organizer `id` selected.
     pub(crate) fn organizer_is(&self, id: &i64) -> bool {
         self.organizer_id == Some(*id)
@@ -174,17 +188,7 @@ pub(crate) async fn create(
     let member_of: Vec<i64> = organizers.iter().map(|organizer| organizer.id).collect();
     let values = DraftValues::from_fields(&form);
     let scopes = form.all("scopes");
-    let input = DraftInput {
-        name: &values.name,
-        description: &values.description,
-        website: &values.website,
-        redirect_uris: &values.redirect_uris,
-        confidential: values.confidential,
-        scopes: &scopes,
-        organizer_id: values.organizer_id,
-        purpose: &values.purpose,
-    };
-    match check_draft(&input, &member_of) {
+    match check_draft(&values.input(&scopes), &member_of) {
         Ok(draft) => {
             portal::request_application(&state, &actor(&user, &address), &user, None, &draft).await?;
             Ok(see_other("/developers?done=requested"))
@@ -213,7 +217,7 @@ async fn own_application(state: &AppState, user: &User, id: &str) -> Result<Appl
 /// commands to copy, and the forms that rotate, edit and delete it.
 #[utoipa::path(get, path = "/developers/applications/{application_id}", operation_id = "show_developer_application",
     tag = "Pages", params(("application_id" = i64, Path)),
-    responses((status = 200, content_type = "text/html"), (status = 404, content_type = "text/html")))]
+    responses((status = 200, content_type = "text/html"), (status = 303, description = "To the sign-in page"), (status = 404, content_type = "text/html")))]
 pub(crate) async fn show(
     State(state): State<AppState>,
     t: Tr,
@@ -370,21 +374,17 @@ async fn edit(
     form: &Fields,
 ) -> Result<Response, PageError> {
     let member_of: Vec<i64> = state.store.organizers_of(user.id).await?.iter().map(|organizer| organizer.id).collect();
-    let values = DraftValues::from_fields(form);
-    let scopes = form.all("scopes");
-    let input = DraftInput {
-        name: &app.name,
-        description: &values.description,
-        website: &values.website,
-        redirect_uris: &values.redirect_uris,
+    // Name and client type are not the developer's to edit; the purpose was for the first review.
+    let values = DraftValues {
+        name: app.name.clone(),
         confidential: app.is_confidential(),
-        scopes: &scopes,
-        organizer_id: values.organizer_id,
-        purpose: "",
+        purpose: String::new(),
+        ..DraftValues::from_fields(form)
     };
+    let scopes = form.all("scopes");
     // An organizer the application has already counts as the developer's to keep.
     let allowed: Vec<i64> = member_of.into_iter().chain(app.organizer_id).collect();
-    let draft = check_draft(&input, &allowed).map_err(|problems| {
+    let draft = check_draft(&values.input(&scopes), &allowed).map_err(|problems| {
         let detail: Vec<String> = problems.iter().map(|problem| t.t(problem.message_id())).collect();
         PageError::bad_request_detail(detail.join(" "))
     })?;
