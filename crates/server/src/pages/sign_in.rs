@@ -141,7 +141,7 @@ pub(crate) fn with_cookie(mut response: Response, set_cookie: Option<HeaderValue
     responses(
         (status = 303, description = "Signed in: back to `return_to`"),
         (status = 401, description = "Wrong email or password: the form again", content_type = "text/html"),
-        (status = 403, description = "Missing or foreign CSRF token", content_type = "text/html"),
+        (status = 403, description = "Missing or foreign CSRF token, or the account is disabled (with the right password)", content_type = "text/html"),
     )
 )]
 pub(crate) async fn submit(

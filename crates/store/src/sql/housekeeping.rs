@@ -54,6 +54,8 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
+        // The sweeper's round also writes a token usage tally that no later token flushed.
+        self.flush_usage().await?;
         const STATEMENTS: [&str; 6] = [
             "DELETE FROM authorization_codes WHERE id IN \
              (SELECT id FROM authorization_codes WHERE expires_at < $1 LIMIT $2)",

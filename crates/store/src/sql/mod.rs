@@ -24,6 +24,7 @@ mod portal;
 mod throttles;
 mod ticketing;
 mod tokens;
+mod usage;
 mod wallet;
 
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
@@ -103,17 +104,22 @@ pub(crate) trait Backend: Send + Sync + 'static {
 pub(crate) struct SqlStore<B> {
     pub(crate) backend: Arc<B>,
     pending_tokens: Arc<PendingTokens>,
+    usage: Arc<usage::UsageTally>,
 }
 
 impl<B> Clone for SqlStore<B> {
     fn clone(&self) -> Self {
-        SqlStore { backend: Arc::clone(&self.backend), pending_tokens: Arc::clone(&self.pending_tokens) }
+        SqlStore {
+            backend: Arc::clone(&self.backend),
+            pending_tokens: Arc::clone(&self.pending_tokens),
+            usage: Arc::clone(&self.usage),
+        }
     }
 }
 
 impl<B: Backend> SqlStore<B> {
     pub(crate) fn new(backend: B) -> Self {
-        SqlStore { backend: Arc::new(backend), pending_tokens: Arc::default() }
+        SqlStore { backend: Arc::new(backend), pending_tokens: Arc::default(), usage: Arc::default() }
     }
 }
 

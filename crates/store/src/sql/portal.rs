@@ -3,11 +3,12 @@
 
 use super::audit::write_audit;
 use super::columns::application_columns;
+use super::usage::day_of;
 use super::{escape_like, Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::portal::{ApplicationEdit, ApplicationFilter, Approval, RequestFilter};
 use crate::rows::{from_ts, scopes, ts, ApplicationRow};
 use crate::{StoreError, StoreResult};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
 use ticketbooth_domain::model::{Application, IdTokenAlg};
 use ticketbooth_domain::portal::{ApplicationDraft, ApplicationRequest, AuditEntry, RequestStatus, Usage};
@@ -431,8 +432,10 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn application_usage(&self, application_id: i64, now: DateTime<Utc>) -> StoreResult<Usage> {
+        // This instance's tally first; other instances write theirs within a second of issuing.
+        self.flush_usage().await?;
         let mut conn = self.backend.read().await?;
-        let today = day_of(now);
+        let today = day_of(ts(now));
         let (last_day, last_30_days, last_issued_at): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT CAST(SUM(CASE WHEN day >= $2 THEN issued ELSE 0 END) AS BIGINT), CAST(SUM(issued) AS BIGINT), \
                MAX(last_issued_at) \
@@ -458,11 +461,6 @@ where
             active_users,
         })
     }
-}
-
-/// The day number (days since the Unix epoch, UTC) of `time`.
-pub(crate) fn day_of(time: DateTime<Utc>) -> i64 {
-    ts(time).div_euclid(TimeDelta::days(1).num_seconds())
 }
 
 /// Ends every unredeemed code and live token whose `column` (`application_id` or `user_id`) is

@@ -5,13 +5,13 @@ use super::columns::{
     access_token_columns, CODE_BY_HASH, TOKEN_BY_HASH, TOKEN_BY_REFRESH_HASH, TOKEN_WITH_USER_BY_HASH,
 };
 use super::group_commit::{Claim, PendingToken};
-use super::portal::day_of;
+use super::usage::{Counts, UsageTally};
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{ts, AccessTokenRow, AuthorizationCodeRow, HashedAccessTokenRow, TokenWithUserRow};
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User};
 use ticketbooth_domain::secret::SecretHash;
 
@@ -249,18 +249,22 @@ where
             };
             while !batch.is_empty() {
                 let rest = batch.split_off(batch.len().min(MAX_BATCH));
-                Self::store_batch(&mut conn, batch).await;
+                Self::store_batch(&mut conn, batch, &self.usage).await;
                 batch = rest;
+            }
+            if let Some(counts) = self.usage.take(false) {
+                self.write_usage(&mut conn, counts).await;
             }
         }
     }
 
     /// Stores a batch and answers each request. Should the batch fail as a whole, each token is
     /// tried alone, so one bad row fails only its own request.
-    async fn store_batch(conn: &mut Conn<B>, batch: Vec<PendingToken>) {
+    async fn store_batch(conn: &mut Conn<B>, batch: Vec<PendingToken>, usage: &UsageTally) {
         let tokens: Vec<&NewAccessToken> = batch.iter().map(|pending| &pending.token).collect();
         match Self::store_tokens(conn, &tokens).await {
             Ok(stored) => {
+                usage.add(stored.iter().flatten());
                 for (pending, stored) in batch.into_iter().zip(stored) {
                     let _ = pending.answer.send(Ok(stored));
                 }
@@ -272,6 +276,9 @@ where
                 tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
                 for pending in batch {
                     let stored = Self::store_tokens(conn, &[&pending.token]).await;
+                    if let Ok(stored) = &stored {
+                        usage.add(stored.iter().flatten());
+                    }
                     let _ = pending.answer.send(stored.map(|mut stored| stored.pop().flatten()));
                 }
             }
@@ -289,26 +296,14 @@ where
     async fn store_tokens(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<Option<AccessToken>>> {
         let mut stored: HashMap<SecretHash, AccessToken> =
             Self::insert_tokens(conn, tokens).await?.into_iter().collect();
-        // A statistic: should counting fail, the tokens stand (a retry would store them twice).
-        if let Err(err) = Self::count_issued(conn, stored.values()).await {
-            tracing::warn!(error = %err, "could not count issued tokens");
-        }
         Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
     }
 
-    /// Adds tokens to their applications' daily counts (`application_usage`), one row per
-    /// application and day in one statement.
-    async fn count_issued(conn: &mut Conn<B>, tokens: impl Iterator<Item = &AccessToken>) -> StoreResult<()> {
-        let mut counts: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
-        for token in tokens {
-            let count = counts.entry((token.application_id, day_of(token.created_at))).or_default();
-            count.0 += 1;
-            count.1 = count.1.max(ts(token.created_at));
-        }
-        if counts.is_empty() {
-            return Ok(());
-        }
-        B::Db::execute_built(conn, move |qb| {
+    /// Writes a usage tally (one row per application and day, in one statement); should that
+    /// fail, the tally waits for the next write.
+    pub(super) async fn write_usage(&self, conn: &mut Conn<B>, counts: Counts) {
+        let kept = counts.clone();
+        let written = B::Db::execute_built(conn, move |qb| {
             qb.push("INSERT INTO application_usage (application_id, day, issued, last_issued_at) ");
             qb.push_values(counts, |mut row, ((application_id, day), (issued, last))| {
                 row.push_bind(application_id).push_bind(day).push_bind(issued).push_bind(last);
@@ -318,7 +313,18 @@ where
                  last_issued_at = excluded.last_issued_at",
             );
         })
-        .await?;
+        .await;
+        if let Err(err) = written {
+            tracing::warn!(error = %err, "could not write the token usage tally; will retry");
+            self.usage.restore(kept);
+        }
+    }
+
+    /// Writes whatever usage is tallied (for the sweeper, and before the counts are read).
+    pub(super) async fn flush_usage(&self) -> StoreResult<()> {
+        if let Some(counts) = self.usage.take(true) {
+            self.write_usage(&mut *self.backend.write().await?, counts).await;
+        }
         Ok(())
     }
 
