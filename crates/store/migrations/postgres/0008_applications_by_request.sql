@@ -39,13 +39,14 @@ CREATE TABLE application_requests (
 CREATE INDEX application_requests_status_idx ON application_requests (status, id);
 CREATE INDEX application_requests_requester_idx ON application_requests (requester_id, id);
 
--- Tokens issued per application and UTC day (issued tokens are deleted once expired).
+-- Tokens issued per application and hour (tokens themselves are deleted once expired); kept
+-- 31 days, for the developer portal's last 24 hours and 30 days.
 CREATE TABLE application_usage (
     application_id BIGINT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
-    day            BIGINT NOT NULL,
+    hour           BIGINT NOT NULL,
     issued         BIGINT NOT NULL,
     last_issued_at BIGINT NOT NULL,
-    PRIMARY KEY (application_id, day)
+    PRIMARY KEY (application_id, hour)
 );
 
 -- Who did what, when and from where; rows are only ever added.

@@ -56,7 +56,7 @@ where
     async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
         // The sweeper's round also writes a token usage tally that no later token flushed.
         self.flush_usage().await?;
-        const STATEMENTS: [&str; 6] = [
+        const STATEMENTS: [&str; 7] = [
             "DELETE FROM authorization_codes WHERE id IN \
              (SELECT id FROM authorization_codes WHERE expires_at < $1 LIMIT $2)",
             "DELETE FROM access_tokens WHERE id IN (SELECT id FROM access_tokens \
@@ -68,6 +68,9 @@ where
              (SELECT key, window_start FROM rate_limits WHERE window_start < $1 - 3600 LIMIT $2)",
             "DELETE FROM account_links WHERE link_hash IN \
              (SELECT link_hash FROM account_links WHERE expires_at < $1 LIMIT $2)",
+            // Token counts are kept 31 days: the portal shows the last 30 (hours since the epoch).
+            "DELETE FROM application_usage WHERE (application_id, hour) IN \
+             (SELECT application_id, hour FROM application_usage WHERE hour < $1 / 3600 - 31 * 24 LIMIT $2)",
             // Delivered mail is kept a week, for an operator looking into a complaint.
             "DELETE FROM mail_outbox WHERE id IN \
              (SELECT id FROM mail_outbox WHERE sent_at < $1 - 604800 LIMIT $2)",

@@ -3,7 +3,7 @@
 
 use super::audit::write_audit;
 use super::columns::application_columns;
-use super::usage::day_of;
+use super::usage::hour_of;
 use super::{escape_like, Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::portal::{ApplicationEdit, ApplicationFilter, Approval, RequestFilter};
 use crate::rows::{from_ts, scopes, ts, ApplicationRow};
@@ -435,16 +435,16 @@ where
         // This instance's tally first; other instances write theirs within a second of issuing.
         self.flush_usage().await?;
         let mut conn = self.backend.read().await?;
-        let today = day_of(ts(now));
+        let this_hour = hour_of(ts(now));
         let (last_day, last_30_days, last_issued_at): (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
-            "SELECT CAST(SUM(CASE WHEN day >= $2 THEN issued ELSE 0 END) AS BIGINT), CAST(SUM(issued) AS BIGINT), \
+            "SELECT CAST(SUM(CASE WHEN hour >= $2 THEN issued ELSE 0 END) AS BIGINT), CAST(SUM(issued) AS BIGINT), \
                MAX(last_issued_at) \
-             FROM application_usage WHERE application_id = $1 AND day >= $3",
+             FROM application_usage WHERE application_id = $1 AND hour >= $3",
         )
         .bind(application_id)
-        // "The last 24 hours" at a day's granularity: today and yesterday.
-        .bind(today - 1)
-        .bind(today - 29)
+        // To the hour: this hour and the 23 (or 719) before it.
+        .bind(this_hour - 23)
+        .bind(this_hour - 30 * 24 + 1)
         .fetch_one(&mut *conn)
         .await?;
         let active_users: i64 = sqlx::query_scalar(

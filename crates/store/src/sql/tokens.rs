@@ -299,17 +299,17 @@ where
         Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
     }
 
-    /// Writes a usage tally (one row per application and day, in one statement); should that
+    /// Writes a usage tally (one row per application and hour, in one statement); should that
     /// fail, the tally waits for the next write.
     pub(super) async fn write_usage(&self, conn: &mut Conn<B>, counts: Counts) {
         let kept = counts.clone();
         let written = B::Db::execute_built(conn, move |qb| {
-            qb.push("INSERT INTO application_usage (application_id, day, issued, last_issued_at) ");
-            qb.push_values(counts, |mut row, ((application_id, day), (issued, last))| {
-                row.push_bind(application_id).push_bind(day).push_bind(issued).push_bind(last);
+            qb.push("INSERT INTO application_usage (application_id, hour, issued, last_issued_at) ");
+            qb.push_values(counts, |mut row, ((application_id, hour), (issued, last))| {
+                row.push_bind(application_id).push_bind(hour).push_bind(issued).push_bind(last);
             });
             qb.push(
-                " ON CONFLICT (application_id, day) DO UPDATE SET issued = application_usage.issued + excluded.issued, \
+                " ON CONFLICT (application_id, hour) DO UPDATE SET issued = application_usage.issued + excluded.issued, \
                  last_issued_at = excluded.last_issued_at",
             );
         })

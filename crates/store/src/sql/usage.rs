@@ -1,4 +1,4 @@
-//! Tokens issued per application and day, tallied in memory and written at most once a second
+//! Tokens issued per application and hour, tallied in memory and written at most once a second
 //! (and whenever the sweeper runs or an owner looks): one upsert per token batch cost 10–19 % of
 //! the token grants' throughput (`docs/benchmarks.md`). The counts are a statistic for the
 //! developer portal; a crash loses at most the last second's, never a token.
@@ -13,7 +13,7 @@ use crate::rows::ts;
 /// How often, at most, the flushing writer stores the tally.
 const WRITE_EVERY: Duration = Duration::from_secs(1);
 
-/// Tokens issued: per (application, day), how many and when the last was.
+/// Tokens issued: per (application, hour), how many and when the last was.
 pub(crate) type Counts = BTreeMap<(i64, i64), (i64, i64)>;
 
 /// The tally not yet written.
@@ -50,23 +50,23 @@ impl UsageTally {
     /// Gives back a tally whose write failed, to be tried again with the next.
     pub(crate) fn restore(&self, counts: Counts) {
         let mut tally = self.lock();
-        for ((application_id, day), (issued, last)) in counts {
-            let entry = tally.0.entry((application_id, day)).or_default();
+        for ((application_id, hour), (issued, last)) in counts {
+            let entry = tally.0.entry((application_id, hour)).or_default();
             entry.0 += issued;
             entry.1 = entry.1.max(last);
         }
     }
 }
 
-/// The day number (days since the Unix epoch, UTC) of a time in Unix seconds.
-pub(crate) fn day_of(seconds: i64) -> i64 {
-    seconds.div_euclid(86_400)
+/// The hour number (hours since the Unix epoch) of a time in Unix seconds.
+pub(crate) fn hour_of(seconds: i64) -> i64 {
+    seconds.div_euclid(3600)
 }
 
 /// Adds (application id, issued at) pairs to `counts`.
 fn add_to(counts: &mut Counts, issued: impl Iterator<Item = (i64, i64)>) {
     for (application_id, at) in issued {
-        let entry = counts.entry((application_id, day_of(at))).or_default();
+        let entry = counts.entry((application_id, hour_of(at))).or_default();
         entry.0 += 1;
         entry.1 = entry.1.max(at);
     }
@@ -77,10 +77,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_counted_per_application_and_day_and_taken_once() {
+    fn tokens_are_counted_per_application_and_hour_and_taken_once() {
         let mut counts = Counts::new();
-        add_to(&mut counts, [(1, 86_400 + 5), (1, 86_400 + 9), (2, 10), (1, 10)].into_iter());
-        assert_eq!(counts[&(1, 1)], (2, 86_409));
+        add_to(&mut counts, [(1, 3600 + 5), (1, 3600 + 9), (2, 10), (1, 10)].into_iter());
+        assert_eq!(counts[&(1, 1)], (2, 3609));
         assert_eq!(counts[&(2, 0)], (1, 10));
         assert_eq!(counts[&(1, 0)], (1, 10));
         let tally = UsageTally::default();

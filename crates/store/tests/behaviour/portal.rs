@@ -165,3 +165,35 @@ async fn the_audit_log_cannot_be_changed() {
         }
     }
 }
+
+#[tokio::test]
+async fn token_counts_cover_the_last_24_hours_and_30_days_and_older_ones_are_swept() {
+    for Backend { name, store, url, .. } in backends().await {
+        let app = store.create_application(new_app("counted")).await.unwrap();
+        let now = Utc::now();
+        let hour = now.timestamp().div_euclid(3600);
+        // Counts written by earlier hours: 2 within the day, 3 within the month, 7 older than that.
+        let rows = [(hour - 5, 2), (hour - 24 * 10, 3), (hour - 24 * 40, 7)];
+        for (at, issued) in rows {
+            let statement = format!(
+                "INSERT INTO application_usage (application_id, hour, issued, last_issued_at) VALUES ({}, {at}, {issued}, {})",
+                app.id,
+                at * 3600
+            );
+            if name == "postgres" {
+                let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+                sqlx::query(&statement).execute(&mut conn).await.unwrap();
+            } else {
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                sqlx::query(&statement).execute(&mut conn).await.unwrap();
+            }
+        }
+        let usage = store.application_usage(app.id, now).await.unwrap();
+        assert_eq!((usage.issued_last_day, usage.issued_last_30_days), (2, 5), "{name}");
+        assert_eq!(usage.last_issued_at.map(|at| at.timestamp()), Some((hour - 5) * 3600), "{name}");
+        assert!(store.delete_expired(now, 100).await.unwrap() >= 1, "{name}: the 40-day-old count");
+        // Two weeks on, both younger counts are still within 30 days, neither within the day.
+        let usage = store.application_usage(app.id, now + Duration::days(15)).await.unwrap();
+        assert_eq!((usage.issued_last_day, usage.issued_last_30_days), (0, 5), "{name}");
+    }
+}
