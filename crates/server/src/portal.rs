@@ -8,11 +8,11 @@ use crate::AppState;
 use chrono::Utc;
 use ticketbooth_domain::model::{Application, User};
 use ticketbooth_domain::portal::{
-    audit_draft, audit_view, grace_period, Actor, ApplicationDraft, ApplicationRequest, AuditEntry,
+    audit_draft, audit_view, grace_period, Actor, ApplicationDraft, ApplicationRequest, AuditEntry, RequestStatus,
 };
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{generate_client_id, Secret};
-use ticketbooth_store::{Approval, RoleChange, StoreError};
+use ticketbooth_store::{Approval, RequestFilter, RoleChange, StoreError};
 
 /// Why an action was refused.
 #[derive(Debug, thiserror::Error)]
@@ -29,9 +29,14 @@ pub enum PortalError {
     LastAdmin,
     #[error("the application has no secret (a public client)")]
     NoSecret,
+    #[error("at most {MAX_PENDING_REQUESTS} requests may wait for review at once")]
+    TooManyPending,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// How many of a developer's requests may wait for review at once.
+pub const MAX_PENDING_REQUESTS: usize = 5;
 
 /// Result of an action.
 pub type PortalResult<T> = Result<T, PortalError>;
@@ -44,6 +49,15 @@ pub(crate) async fn request_application(
     application_id: Option<i64>,
     draft: &ApplicationDraft,
 ) -> PortalResult<ApplicationRequest> {
+    // Each request mails every administrator: a bound on the open ones keeps that from flooding.
+    let open = RequestFilter {
+        requester_id: Some(requester.id),
+        status: Some(RequestStatus::Pending),
+        ..RequestFilter::default()
+    };
+    if state.store.list_requests(open).await?.len() >= MAX_PENDING_REQUESTS {
+        return Err(PortalError::TooManyPending);
+    }
     let action = if application_id.is_some() { "request.change" } else { "request.create" };
     let audit = AuditEntry::new(actor, action, String::new()).with_change(None, Some(audit_draft(draft)));
     let request = state.store.create_request(requester.id, application_id, draft, Utc::now(), &audit).await?;
@@ -52,18 +66,12 @@ pub(crate) async fn request_application(
     let notice = Notice::RequestReceived { name: &draft.name, link: &link };
     mail::send(state, (&requester.email, &requester.full_name()), &t, notice).await?;
     let review = state.config.url(&format!("/admin/requests/{}", request.id));
-    for admin in admins(state).await? {
+    for admin in state.store.list_admins().await? {
         let t = Tr::new(admin.language);
         let notice = Notice::RequestToReview { name: &draft.name, requester: &requester.email, link: &review };
         mail::send(state, (&admin.email, &admin.full_name()), &t, notice).await?;
     }
     Ok(request)
-}
-
-/// The platform's administrators.
-async fn admins(state: &AppState) -> PortalResult<Vec<User>> {
-    let users = state.store.search_users("", 10_000).await?;
-    Ok(users.into_iter().filter(|user| user.is_admin && user.disabled_at.is_none()).collect())
 }
 
 /// Approves a pending request, granting `scopes` (the requested ones when `None`; a trimmed set

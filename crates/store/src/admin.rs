@@ -43,6 +43,8 @@ pub trait AdminStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         audit: &AuditEntry,
     ) -> StoreResult<bool>;
+    /// The administrators whose accounts are enabled.
+    async fn list_admins(&self) -> StoreResult<Vec<User>>;
     /// Users whose address or name holds `query` (all when empty), by id.
     async fn search_users(&self, query: &str, limit: u32) -> StoreResult<Vec<User>>;
     /// Every organizer, by name.

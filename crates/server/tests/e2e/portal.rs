@@ -203,3 +203,21 @@ backend_test! {
         assert_eq!(at_other(new_secret).await, StatusCode::OK);
     }
 }
+
+backend_test! {
+    async fn a_developer_has_at_most_five_requests_waiting_so_the_reviewers_mail_cannot_be_flooded() {
+        let app = TestApp::spawn().await;
+        let partner = app.create_user("partner@example.com").await;
+        let browser = app.new_browser();
+        browser.sign_in("partner@example.com", PASSWORD).await;
+        let fields = [("name", "Shop"), ("redirect_uris", CALLBACK), ("scopes", "public"), ("purpose", "tickets")];
+        for _ in 0..5 {
+            assert_eq!(browser.submit_form("/developers/new", "/developers/new", &fields).await.status(), StatusCode::SEE_OTHER);
+        }
+        let refused = browser.submit_form("/developers/new", "/developers/new", &fields).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        assert!(refused.text().await.unwrap().contains("At most 5 of your requests"));
+        let filter = RequestFilter { requester_id: Some(partner.id), ..RequestFilter::default() };
+        assert_eq!(app.store.list_requests(filter).await.unwrap().len(), 5);
+    }
+}

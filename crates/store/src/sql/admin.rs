@@ -117,6 +117,19 @@ where
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
+    async fn list_admins(&self) -> StoreResult<Vec<User>> {
+        let rows: Vec<UserRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE is_admin = $1 AND disabled_at IS NULL ORDER BY id"
+        ))
+        .bind(true)
+        .fetch_all(&mut *self.backend.read().await?)
+        .await?;
+        Ok(rows.into_iter().map(User::from).collect())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn search_users(&self, query: &str, limit: u32) -> StoreResult<Vec<User>> {
         let pattern = format!("%{}%", escape_like(&query.trim().to_lowercase()));
         let rows: Vec<UserRow> = sqlx::query_as(concat!(

@@ -105,6 +105,7 @@ impl From<PortalError> for PageError {
             PortalError::GraceTooLong => PageError::bad_request("portal-error-grace"),
             PortalError::LastAdmin => PageError::bad_request("portal-error-last-admin"),
             PortalError::NoSecret => PageError::bad_request("portal-error-no-secret"),
+            PortalError::TooManyPending => PageError::bad_request("portal-error-too-many"),
             PortalError::Store(err) => err.into(),
         }
     }
