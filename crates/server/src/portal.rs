@@ -12,7 +12,7 @@ use ticketbooth_domain::portal::{
 };
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{generate_client_id, Secret};
-use ticketbooth_store::{Approval, RequestFilter, RoleChange, StoreError};
+use ticketbooth_store::{ApplicationEdit, Approval, RequestFilter, RoleChange, StoreError};
 
 /// Why an action was refused.
 #[derive(Debug, thiserror::Error)]
@@ -191,8 +191,18 @@ pub async fn send_password_reset(state: &AppState, actor: &Actor, user: &User) -
     Ok(())
 }
 
-/// The audit line of an edit: the application before and after.
-pub(crate) fn edit_entry(actor: &Actor, before: &Application, after: &Application) -> AuditEntry {
-    AuditEntry::new(actor, "application.edit", format!("application:{}", before.id))
-        .with_change(Some(audit_view(before)), Some(audit_view(after)))
+/// Applies an edit to an application, its audit line recording the application before and after.
+pub(crate) async fn edit_application(
+    state: &AppState,
+    actor: &Actor,
+    app: &Application,
+    edit: &ApplicationEdit,
+) -> PortalResult<()> {
+    let after = edit.applied_to(app);
+    let audit = AuditEntry::new(actor, "application.edit", format!("application:{}", app.id))
+        .with_change(Some(audit_view(app)), Some(audit_view(&after)));
+    if !state.store.update_application(app.id, edit, &audit).await? {
+        return Err(PortalError::NotFound);
+    }
+    Ok(())
 }

@@ -51,6 +51,32 @@ pub struct ApplicationEdit {
     pub organizer_id: Option<Option<i64>>,
 }
 
+impl ApplicationEdit {
+    /// `app` as it reads once the edit is applied (what the audit line records as "after").
+    pub fn applied_to(&self, app: &Application) -> Application {
+        let mut after = app.clone();
+        if let Some(name) = &self.name {
+            after.name.clone_from(name);
+        }
+        if let Some(description) = &self.description {
+            after.description.clone_from(description);
+        }
+        if let Some(website) = &self.website {
+            after.website.clone_from(website);
+        }
+        if let Some(redirect_uris) = &self.redirect_uris {
+            after.redirect_uris.clone_from(redirect_uris);
+        }
+        if let Some(scopes) = self.scopes {
+            after.scopes = scopes;
+        }
+        if let Some(organizer_id) = self.organizer_id {
+            after.organizer_id = organizer_id;
+        }
+        after
+    }
+}
+
 /// Developers' requests and the applications that came of them.
 #[async_trait]
 pub trait PortalStore: Send + Sync + 'static {

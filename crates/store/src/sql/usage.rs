@@ -50,10 +50,8 @@ impl UsageTally {
     /// Gives back a tally whose write failed, to be tried again with the next.
     pub(crate) fn restore(&self, counts: Counts) {
         let mut tally = self.lock();
-        for ((application_id, hour), (issued, last)) in counts {
-            let entry = tally.0.entry((application_id, hour)).or_default();
-            entry.0 += issued;
-            entry.1 = entry.1.max(last);
+        for (key, (issued, last)) in counts {
+            count(&mut tally.0, key, issued, last);
         }
     }
 }
@@ -66,10 +64,15 @@ pub(crate) fn hour_of(seconds: i64) -> i64 {
 /// Adds (application id, issued at) pairs to `counts`.
 fn add_to(counts: &mut Counts, issued: impl Iterator<Item = (i64, i64)>) {
     for (application_id, at) in issued {
-        let entry = counts.entry((application_id, hour_of(at))).or_default();
-        entry.0 += 1;
-        entry.1 = entry.1.max(at);
+        count(counts, (application_id, hour_of(at)), 1, at);
     }
+}
+
+/// Adds `issued` tokens, the last at `last`, to an (application, hour)'s count.
+fn count(counts: &mut Counts, key: (i64, i64), issued: i64, last: i64) {
+    let entry = counts.entry(key).or_default();
+    entry.0 += issued;
+    entry.1 = entry.1.max(last);
 }
 
 #[cfg(test)]

@@ -210,17 +210,11 @@ pub(crate) async fn change_application(
                 name: Some(fields.get("name").to_owned()),
                 description: Some(fields.get("description").to_owned()),
                 website: Some(fields.get("website").to_owned()),
-                redirect_uris: Some(redirect_uris.clone()),
+                redirect_uris: Some(redirect_uris),
                 scopes: Some(scopes),
                 organizer_id: None,
             };
-            let mut after = app.clone();
-            after.name = fields.get("name").to_owned();
-            after.description = fields.get("description").to_owned();
-            after.website = fields.get("website").to_owned();
-            after.redirect_uris = redirect_uris;
-            after.scopes = scopes;
-            state.store.update_application(app.id, &edit, &portal::edit_entry(&actor, &app, &after)).await?;
+            portal::edit_application(&state, &actor, &app, &edit).await?;
             Ok(see_other(&format!("{back}?done=saved")))
         }
         _ => Err(PageError::bad_request("error-form-malformed")),

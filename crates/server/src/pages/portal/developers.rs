@@ -394,11 +394,7 @@ async fn edit(
         redirect_uris: Some(draft.redirect_uris.clone()),
         ..ApplicationEdit::default()
     };
-    let mut after = app.clone();
-    after.description = draft.description.clone();
-    after.website = draft.website.clone();
-    after.redirect_uris = draft.redirect_uris.clone();
-    state.store.update_application(app.id, &edit, &portal::edit_entry(actor, &app, &after)).await?;
+    portal::edit_application(state, actor, &app, &edit).await?;
     let base = format!("/developers/applications/{}", app.id);
     if draft.scopes != app.scopes || draft.organizer_id != app.organizer_id {
         portal::request_application(state, actor, user, Some(app.id), &draft).await?;
