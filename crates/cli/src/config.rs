@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 use ticketbooth_server::throttle::FailureLimits;
-use ticketbooth_server::{ConnectionLimits, MailConfig, MailTransport, ServerConfig};
+use ticketbooth_server::{ConnectionLimits, MailConfig, MailTransport, ServerConfig, WebhookSettings};
 use ticketbooth_store::PoolSettings;
 
 /// Every setting a file, the environment or a flag can give.
@@ -47,6 +47,8 @@ pub(crate) struct Settings {
     pub(crate) mail_outbox: String,
     /// The `From` of every message.
     pub(crate) mail_from: String,
+    /// Whether webhook endpoints may be http:// on loopback and private addresses.
+    pub(crate) allow_insecure_webhooks: bool,
 }
 
 /// A feature turned on or off.
@@ -91,6 +93,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_outbox: "mail-outbox".into(),
             mail_from: "Ticketbooth <no-reply@localhost>".into(),
+            allow_insecure_webhooks: false,
         }
     }
 }
@@ -164,6 +167,7 @@ impl Settings {
             },
             sign_up: self.sign_up == Switch::On,
             mail: self.mail(),
+            webhooks: WebhookSettings { allow_insecure: self.allow_insecure_webhooks, ..WebhookSettings::default() },
             ..ServerConfig::new(issuer)
         }
     }

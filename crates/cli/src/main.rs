@@ -6,6 +6,7 @@ mod demo;
 mod review;
 mod serve;
 mod ticketing;
+mod webhooks;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -86,6 +87,9 @@ enum Command {
     /// Record orders.
     #[command(subcommand)]
     Orders(ticketing::OrdersCommand),
+    /// Manage an organizer's webhook subscriptions.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
     /// Manage id_token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -170,7 +174,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Organizers(command) => admin::organizers(store.as_ref(), command).await,
         Command::Apps(command) => admin::apps(store, &settings, command).await,
         Command::Audit(args) => review::audit(store, args).await,
-        Command::Events(command) => ticketing::events(store.as_ref(), command).await,
+        Command::Events(command) => ticketing::events(&store, command).await,
+        Command::Webhooks(command) => webhooks::run(store.as_ref(), command).await,
         Command::Orders(command) => ticketing::orders(store.as_ref(), command).await,
         Command::Keys(KeysCommand::Rotate { json }) => {
             // One new key per algorithm; `kid` is the default algorithm's (RS256).

@@ -102,6 +102,12 @@ pub(crate) struct ServeFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     mail_from: Option<String>,
+    /// Let webhook endpoints be http:// on loopback and on private or link-local addresses
+    /// (development and tests only: it turns off the protection against reaching internal
+    /// services) [off].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    allow_insecure_webhooks: bool,
 }
 
 pub(crate) async fn run(store: DynStore, settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
@@ -124,12 +130,20 @@ pub(crate) async fn run(store: DynStore, settings: &Settings, args: ServeArgs) -
     let state = AppState::new(store.clone(), config);
     let delivery =
         ticketbooth_server::spawn_mail_delivery(store.clone(), state.config.mail.clone(), state.mail_queued.clone());
+    let webhooks = ticketbooth_server::spawn_webhook_delivery(
+        store.clone(),
+        state.config.webhooks.clone(),
+        state.config.issuer.clone(),
+        state.webhooks_queued.clone(),
+    );
     let sweeper = (settings.sweep_interval > 0)
         .then(|| ticketbooth_server::spawn_sweeper(store.clone(), Duration::from_secs(settings.sweep_interval)));
     tracing::info!(%local, %issuer, "ticketbooth listening");
     ticketbooth_server::serve(listener, state, shutdown_signal()).await?;
     // Mail not yet delivered stays in the outbox for the next start (or another instance).
     delivery.abort();
+    // Webhook deliveries not yet recorded are sent again once their claim runs out.
+    webhooks.abort();
     if let Some(sweeper) = sweeper {
         sweeper.abort();
     }

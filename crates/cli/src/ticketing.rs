@@ -9,12 +9,43 @@ use ticketbooth_domain::model::normalize_email;
 use ticketbooth_domain::ticketing::{
     generate_reference_code, Event, NewEvent, NewOrder, NewTicketType, Order, TicketType,
 };
-use ticketbooth_store::{Store, StoreError};
+use ticketbooth_store::{DynStore, EventChange, Store, StoreError};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum EventsCommand {
     /// Create a published event with its ticket types.
     Create(CreateEvent),
+    /// Change an event (webhook subscribers get `event.updated`).
+    Update(UpdateEvent),
+    /// Make a new key the event's active signer of offline passes; passes signed before keep
+    /// verifying, as the old key stays published.
+    RotateCheckInKey {
+        /// The event's id.
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpdateEvent {
+    /// The event's id.
+    id: i64,
+    #[arg(long)]
+    name: Option<String>,
+    /// Start, RFC 3339.
+    #[arg(long)]
+    starts_at: Option<String>,
+    /// End, RFC 3339.
+    #[arg(long)]
+    ends_at: Option<String>,
+    #[arg(long)]
+    location: Option<String>,
+    /// `active`, `draft` or `ended`.
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,10 +175,19 @@ pub(crate) async fn create_order(store: &dyn Store, args: CreateOrder) -> anyhow
     }
 }
 
-pub(crate) async fn events(store: &dyn Store, command: EventsCommand) -> anyhow::Result<()> {
-    let EventsCommand::Create(args) = command;
+pub(crate) async fn events(store: &DynStore, command: EventsCommand) -> anyhow::Result<()> {
+    let args = match command {
+        EventsCommand::Create(args) => args,
+        EventsCommand::Update(args) => return update_event(store.as_ref(), args).await,
+        EventsCommand::RotateCheckInKey { id, json } => {
+            store.find_event(id).await?.with_context(|| format!("no event with id {id}"))?;
+            let key = ticketbooth_server::passes::rotate(store, id).await?;
+            crate::admin::print(json, json!({ "kid": key.kid }), format!("new active check-in key {}", key.kid));
+            return Ok(());
+        }
+    };
     let json_output = args.json;
-    let (event, ticket_types) = create_event(store, args).await?;
+    let (event, ticket_types) = create_event(store.as_ref(), args).await?;
     let types: Vec<_> = ticket_types
         .iter()
         .map(|tt| json!({ "id": tt.id, "name": tt.name, "price_satangs": tt.price_satangs }))
@@ -156,6 +196,39 @@ pub(crate) async fn events(store: &dyn Store, command: EventsCommand) -> anyhow:
         json_output,
         json!({ "id": event.id, "organizer_id": event.organizer_id, "name": event.title, "ticket_types": types }),
         format!("created event {} \"{}\" with {} ticket types", event.id, event.title, ticket_types.len()),
+    );
+    Ok(())
+}
+
+async fn update_event(store: &dyn Store, args: UpdateEvent) -> anyhow::Result<()> {
+    let current = store.find_event(args.id).await?.with_context(|| format!("no event with id {}", args.id))?;
+    let start_at = parse_time("starts-at", args.starts_at.as_deref())?;
+    let end_at = parse_time("ends-at", args.ends_at.as_deref())?;
+    if end_at.unwrap_or(current.end_at) < start_at.unwrap_or(current.start_at) {
+        bail!("the event would end before it starts");
+    }
+    if let Some(status) = args.status.as_deref().filter(|status| !["active", "draft", "ended"].contains(status)) {
+        bail!("--status {status:?} is not active, draft or ended");
+    }
+    if args.name.as_deref().is_some_and(|name| name.trim().is_empty()) {
+        bail!("--name must not be empty");
+    }
+    let change = EventChange {
+        title: args.name.map(|name| name.trim().to_owned()),
+        location_name: args.location,
+        start_at,
+        end_at,
+        status: args.status,
+        ..EventChange::default()
+    };
+    let event = store
+        .update_event(args.id, change, Utc::now())
+        .await?
+        .with_context(|| format!("no event with id {}", args.id))?;
+    crate::admin::print(
+        args.json,
+        json!({ "id": event.id, "organizer_id": event.organizer_id, "name": event.title, "status": event.status }),
+        format!("updated event {} \"{}\"", event.id, event.title),
     );
     Ok(())
 }

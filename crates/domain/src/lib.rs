@@ -6,6 +6,7 @@
 pub mod access;
 pub mod account;
 pub mod authorize;
+pub mod check_in;
 pub mod grant;
 pub mod listing;
 pub mod model;
@@ -19,6 +20,7 @@ pub mod scope;
 pub mod secret;
 pub mod ticketing;
 pub mod token;
+pub mod webhooks;
 
 pub use oauth_error::OAuthErrorCode;
 pub use scope::{Scope, ScopeSet};

@@ -6,7 +6,7 @@ use rand::rngs::OsRng;
 use rand::Rng;
 
 /// An event of an organizer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     pub id: i64,
     pub organizer_id: i64,
@@ -44,7 +44,7 @@ pub struct NewEvent {
 }
 
 /// A kind of ticket an event sells.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TicketType {
     pub id: i64,
     pub event_id: i64,
@@ -127,7 +127,7 @@ pub fn format_price(satangs: i64) -> String {
 }
 
 /// An order (a purchase) of one user for one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Order {
     pub id: i64,
     pub event_id: i64,
@@ -164,7 +164,8 @@ pub struct NewOrder {
 }
 
 /// Where a ticket stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TicketStatus {
     /// Valid for entry.
     Active,
@@ -194,7 +195,7 @@ impl TicketStatus {
 }
 
 /// A ticket, with its type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ticket {
     pub id: i64,
     pub order_id: Option<i64>,

@@ -3,6 +3,7 @@
 use crate::connections::ConnectionLimits;
 use crate::mail::MailConfig;
 use crate::throttle::FailureLimits;
+use crate::webhooks::WebhookSettings;
 
 /// Settings the handlers read.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct ServerConfig {
     pub metrics_token: Option<String>,
     /// Timeouts for slow and idle clients, and the shutdown's grace time.
     pub connection_limits: ConnectionLimits,
+    /// How webhooks are delivered.
+    pub webhooks: WebhookSettings,
 }
 
 /// The demo application's credentials, as printed by `serve --demo`.
@@ -63,6 +66,7 @@ impl ServerConfig {
             client_ip_header: None,
             metrics_token: None,
             connection_limits: ConnectionLimits::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 

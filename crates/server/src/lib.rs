@@ -14,10 +14,12 @@ pub mod oauth;
 mod openapi;
 mod ops;
 pub mod pages;
+pub mod passes;
 pub mod portal;
 mod routes;
 mod sweeper;
 pub mod throttle;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -33,6 +35,7 @@ pub use mail::delivery::{check as check_mail, deliver_now as deliver_mail_now, s
 pub use mail::{MailConfig, MailTransport};
 pub use metrics::Metrics;
 pub use sweeper::spawn_sweeper;
+pub use webhooks::{spawn_webhook_delivery, WebhookSettings};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -45,6 +48,8 @@ pub struct AppState {
     pub passwords: Arc<rayon::ThreadPool>,
     /// Woken when a request queues mail, so this instance's delivery task sends it at once.
     pub mail_queued: Arc<tokio::sync::Notify>,
+    /// Woken when a request queues a webhook delivery, so this instance's worker sends it at once.
+    pub webhooks_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -62,6 +67,7 @@ impl AppState {
             metrics: Arc::default(),
             passwords: Arc::new(passwords),
             mail_queued: Arc::default(),
+            webhooks_queued: Arc::default(),
         }
     }
 }

@@ -11,6 +11,8 @@ use utoipa_axum::routes;
 
 const GET: Method = Method::GET;
 const POST: Method = Method::POST;
+const PATCH: Method = Method::PATCH;
+const DELETE: Method = Method::DELETE;
 
 /// Every route with its OpenAPI operation.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -89,6 +91,41 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             routes!(api::tickets::invalidate),
         )
         .at(GET, "/api/public/tickets/search", routes!(api::tickets::search))
+        // Beyond Eventpop: webhooks and door check-in.
+        .at(GET, "/api/public/organizers/{organizer_id}/webhooks", routes!(api::webhooks::list))
+        .at(POST, "/api/public/organizers/{organizer_id}/webhooks", routes!(api::webhooks::create))
+        .at(GET, "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}", routes!(api::webhooks::show))
+        .at(PATCH, "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}", routes!(api::webhooks::update))
+        .at(DELETE, "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}", routes!(api::webhooks::delete))
+        .at(
+            POST,
+            "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}/rotate_secret",
+            routes!(api::webhooks::rotate_secret),
+        )
+        .at(POST, "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}/test", routes!(api::webhooks::send_test))
+        .at(
+            GET,
+            "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}/deliveries",
+            routes!(api::webhooks::deliveries),
+        )
+        .at(
+            POST,
+            "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+            routes!(api::webhooks::redeliver),
+        )
+        .at(POST, "/api/public/organizers/{organizer_id}/events/{event_id}/check_ins", routes!(api::check_ins::create))
+        .at(GET, "/api/public/organizers/{organizer_id}/events/{event_id}/check_ins", routes!(api::check_ins::list))
+        .at(GET, "/api/public/organizers/{organizer_id}/events/{event_id}/check_in_keys", routes!(api::check_ins::keys))
+        .at(
+            GET,
+            "/api/public/organizers/{organizer_id}/events/{event_id}/revoked_tickets",
+            routes!(api::check_ins::revoked),
+        )
+        .at(
+            GET,
+            "/api/public/organizers/{organizer_id}/events/{event_id}/tickets/{ticket_id}/secret",
+            routes!(api::check_ins::secret),
+        )
         .at(GET, "/api/public/openapi.json", routes!(openapi::openapi_json))
         .page(GET, "/docs/api", routes!(openapi::reference))
         // Operations.

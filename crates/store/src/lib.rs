@@ -11,6 +11,7 @@
 mod account_links;
 mod accounts;
 mod admin;
+mod check_ins;
 mod clients;
 mod consents;
 mod error;
@@ -25,12 +26,14 @@ mod throttles;
 mod ticketing;
 mod tokens;
 mod wallet;
+mod webhooks;
 
 use std::sync::Arc;
 
 pub use account_links::{AccountLinkStore, EmailChange, NewAccountLink};
 pub use accounts::{AccountStore, Profile, SessionSelection};
 pub use admin::{AdminStore, AuditFilter, RoleChange};
+pub use check_ins::{CheckInKey, CheckInStore, NewCheckInKey, RevokedTicket, Scan, ScanOutcome, ScanTarget};
 pub use clients::ClientStore;
 pub use consents::ConsentStore;
 pub use error::{StoreError, StoreResult};
@@ -39,9 +42,13 @@ pub use outbox::{MailOutbox, OutgoingMail, QueuedMail};
 pub use portal::{ApplicationEdit, ApplicationFilter, Approval, PortalStore, RequestFilter};
 pub use postgres::PoolSettings;
 pub use throttles::ThrottleStore;
-pub use ticketing::{Invalidation, Page, TicketCreation, TicketQuery, TicketRef, TicketStore};
+pub use ticketing::{EventChange, Invalidation, Page, TicketCreation, TicketQuery, TicketRef, TicketStore};
 pub use tokens::TokenStore;
 pub use wallet::{EventTickets, WalletStore};
+pub use webhooks::{
+    Attempt, AttemptRecord, ClaimedEndpoint, Delivery, DeliveryState, Endpoint, EndpointChange, NewEndpoint,
+    QueuedDelivery, StoredEvent, WebhookStore,
+};
 
 /// Everything the service needs from persistence.
 pub trait Store:
@@ -56,6 +63,8 @@ pub trait Store:
     + ThrottleStore
     + TicketStore
     + WalletStore
+    + WebhookStore
+    + CheckInStore
     + Housekeeping
 {
 }
@@ -72,6 +81,8 @@ impl<T> Store for T where
         + ThrottleStore
         + TicketStore
         + WalletStore
+        + WebhookStore
+        + CheckInStore
         + Housekeeping
 {
 }

@@ -55,11 +55,26 @@ pub enum Invalidation {
     AlreadyUsed,
 }
 
+/// Changes to an event; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct EventChange {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub description_en: Option<String>,
+    pub location_name: Option<String>,
+    pub start_at: Option<DateTime<Utc>>,
+    pub end_at: Option<DateTime<Utc>>,
+    /// `active`, `draft` or `ended`.
+    pub status: Option<String>,
+}
+
 /// Events, orders and tickets.
 #[async_trait]
 pub trait TicketStore: Send + Sync + 'static {
     /// Creates an event with its ticket types.
     async fn create_event(&self, event: NewEvent) -> StoreResult<(Event, Vec<TicketType>)>;
+    /// Changes an event and queues `event.updated`, in one transaction; `None` when there is none.
+    async fn update_event(&self, id: i64, change: EventChange, now: DateTime<Utc>) -> StoreResult<Option<Event>>;
     /// Finds an event by id.
     async fn find_event(&self, id: i64) -> StoreResult<Option<Event>>;
     /// Finds a ticket type by id.
@@ -88,6 +103,8 @@ pub trait TicketStore: Send + Sync + 'static {
     ) -> StoreResult<Invalidation>;
     /// Checks an active ticket in (door scanning, demo data); false when it was not active.
     async fn mark_ticket_used(&self, ticket_id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Finds a ticket by id.
+    async fn find_ticket(&self, id: i64) -> StoreResult<Option<Ticket>>;
     /// Finds a ticket of an event by reference code.
     async fn find_ticket_by_reference(&self, event_id: i64, reference_code: &str) -> StoreResult<Option<Ticket>>;
 }

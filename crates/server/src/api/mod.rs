@@ -2,11 +2,15 @@
 //! Every handler takes an [`ApiRequest`] (token, query, body) and answers JSON; every error is
 //! `{"success": false, "error", "error_description"}` with the status §3 documents.
 
+mod check_in_models;
+pub(crate) mod check_ins;
 pub(crate) mod lists;
 pub(crate) mod me;
-mod models;
+pub(crate) mod models;
 mod params;
 pub(crate) mod tickets;
+mod webhook_models;
+pub(crate) mod webhooks;
 
 use crate::error::ApiError;
 use crate::extract::bearer::ApiRequest;

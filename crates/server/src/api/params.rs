@@ -238,3 +238,44 @@ impl ToSchema for Integer {}
 pub(crate) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
     T::deserialize(deserializer).map(Some)
 }
+
+/// `page` and `per_page` of the lists of webhook deliveries and check-ins.
+pub(crate) struct PageQuery;
+
+impl IntoParams for PageQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            query("page", false, "Page number, from 1 (default 1).", integer(1, i64::from(u32::MAX))),
+            query("per_page", false, "Items per page, 1 to 100 (default 20).", integer(1, 100)),
+        ]
+    }
+}
+
+/// Reads `page` and `per_page` (see [`PageQuery`]); a message for anything else.
+pub(crate) fn page(page: Option<&str>, per_page: Option<&str>) -> Result<(u32, u32), String> {
+    let page = match page {
+        None => 1,
+        Some(text) => text.parse::<u32>().ok().filter(|page| *page >= 1).ok_or("page must be a whole number from 1")?,
+    };
+    let per_page = match per_page {
+        None => 20,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or("per_page must be a whole number from 1 to 100")?,
+    };
+    Ok((page, per_page))
+}
+
+/// The revoked-ticket sync's parameter.
+pub(crate) struct UpdatedSinceQuery;
+
+impl IntoParams for UpdatedSinceQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let time = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)));
+        vec![query("updated_since", false, "Only tickets revoked at or after this RFC 3339 time (default: all).", time)]
+    }
+}

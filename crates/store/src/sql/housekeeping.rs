@@ -56,7 +56,7 @@ where
     async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
         // The sweeper's round also writes a token usage tally that no later token flushed.
         self.flush_usage().await?;
-        const STATEMENTS: [&str; 7] = [
+        const STATEMENTS: [&str; 9] = [
             "DELETE FROM authorization_codes WHERE id IN \
              (SELECT id FROM authorization_codes WHERE expires_at < $1 LIMIT $2)",
             "DELETE FROM access_tokens WHERE id IN (SELECT id FROM access_tokens \
@@ -74,6 +74,13 @@ where
             // Delivered mail is kept a week, for an operator looking into a complaint.
             "DELETE FROM mail_outbox WHERE id IN \
              (SELECT id FROM mail_outbox WHERE sent_at < $1 - 604800 LIMIT $2)",
+            // The webhook delivery log is kept 30 days; a delivery still pending is kept until
+            // it ends (its retries take about 3 days). Events go with their last delivery.
+            "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries \
+             WHERE status <> 'pending' AND created_at < $1 - 2592000 LIMIT $2)",
+            "DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events ev \
+             WHERE created_at < $1 - 2592000 AND NOT EXISTS \
+               (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = ev.id) LIMIT $2)",
         ];
         let mut deleted = 0;
         for statement in STATEMENTS {

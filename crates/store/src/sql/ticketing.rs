@@ -2,20 +2,22 @@
 
 use super::built::BuiltStatements;
 use super::columns::{event_columns, order_columns, ticket_columns, ticket_type_columns};
+use super::webhook_outbox::emit;
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{ts, EventRow, OrderRow, TicketRow, TicketTypeRow};
-use crate::{Invalidation, Page, StoreError, StoreResult, TicketCreation, TicketQuery, TicketRef};
+use crate::{EventChange, Invalidation, Page, StoreError, StoreResult, TicketCreation, TicketQuery, TicketRef};
 use chrono::{DateTime, Utc};
 use sqlx::{query_as, ColumnIndex, Connection, Database, Encode, Executor, FromRow, IntoArguments, QueryBuilder, Type};
 use ticketbooth_domain::listing::Listing;
 use ticketbooth_domain::ticketing::{
     Event, NewEvent, NewExternalTicket, NewOrder, Order, Ticket, TicketStatus, TicketType,
 };
+use ticketbooth_domain::webhooks::{EventType, Subject};
 
 /// Tickets with their types; a statement adds its `WHERE`.
 const TICKET_FROM: &str =
     concat!("SELECT ", ticket_columns!(), " FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id");
-const TICKET_BY_ID: &str = concat!(
+pub(crate) const TICKET_BY_ID: &str = concat!(
     "SELECT ",
     ticket_columns!(),
     " FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id WHERE t.id = $1"
@@ -47,6 +49,7 @@ where
     Option<String>: Column<B::Db>,
     Option<Vec<u8>>: Column<B::Db>,
     for<'r> &'r str: ColumnIndex<Row<B>>,
+    for<'r> (i64,): FromRow<'r, Row<B>>,
     usize: ColumnIndex<Row<B>>,
 {
     #[tracing::instrument(level = "debug", skip_all)]
@@ -91,6 +94,35 @@ where
         }
         tx.commit().await?;
         Ok((row.into(), ticket_types))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn update_event(&self, id: i64, change: EventChange, now: DateTime<Utc>) -> StoreResult<Option<Event>> {
+        let mut conn = self.backend.write().await?;
+        let mut tx = conn.begin().await?;
+        let row: Option<EventRow> = sqlx::query_as(concat!(
+            "UPDATE events SET title = COALESCE($1, title), description = COALESCE($2, description), \
+             description_en = COALESCE($3, description_en), location_name = COALESCE($4, location_name), \
+             start_at = COALESCE($5, start_at), end_at = COALESCE($6, end_at), status = COALESCE($7, status), \
+             updated_at = $8 WHERE id = $9 RETURNING ",
+            event_columns!()
+        ))
+        .bind(change.title)
+        .bind(change.description)
+        .bind(change.description_en)
+        .bind(change.location_name)
+        .bind(change.start_at.map(ts))
+        .bind(change.end_at.map(ts))
+        .bind(change.status)
+        .bind(ts(now))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let event: Event = row.into();
+        emit::<B>(&mut tx, id, EventType::EventUpdated, &Subject::Event(Box::new(event.clone())), ts(now)).await?;
+        tx.commit().await?;
+        Ok(Some(event))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -180,9 +212,17 @@ where
             .fetch_one(&mut *tx)
             .await?;
             ticket_ids.push(id);
+            let ticket: TicketRow = query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
+            let subject = Subject::Ticket(Box::new(ticket.into_domain()?));
+            emit::<B>(&mut tx, order.event_id, EventType::TicketCreated, &subject, now).await?;
+        }
+        let created = row.into_domain(ticket_ids);
+        if order.paid {
+            let subject = Subject::Order(Box::new(created.clone()));
+            emit::<B>(&mut tx, order.event_id, EventType::OrderPaid, &subject, now).await?;
         }
         tx.commit().await?;
-        Ok(row.into_domain(ticket_ids))
+        Ok(created)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -285,8 +325,12 @@ where
                 .await?;
                 match id {
                     Some(id) => {
+                        let row: TicketRow = query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
+                        let created = row.into_domain()?;
+                        let subject = Subject::Ticket(Box::new(created.clone()));
+                        emit::<B>(&mut tx, ticket.event_id, EventType::TicketCreated, &subject, now).await?;
                         tx.commit().await?;
-                        Ok(id)
+                        Ok(created)
                     }
                     // A unique key was taken: the external id (a replay) or the reference code.
                     None => {
@@ -297,8 +341,8 @@ where
             }
         };
         // The writer is released here: what follows may read through it.
-        let id = match inserted {
-            Ok(id) => id,
+        let created = match inserted {
+            Ok(created) => created,
             Err(refusal) => {
                 return Ok(match self.by_external_id(ticket.event_id, ticket.external_id.as_deref()).await? {
                     Some(found) => TicketCreation::Existing(found),
@@ -306,7 +350,6 @@ where
                 })
             }
         };
-        let created = self.ticket_by_id(id).await?.ok_or(StoreError::NotFound)?;
         Ok(TicketCreation::Created(created))
     }
 
@@ -337,10 +380,22 @@ where
             TicketRef::Id(id) => query.bind(*id),
             TicketRef::ReferenceCode(code) => query.bind(code.as_str()),
         };
-        let revoked =
-            query.bind(TicketStatus::Active.as_str()).fetch_optional(&mut *self.backend.write().await?).await?;
-        if let Some(id) = revoked {
-            let ticket = self.ticket_by_id(id).await?.ok_or(StoreError::NotFound)?;
+        let revoked = {
+            let mut conn = self.backend.write().await?;
+            let mut tx = conn.begin().await?;
+            match query.bind(TicketStatus::Active.as_str()).fetch_optional(&mut *tx).await? {
+                Some(id) => {
+                    let row: TicketRow = query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
+                    let ticket = row.into_domain()?;
+                    let subject = Subject::Ticket(Box::new(ticket.clone()));
+                    emit::<B>(&mut tx, event_id, EventType::TicketInvalidated, &subject, ts(now)).await?;
+                    tx.commit().await?;
+                    Some(ticket)
+                }
+                None => None,
+            }
+        };
+        if let Some(ticket) = revoked {
             return Ok(Invalidation::Revoked(Box::new(ticket)));
         }
         let current = match &target {
@@ -366,6 +421,13 @@ where
                 .await?
                 .rows_affected();
         Ok(updated == 1)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn find_ticket(&self, id: i64) -> StoreResult<Option<Ticket>> {
+        let row: Option<TicketRow> =
+            query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_optional(&mut *self.backend.read().await?).await?;
+        row.map(TicketRow::into_domain).transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

@@ -1,12 +1,12 @@
 //! My tickets (`/account/tickets`): the tickets of the person's paid orders, by event, each with
-//! a QR code of what the door reads (the reference code).
+//! a QR code of what the door reads (the ticket's signed pass, verifiable offline).
 
 use super::{frame, Visit};
 use crate::error::PageError;
 use crate::i18n::Tr;
 use crate::pages::page;
 use crate::pages::templates::{EventView, TicketView, TicketsPage};
-use crate::AppState;
+use crate::{passes, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -30,23 +30,26 @@ pub(crate) async fn show(
     t: Tr,
     Visit { session, user }: Visit,
 ) -> Result<Response, PageError> {
-    let events = state
-        .store
-        .own_tickets(user.id, MAX_TICKETS)
-        .await?
-        .into_iter()
-        .map(|entry| EventView {
+    let mut events = Vec::new();
+    for entry in state.store.own_tickets(user.id, MAX_TICKETS).await? {
+        let mut tickets = Vec::with_capacity(entry.tickets.len());
+        for ticket in &entry.tickets {
+            let pass = passes::issue(&state.store, ticket, &entry.event).await?;
+            tickets.push(ticket_view(&t, ticket, &pass));
+        }
+        events.push(EventView {
             id: entry.event.id,
             title: entry.event.title,
             when: t.date_time(entry.event.start_at),
             location: entry.event.location_name,
-            tickets: entry.tickets.iter().map(|ticket| ticket_view(&t, ticket)).collect(),
-        })
-        .collect();
+            tickets,
+        });
+    }
     page(StatusCode::OK, &TicketsPage { frame: frame(t, "/account/tickets", &session, &user, None), events })
 }
 
-fn ticket_view(t: &Tr, ticket: &Ticket) -> TicketView {
+/// A ticket's card; its QR code holds the ticket's signed pass, which a door verifies offline.
+fn ticket_view(t: &Tr, ticket: &Ticket, pass: &str) -> TicketView {
     let (status_label, status_class) = match ticket.status {
         TicketStatus::Active => ("ticket-status-active", "active"),
         TicketStatus::Used => ("ticket-status-used", "used"),
@@ -58,7 +61,7 @@ fn ticket_view(t: &Tr, ticket: &Ticket) -> TicketView {
         price: t.price(ticket.ticket_type.price_satangs),
         status_label,
         status_class,
-        qr_svg: qr_svg(&ticket.reference_code),
+        qr_svg: qr_svg(pass),
     }
 }
 
