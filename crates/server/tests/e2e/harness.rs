@@ -11,7 +11,7 @@ use ticketbooth_domain::model::{Application, IdTokenAlg, NewApplication, NewUser
 use ticketbooth_domain::password;
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{generate_client_id, Secret};
-use ticketbooth_server::{AppState, MailConfig, MailTransport, ServerConfig};
+use ticketbooth_server::{AppState, MailConfig, MailTransport, ServerConfig, WebhookSettings};
 use ticketbooth_store::DynStore;
 pub use ticketbooth_testkit::{hidden_inputs, location, location_query, Browser};
 
@@ -86,6 +86,16 @@ impl Backend {
     }
 }
 
+/// The instance's webhook worker.
+fn spawn_webhooks(store: &DynStore, state: &AppState) {
+    ticketbooth_server::spawn_webhook_delivery(
+        store.clone(),
+        state.config.webhooks.clone(),
+        state.config.issuer.clone(),
+        state.webhooks_queued.clone(),
+    );
+}
+
 pub struct TestApp {
     pub base: String,
     pub store: DynStore,
@@ -135,9 +145,17 @@ impl TestApp {
             poll_interval: Duration::from_millis(200),
             ..MailConfig::outbox(dir.path().join("mail-outbox"))
         };
+        // Webhook receivers in tests listen on 127.0.0.1, and retries come within milliseconds.
+        config.webhooks = WebhookSettings {
+            allow_insecure: true,
+            retry_scale: 0.01,
+            poll_interval: Duration::from_millis(50),
+            ..WebhookSettings::default()
+        };
         configure(&mut config);
         let state = AppState::new(store.clone(), config);
         ticketbooth_server::spawn_mail_delivery(store.clone(), state.config.mail.clone(), state.mail_queued.clone());
+        spawn_webhooks(&store, &state);
         tokio::spawn(ticketbooth_server::serve(listener, state, std::future::pending()));
         let browser = Browser::new(&base);
         let http = Client::builder().redirect(Policy::none()).build().unwrap();
@@ -152,7 +170,15 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut config = ServerConfig::new(&base);
         config.mail = MailConfig::outbox(self.dir.path().join("mail-outbox-2"));
-        tokio::spawn(ticketbooth_server::serve(listener, AppState::new(store, config), std::future::pending()));
+        config.webhooks = WebhookSettings {
+            allow_insecure: true,
+            retry_scale: 0.01,
+            poll_interval: Duration::from_millis(50),
+            ..WebhookSettings::default()
+        };
+        let state = AppState::new(store.clone(), config);
+        spawn_webhooks(&store, &state);
+        tokio::spawn(ticketbooth_server::serve(listener, state, std::future::pending()));
         base
     }
 

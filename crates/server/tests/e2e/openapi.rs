@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Every route Ticketbooth serves (contract §2–§5 plus pages and operations).
-const ROUTES: [(&str, &str); 69] = [
+const ROUTES: [(&str, &str); 83] = [
     ("get", "/"),
     ("get", "/.well-known/oauth-authorization-server"),
     ("get", "/.well-known/openid-configuration"),
@@ -53,11 +53,25 @@ const ROUTES: [(&str, &str); 69] = [
     ("post", "/api/public/me"),
     ("get", "/api/public/openapi.json"),
     ("get", "/api/public/organizers/{organizer_id}/events"),
+    ("get", "/api/public/organizers/{organizer_id}/events/{event_id}/check_in_keys"),
+    ("get", "/api/public/organizers/{organizer_id}/events/{event_id}/check_ins"),
+    ("post", "/api/public/organizers/{organizer_id}/events/{event_id}/check_ins"),
+    ("get", "/api/public/organizers/{organizer_id}/events/{event_id}/revoked_tickets"),
+    ("get", "/api/public/organizers/{organizer_id}/events/{event_id}/tickets/{ticket_id}/secret"),
     ("get", "/api/public/organizers/{organizer_id}/events/{event_id}/tickets"),
     ("post", "/api/public/organizers/{organizer_id}/events/{event_id}/tickets"),
     ("post", "/api/public/organizers/{organizer_id}/events/{event_id}/tickets/invalidate"),
     ("get", "/api/public/organizers/{organizer_id}/orders"),
     ("get", "/api/public/organizers/{organizer_id}/tickets"),
+    ("get", "/api/public/organizers/{organizer_id}/webhooks"),
+    ("post", "/api/public/organizers/{organizer_id}/webhooks"),
+    ("delete", "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}"),
+    ("get", "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}"),
+    ("patch", "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}"),
+    ("get", "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}/deliveries"),
+    ("post", "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"),
+    ("post", "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}/rotate_secret"),
+    ("post", "/api/public/organizers/{organizer_id}/webhooks/{webhook_id}/test"),
     ("get", "/api/public/tickets/search"),
     ("get", "/demo/callback"),
     ("get", "/docs/api"),

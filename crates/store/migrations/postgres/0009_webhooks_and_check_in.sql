@@ -46,13 +46,14 @@ CREATE TABLE webhook_deliveries (
     -- pending, delivered or failed
     status          TEXT   NOT NULL,
     attempts        BIGINT NOT NULL DEFAULT 0,
-    next_attempt_at BIGINT NOT NULL,
+    -- Milliseconds since the epoch: retries start seconds apart.
+    next_attempt_at_ms BIGINT NOT NULL,
     last_status     BIGINT,
     created_at      BIGINT NOT NULL,
     finished_at     BIGINT
 );
 CREATE INDEX webhook_deliveries_queue_idx ON webhook_deliveries (endpoint_id, id) WHERE status = 'pending';
-CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at_ms) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id, id);
 CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (created_at);
 

@@ -49,8 +49,8 @@ where
     .fetch_one(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at, created_at) \
-         SELECT e.id, $1, 'pending', $2, $2 FROM webhook_endpoints e \
+        "INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at_ms, created_at) \
+         SELECT e.id, $1, 'pending', $2 * 1000, $2 FROM webhook_endpoints e \
          JOIN webhook_subscriptions s ON s.endpoint_id = e.id \
          WHERE e.organizer_id = (SELECT organizer_id FROM events WHERE id = $3) \
            AND s.event_type = $4 AND e.disabled_at IS NULL",

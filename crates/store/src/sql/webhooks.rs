@@ -24,7 +24,7 @@ type EndpointRow =
     (i64, i64, String, String, String, Option<String>, Option<i64>, Option<i64>, Option<String>, i64, i64);
 
 /// Delivery columns joined with their event: `FROM webhook_deliveries d JOIN webhook_events ev`.
-const DELIVERY_COLUMNS: &str = "d.id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at, d.created_at, \
+const DELIVERY_COLUMNS: &str = "d.id, d.endpoint_id, d.status, d.attempts, d.next_attempt_at_ms, d.created_at, \
      d.finished_at, ev.public_id, ev.event_type, ev.snapshot, ev.created_at";
 
 type DeliveryRow = (i64, i64, String, i64, i64, i64, Option<i64>, String, String, String, i64);
@@ -75,12 +75,20 @@ fn delivery(row: DeliveryRow, attempts: Vec<Attempt>) -> StoreResult<Delivery> {
         id,
         endpoint_id,
         event: stored_event(public_id, &kind, &snapshot, event_at)?,
-        next_attempt_at: (status == "pending").then(|| from_ts(next_attempt_at)),
+        next_attempt_at: (status == "pending").then(|| from_ms(next_attempt_at)),
         status,
         created_at: from_ts(created_at),
         finished_at: finished_at.map(from_ts),
         attempts,
     })
+}
+
+fn ms(time: DateTime<Utc>) -> i64 {
+    time.timestamp_millis()
+}
+
+fn from_ms(millis: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(millis).unwrap_or_default()
 }
 
 fn attempt(row: AttemptRow) -> Attempt {
@@ -267,8 +275,8 @@ where
         let statement = format!(
             "WITH picked AS MATERIALIZED (SELECT e.id FROM webhook_endpoints e \
                  WHERE e.disabled_at IS NULL AND (e.claimed_until IS NULL OR e.claimed_until <= $1) \
-                   AND (SELECT d.next_attempt_at FROM webhook_deliveries d \
-                        WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.id LIMIT 1) <= $1 \
+                   AND (SELECT d.next_attempt_at_ms FROM webhook_deliveries d \
+                        WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.id LIMIT 1) <= $4 \
                  ORDER BY e.claimed_until, e.id LIMIT $3 {}) \
              UPDATE webhook_endpoints SET claimed_until = $2 FROM picked \
              WHERE webhook_endpoints.id = picked.id AND webhook_endpoints.disabled_at IS NULL \
@@ -282,16 +290,17 @@ where
             .bind(ts(now))
             .bind(ts(lease_until))
             .bind(i64::from(endpoints))
+            .bind(ms(now))
             .fetch_all(&mut *conn)
             .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
             let deliveries: Vec<DeliveryRow> = sqlx::query_as(&format!(
                 "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id \
-                 WHERE d.endpoint_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= $2 ORDER BY d.id LIMIT $3"
+                 WHERE d.endpoint_id = $1 AND d.status = 'pending' AND d.next_attempt_at_ms <= $2 ORDER BY d.id LIMIT $3"
             ))
             .bind(row.0)
-            .bind(ts(now))
+            .bind(ms(now))
             .bind(i64::from(per_endpoint))
             .fetch_all(&mut *conn)
             .await?;
@@ -333,12 +342,12 @@ where
             .execute(&mut *tx)
             .await?;
             let (status, next_attempt_at, finished_at) = match record.state {
-                DeliveryState::Delivered => ("delivered", ts(now), Some(ts(now))),
-                DeliveryState::RetryAt(at) => ("pending", ts(at), None),
-                DeliveryState::Failed => ("failed", ts(now), Some(ts(now))),
+                DeliveryState::Delivered => ("delivered", ms(now), Some(ts(now))),
+                DeliveryState::RetryAt(at) => ("pending", ms(at), None),
+                DeliveryState::Failed => ("failed", ms(now), Some(ts(now))),
             };
             sqlx::query(
-                "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at = $3, last_status = $4, \
+                "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at_ms = $3, last_status = $4, \
                  finished_at = $5 WHERE id = $6",
             )
             .bind(status)
@@ -515,11 +524,12 @@ where
     for<'r> (i64,): FromRow<'r, Row<B>>,
 {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at, created_at) \
-         VALUES ($1, $2, 'pending', $3, $3) RETURNING id",
+        "INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at_ms, created_at) \
+         VALUES ($1, $2, 'pending', $3, $4) RETURNING id",
     )
     .bind(endpoint_id)
     .bind(event_id)
+    .bind(ms(now))
     .bind(ts(now))
     .fetch_one(&mut *conn)
     .await?;

@@ -5,3 +5,4 @@ mod portal;
 mod self_service;
 mod support;
 mod ticketing;
+mod webhooks;
