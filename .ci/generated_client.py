@@ -20,7 +20,17 @@ from tb_client.api.organizer_resources import list_event_tickets, list_organizer
 from tb_client.api.ticket_management import create_ticket, invalidate_ticket, search_ticket_by_reference_code
 from tb_client.api.user_profile import get_me, post_me
 from tb_client.api.user_resources import list_my_orders, list_my_tickets
-from tb_client.models import CreateTicketRequest, InvalidateTicketRequest, TokenRequest
+from tb_client.api.webhooks import (
+    create_webhook, delete_webhook, list_webhook_deliveries, list_webhooks, redeliver_webhook, rotate_webhook_secret,
+    send_webhook_test, show_webhook, update_webhook,
+)
+from tb_client.api.check_in import (
+    check_in, list_check_in_keys, list_check_ins, list_revoked_tickets, show_ticket_secret,
+)
+from tb_client.models import (
+    CheckInRequest, CreateTicketRequest, CreateWebhookRequest, CreateWebhookRequestEventsItem,
+    InvalidateTicketRequest, TokenRequest, UpdateWebhookRequest,
+)
 
 CLIENT_ID = "demo-client"
 CLIENT_SECRET = "demo-secret-do-not-use-in-production"
@@ -107,7 +117,43 @@ def main(base):
         again = invalidate_ticket.sync_detailed(
             organizer_id, event.id, client=app, body=InvalidateTicketRequest(ticket_id=made.ticket.id))
         check("invalidate_ticket (already revoked)", again, status=422)
+    webhooks_and_check_in(app, organizer_id, event.id, listed.tickets)
     print(f"generated client: every operation passed ({len(mine.tickets)} of the user's tickets seen)")
+
+
+def webhooks_and_check_in(app, organizer_id, event_id, tickets):
+    """The extensions beyond Eventpop. The endpoint's host never resolves (.invalid) and it
+    subscribes to event.updated, which nothing here causes: no request leaves the machine."""
+    body = CreateWebhookRequest(url="https://hooks.partner.invalid/ticketbooth",
+                                events=[CreateWebhookRequestEventsItem.EVENT_UPDATED])
+    made = check("create_webhook", create_webhook.sync_detailed(organizer_id, client=app, body=body), status=201)
+    assert made.secret.startswith("whsec_")
+    webhook_id = made.webhook.id
+    listed = check("list_webhooks", list_webhooks.sync_detailed(organizer_id, client=app))
+    assert any(hook.id == webhook_id for hook in listed.webhooks)
+    check("show_webhook", show_webhook.sync_detailed(organizer_id, webhook_id, client=app))
+    changed = check("update_webhook", update_webhook.sync_detailed(
+        organizer_id, webhook_id, client=app, body=UpdateWebhookRequest(description="generated client")))
+    assert changed.webhook.description == "generated client"
+    rotated = check("rotate_webhook_secret", rotate_webhook_secret.sync_detailed(organizer_id, webhook_id, client=app))
+    assert rotated.secret != made.secret
+    check("send_webhook_test", send_webhook_test.sync_detailed(organizer_id, webhook_id, client=app), status=202)
+    log = check("list_webhook_deliveries", list_webhook_deliveries.sync_detailed(organizer_id, webhook_id, client=app))
+    assert log.deliveries[0].event_type == "webhook.test"
+    check("redeliver_webhook", redeliver_webhook.sync_detailed(
+        organizer_id, webhook_id, log.deliveries[0].id, client=app), status=202)
+    check("delete_webhook", delete_webhook.sync_detailed(organizer_id, webhook_id, client=app))
+
+    keys = check("list_check_in_keys", list_check_in_keys.sync_detailed(organizer_id, event_id, client=app))
+    assert keys.keys, "the event publishes a key"
+    ticket = next(t for t in tickets if t.status in ("active", "used"))
+    secret = check("show_ticket_secret", show_ticket_secret.sync_detailed(organizer_id, event_id, ticket.id, client=app))
+    scan = CheckInRequest(nonce=f"ci-generated-{ticket.id}", secret=secret.secret)
+    answer = check("check_in", check_in.sync_detailed(organizer_id, event_id, client=app, body=scan))
+    assert answer.result in ("ok", "already_checked_in"), answer.result
+    listed = check("list_check_ins", list_check_ins.sync_detailed(organizer_id, event_id, client=app))
+    assert listed.counts.checked_in >= 1
+    check("list_revoked_tickets", list_revoked_tickets.sync_detailed(organizer_id, event_id, client=app))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 mod prepare;
 mod report;
 mod scenarios;
+mod webhooks;
 
 use anyhow::{bail, Context};
 use clap::Parser;
@@ -77,6 +78,8 @@ fn start_server(binary: &Path, database_url: &str) -> anyhow::Result<Server> {
         // The `/me` limit (10 a minute per token) would make bearer-read measure refusals. The
         // failure throttles stay on: they only count failures, but are checked on every request.
         .args(["--me-rate-limit", "0", "--sweep-interval", "0"])
+        // The webhooks scenario's receiver listens on 127.0.0.1.
+        .arg("--allow-insecure-webhooks")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -147,6 +150,104 @@ async fn fresh_database(backend: &str, postgres: Option<&str>, dir: &Path) -> an
     })
 }
 
+/// One wrk run as a measurement.
+fn measurement(
+    backend: &str,
+    scenario: &str,
+    summary: &WrkSummary,
+    rss_idle: f64,
+    rss_peak: f64,
+    healthz: f64,
+) -> Measurement {
+    let rate = summary.requests as f64 / (summary.duration_us.max(1) as f64 / 1e6);
+    Measurement {
+        backend: backend.into(),
+        scenario: scenario.into(),
+        requests: summary.requests,
+        requests_per_second: rate,
+        p50_ms: summary.p50_us as f64 / 1000.0,
+        p99_ms: summary.p99_us as f64 / 1000.0,
+        errors: summary.errors,
+        rss_idle_mb: rss_idle,
+        rss_peak_mb: rss_peak.max(rss_idle),
+        ratio_to_healthz: rate / healthz,
+    }
+}
+
+/// What a scenario run needs to know of its surroundings.
+struct Run<'a> {
+    server: &'a Server,
+    seconds: u32,
+    connections: u32,
+    dir: &'a Path,
+    rss_idle: f64,
+    healthz: f64,
+}
+
+/// The webhooks scenario (see `webhooks`): ticket creation into the outbox; the backlog's
+/// delivery to a local receiver alone; then a second backlog delivered while `bearer-read` runs.
+async fn measure_webhooks(
+    run: &Run<'_>,
+    backend: &str,
+    files: &prepare::DataFiles,
+) -> anyhow::Result<Vec<Measurement>> {
+    let world = &files.webhooks;
+    let (url, received) = webhooks::start_receiver().await?;
+    let patience = Duration::from_secs(300);
+    let mut measured = Vec::new();
+    let mut delivered_before = 0;
+    for with_reads in [false, true] {
+        webhooks::point_endpoint(&run.server.base, world, prepare::UNREACHABLE_HOOK).await?;
+        eprintln!("== {backend}: ticket-create (webhook events into the outbox) for {} s", run.seconds);
+        let create = webhooks::ticket_create(world);
+        let (created, peak) = run_wrk(run.server, &create, run.seconds, run.connections, run.dir)?;
+        if !with_reads {
+            measured.push(measurement(backend, "ticket-create", &created, run.rss_idle, peak, run.healthz));
+        }
+        let expected = delivered_before + created.requests.saturating_sub(created.errors);
+        webhooks::point_endpoint(&run.server.base, world, &url).await?;
+        let resumed = Instant::now();
+        let (delivered, rate, peak) = if with_reads {
+            eprintln!(
+                "== {backend}: bearer-read while {} webhook deliveries drain, for {} s",
+                created.requests, run.seconds
+            );
+            let bearer = scenarios::all(files).into_iter().find(|s| s.name == "bearer-read").context("bearer-read")?;
+            // wrk and the wait both block: here and on a scoped thread, while the receiver
+            // answers on the runtime's other threads.
+            let (reading, drain) = tokio::task::block_in_place(|| {
+                std::thread::scope(|scope| {
+                    let drain = scope.spawn(|| webhooks::drained(&received, expected, resumed, patience));
+                    (run_wrk(run.server, &bearer, run.seconds, run.connections, run.dir), drain.join())
+                })
+            });
+            let (reads, peak) = reading?;
+            measured.push(measurement(backend, "bearer-read (delivering)", &reads, run.rss_idle, peak, run.healthz));
+            let (delivered, rate) = drain.map_err(|_| anyhow::anyhow!("the delivery wait panicked"))??;
+            (delivered, rate, peak)
+        } else {
+            eprintln!("== {backend}: delivering {} webhook events", created.requests);
+            let drain = tokio::task::block_in_place(|| webhooks::drained(&received, expected, resumed, patience));
+            let (delivered, rate) = drain?;
+            (delivered, rate, rss_mb(run.server.child.id()))
+        };
+        measured.push(Measurement {
+            backend: backend.into(),
+            scenario: if with_reads { "webhook-deliveries (with reads)" } else { "webhook-deliveries" }.into(),
+            requests: delivered - delivered_before,
+            requests_per_second: rate,
+            p50_ms: 0.0,
+            p99_ms: 0.0,
+            errors: 0,
+            rss_idle_mb: run.rss_idle,
+            rss_peak_mb: run.rss_idle.max(peak),
+            ratio_to_healthz: rate / run.healthz,
+        });
+        delivered_before = delivered;
+    }
+    Ok(measured)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -197,18 +298,12 @@ async fn main() -> anyhow::Result<()> {
             }
             let rate = summary.requests as f64 / (summary.duration_us.max(1) as f64 / 1e6);
             let healthz = *healthz_rate.get_or_insert(rate);
-            measurements.push(Measurement {
-                backend: backend.into(),
-                scenario: scenario.name.into(),
-                requests: summary.requests,
-                requests_per_second: rate,
-                p50_ms: summary.p50_us as f64 / 1000.0,
-                p99_ms: summary.p99_us as f64 / 1000.0,
-                errors: summary.errors,
-                rss_idle_mb: rss_idle,
-                rss_peak_mb: rss_peak.max(rss_idle),
-                ratio_to_healthz: rate / healthz,
-            });
+            measurements.push(measurement(backend, scenario.name, &summary, rss_idle, rss_peak, healthz));
+        }
+        if args.only.is_empty() || args.only.iter().any(|o| o == "webhooks") {
+            let healthz = healthz_rate.unwrap_or(1.0);
+            let context = Run { server: &server, seconds, connections: args.connections, dir: &dir, rss_idle, healthz };
+            measurements.extend(measure_webhooks(&context, backend, &files).await?);
         }
         drop(server);
         let _ = std::fs::remove_dir_all(&dir);

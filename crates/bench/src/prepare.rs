@@ -10,8 +10,10 @@ use ticketbooth_domain::model::{BrowserSession, NewAccessToken, NewApplication, 
 use ticketbooth_domain::password;
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{Secret, SecretHash};
+use ticketbooth_domain::ticketing::{NewEvent, NewTicketType};
 use ticketbooth_domain::token::{ACCESS_TOKEN_TTL, AUTHORIZATION_CODE_TTL, REFRESH_TOKEN_TTL};
-use ticketbooth_store::DynStore;
+use ticketbooth_domain::webhooks::EventType;
+use ticketbooth_store::{DynStore, NewEndpoint};
 
 pub(crate) const CLIENT_ID: &str = "bench-client";
 pub(crate) const CLIENT_SECRET: &str = "bench-secret";
@@ -45,6 +47,81 @@ pub(crate) struct DataFiles {
     pub(crate) codes: PathBuf,
     pub(crate) refresh: PathBuf,
     pub(crate) sessions: PathBuf,
+    pub(crate) webhooks: WebhookWorld,
+}
+
+/// The webhooks scenario's organizer: an event with room for every ticket the run creates, an
+/// application token that may create them, and an endpoint subscribed to `ticket.created`.
+pub(crate) struct WebhookWorld {
+    pub(crate) organizer_id: i64,
+    pub(crate) event_id: i64,
+    pub(crate) ticket_type_id: i64,
+    pub(crate) endpoint_id: i64,
+    pub(crate) token: String,
+}
+
+/// Where the webhook endpoint points until the scenario's receiver is up: a port nobody listens
+/// on, so deliveries wait in the queue.
+pub(crate) const UNREACHABLE_HOOK: &str = "http://127.0.0.1:9/hooks";
+
+async fn webhook_world(store: &DynStore) -> anyhow::Result<WebhookWorld> {
+    let organizer = store.create_organizer("Bench Live", &[]).await?;
+    let start = Utc::now() + Duration::days(7);
+    let (event, types) = store
+        .create_event(NewEvent {
+            organizer_id: organizer.id,
+            title: "Bench Night".into(),
+            description: String::new(),
+            description_en: String::new(),
+            location_name: "Bangkok".into(),
+            cover_url: None,
+            poster_url: None,
+            start_at: start,
+            end_at: start + Duration::hours(4),
+            api_ticket_quota: i64::MAX,
+            ticket_types: vec![NewTicketType { name: "GA".into(), price_satangs: 0, quota: None }],
+        })
+        .await?;
+    let app = store
+        .create_application(NewApplication {
+            client_id: "bench-box-office".into(),
+            name: "Box office".into(),
+            secret_hash: Some(SecretHash::of(CLIENT_SECRET)),
+            redirect_uris: vec![CALLBACK.into()],
+            scopes: ScopeSet::parse("public organizer")?,
+            organizer_id: Some(organizer.id),
+            id_token_alg: Default::default(),
+            ..NewApplication::default()
+        })
+        .await?;
+    let token = Secret::generate();
+    let now = Utc::now();
+    store
+        .import_access_tokens(&[NewAccessToken {
+            scopes: ScopeSet::parse("organizer")?,
+            user_id: None,
+            ..self::token(app.id, 0, token.hash(), None)
+        }])
+        .await?;
+    let endpoint = store
+        .create_webhook_endpoint(
+            NewEndpoint {
+                organizer_id: organizer.id,
+                url: UNREACHABLE_HOOK.into(),
+                description: "bench receiver".into(),
+                events: vec![EventType::TicketCreated],
+                secret: ticketbooth_domain::webhooks::generate_secret(),
+            },
+            now,
+        )
+        .await?;
+    Ok(WebhookWorld {
+        organizer_id: organizer.id,
+        event_id: event.id,
+        ticket_type_id: types[0].id,
+        endpoint_id: endpoint.id,
+        token: token.expose().to_owned(),
+    })
 }
 
 fn progress(label: &str, done: usize, total: usize, started: Instant) {
@@ -198,7 +275,9 @@ pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, dir: &Path) -> anyho
         sessions.push(format!("{} {csrf} {}", id.expose(), sign_in_users[i % SIGN_IN_USERS].email));
     }
 
+    let webhooks = webhook_world(store).await?;
     let files = DataFiles {
+        webhooks,
         bearer: dir.join("bearer.txt"),
         codes: dir.join("codes.txt"),
         refresh: dir.join("refresh.txt"),

@@ -30,7 +30,7 @@ function next_line()
 end
 "#;
 
-const DONE: &str = r#"
+pub(crate) const DONE: &str = r#"
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

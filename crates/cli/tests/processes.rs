@@ -23,8 +23,14 @@ struct Server {
 
 impl Server {
     fn start(database_url: &str) -> Server {
+        Self::start_with(database_url, &[])
+    }
+
+    /// A server with extra `serve` flags.
+    fn start_with(database_url: &str, flags: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0", "--sweep-interval", "0", "--database-url", database_url])
+            .args(flags)
             .env("TICKETBOOTH_LOG_FORMAT", "json")
             .env("RUST_LOG", "debug")
             .stdout(Stdio::null())
@@ -333,4 +339,114 @@ fn a_configuration_file_is_read_and_config_show_masks_its_secrets() {
     assert!(shown.contains("me_rate_limit = 42"), "{shown}");
     assert!(shown.contains("postgres://app:********@db.example/tb"), "{shown}");
     assert!(!shown.contains("hunter2") && !shown.contains("scrape-me"), "{shown}");
+}
+
+/// Webhook deliveries a receiver got: (webhook-id, ticket id).
+type Deliveries = Arc<Mutex<Vec<(String, i64)>>>;
+
+async fn record_delivery(
+    axum::extract::State(deliveries): axum::extract::State<Deliveries>,
+    headers: axum::http::HeaderMap,
+    body: axum::Json<Value>,
+) -> axum::http::StatusCode {
+    let id = headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    deliveries.lock().unwrap().push((id, body["ticket"]["id"].as_i64().unwrap_or_default()));
+    axum::http::StatusCode::NO_CONTENT
+}
+
+#[tokio::test]
+async fn an_event_committed_before_a_sigkill_is_delivered_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    for database_url in database_urls(&dir).await {
+        // The receiver's port, not yet listening: deliveries before the kill fail.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let hooks = format!("http://127.0.0.1:{port}/hooks");
+        let organizer = admin(&database_url, &["organizers", "create", "--name", "Door Co"]);
+        let organizer_id = organizer["id"].to_string();
+        let event = admin(
+            &database_url,
+            &["events", "create", "--organizer", &organizer_id, "--name", "Gig", "--ticket-type", "GA:0"],
+        );
+        let app = admin(
+            &database_url,
+            &[
+                "apps",
+                "create",
+                "--name",
+                "Box office",
+                "--redirect-uri",
+                CALLBACK,
+                "--scopes",
+                "public organizer",
+                "--organizer",
+                &organizer_id,
+            ],
+        );
+        admin(
+            &database_url,
+            &[
+                "webhooks",
+                "create",
+                "--organizer",
+                &organizer_id,
+                "--url",
+                &hooks,
+                "--events",
+                "ticket.created",
+                "--allow-insecure",
+            ],
+        );
+        let mut server = Server::start_with(&database_url, &["--allow-insecure-webhooks"]);
+        let http = reqwest::Client::new();
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", app["client_id"].as_str().unwrap()),
+            ("client_secret", app["client_secret"].as_str().unwrap()),
+        ];
+        let token: Value =
+            http.post(server.url("/oauth/token")).form(&form).send().await.unwrap().json().await.unwrap();
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        let tickets_path = format!("/api/public/organizers/{organizer_id}/events/{}/tickets", event["id"]);
+        let mut acknowledged = Vec::new();
+        for n in 0..20 {
+            let ticket = serde_json::json!({ "ticket_type_id": event["ticket_types"][0]["id"], "firstname": "Kill",
+                "lastname": format!("Nine {n}"), "email": "k@example.com", "phone": "0800000000" });
+            let response = http.post(server.url(&tickets_path)).bearer_auth(&token).json(&ticket).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            acknowledged.push(response.json::<Value>().await.unwrap()["ticket"]["id"].as_i64().unwrap());
+        }
+        server.kill();
+
+        let deliveries: Deliveries = Arc::default();
+        let receiver = axum::Router::new()
+            .route("/hooks", axum::routing::post(record_delivery))
+            .with_state(Arc::clone(&deliveries));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let receiving = tokio::spawn(async move { axum::serve(listener, receiver).await });
+        let _restarted = Server::start_with(&database_url, &["--allow-insecure-webhooks"]);
+        // A failed first attempt waits about 5 s; an attempt cut off by the kill waits for its
+        // claim to run out (30 s).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let delivered: std::collections::HashSet<i64> =
+                deliveries.lock().unwrap().iter().map(|(_, t)| *t).collect();
+            if acknowledged.iter().all(|id| delivered.contains(id)) {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{database_url}: delivered {delivered:?} of {acknowledged:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Duplicates are allowed, and carry the webhook-id of the first.
+        let deliveries = deliveries.lock().unwrap().clone();
+        for (id, ticket) in &deliveries {
+            let same: std::collections::HashSet<&String> =
+                deliveries.iter().filter(|(_, other)| other == ticket).map(|(id, _)| id).collect();
+            assert_eq!(same.len(), 1, "{database_url}: ticket {ticket} came with several webhook-ids ({id})");
+        }
+        eprintln!("{database_url}: {} deliveries of {} events after the restart", deliveries.len(), acknowledged.len());
+        receiving.abort();
+    }
 }

@@ -43,7 +43,8 @@ impl Endpoint {
     }
 }
 
-/// Changes to an endpoint; `None` leaves a field as it is.
+/// Changes to an endpoint; `None` leaves a field as it is. A new URL, or re-enabling, tries the
+/// endpoint's waiting deliveries at once.
 #[derive(Debug, Clone, Default)]
 pub struct EndpointChange {
     pub url: Option<String>,

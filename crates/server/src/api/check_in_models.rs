@@ -13,35 +13,61 @@ fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// A scan at the door: the ticket by `reference_code` or by its pass (`secret`).
-#[derive(Deserialize, ToSchema)]
+/// A scan at the door: the ticket by `reference_code` or by its pass (`secret`), one of the two.
+#[derive(Deserialize)]
 pub(crate) struct CheckInRequest {
     #[serde(default, deserialize_with = "params::present")]
-    #[schema(inline)]
     pub(crate) reference_code: Option<ReferenceCode>,
     /// The ticket's signed pass, as its QR code holds it.
     #[serde(default, deserialize_with = "params::present")]
-    #[schema(inline)]
     pub(crate) secret: Option<Text<1, 2048>>,
     /// `entry` (default) or `exit`.
     #[serde(rename = "type", default, deserialize_with = "params::present")]
     pub(crate) direction: Option<Direction>,
     /// The scanner's id for this scan: a retry with the same nonce gets the first answer.
-    #[schema(inline)]
     pub(crate) nonce: Text<1, 128>,
     /// When the door scanned it (RFC 3339), for scans uploaded later; default now.
     #[serde(default, deserialize_with = "params::present")]
-    #[schema(value_type = String, format = DateTime)]
-    pub(crate) datetime: Option<DateTime<Utc>>,
+    pub(crate) datetime: Option<params::DateTimeText>,
     /// Record the scan as admitted whatever the ticket's state: the door already let the holder
     /// in (an offline scan). The answer still says what an online scan would have answered.
     #[serde(default, deserialize_with = "params::present")]
     pub(crate) force: Option<bool>,
     /// The door or scanner, for the check-in list.
     #[serde(default, deserialize_with = "params::present")]
-    #[schema(inline)]
     pub(crate) device: Option<Text<0, 100>>,
 }
+
+impl utoipa::PartialSchema for CheckInRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property("reference_code", ReferenceCode::schema())
+            .property("secret", Text::<1, 2048>::schema())
+            .property("type", Direction::schema())
+            .property("nonce", Text::<1, 128>::schema())
+            .required("nonce")
+            .property("datetime", params::DateTimeText::schema())
+            .property("force", bool::schema())
+            .property("device", Text::<0, 100>::schema())
+            .description(Some(
+                "`reference_code` or `secret` (the ticket's signed pass) names the ticket; `type` is `entry` \
+                 (default) or `exit`; `nonce` is the scanner's id for this scan (a retry with the same nonce \
+                 gets the first answer); `datetime` (RFC 3339) is when the door scanned it, for scans uploaded \
+                 later (default now; a time ahead of the server's clock counts as now); `force` records it as \
+                 admitted whatever the ticket's state (the door already let the holder in), still saying what an \
+                 online scan would have answered; `device` names the door or scanner.",
+            ));
+        // Exactly one of the two names the ticket.
+        let names_the_ticket = OneOfBuilder::new()
+            .item(ObjectBuilder::new().required("reference_code"))
+            .item(ObjectBuilder::new().required("secret"));
+        AllOfBuilder::new().item(fields).item(names_the_ticket).into()
+    }
+}
+
+impl utoipa::ToSchema for CheckInRequest {}
 
 /// A recorded scan.
 #[derive(Serialize, ToSchema)]

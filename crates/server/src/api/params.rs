@@ -279,3 +279,27 @@ impl IntoParams for UpdatedSinceQuery {
         vec![query("updated_since", false, "Only tickets revoked at or after this RFC 3339 time (default: all).", time)]
     }
 }
+
+/// An RFC 3339 date-time with its offset (JSON Schema's `date-time`), read as UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DateTimeText(pub(crate) chrono::DateTime<chrono::Utc>);
+
+impl<'de> Deserialize<'de> for DateTimeText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|time| DateTimeText(time.with_timezone(&chrono::Utc)))
+            .map_err(|_| serde::de::Error::custom("expected an RFC 3339 date-time with offset"))
+    }
+}
+
+impl PartialSchema for DateTimeText {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .into()
+    }
+}
+
+impl ToSchema for DateTimeText {}

@@ -1,6 +1,6 @@
 //! The webhook API's request and response models.
 
-use super::params::{self, Text};
+use super::params::Text;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -65,7 +65,7 @@ pub(crate) struct CreateWebhookRequest {
     pub(crate) url: Text<1, 2000>,
     #[schema(inline)]
     pub(crate) events: EventTypes,
-    #[serde(default, deserialize_with = "params::present")]
+    #[serde(default)]
     #[schema(inline)]
     pub(crate) description: Option<Text<0, 500>>,
 }
@@ -73,17 +73,17 @@ pub(crate) struct CreateWebhookRequest {
 /// Changes to a subscription; fields left out stay as they are.
 #[derive(Deserialize, ToSchema)]
 pub(crate) struct UpdateWebhookRequest {
-    #[serde(default, deserialize_with = "params::present")]
+    #[serde(default)]
     #[schema(inline)]
     pub(crate) url: Option<Text<1, 2000>>,
-    #[serde(default, deserialize_with = "params::present")]
+    #[serde(default)]
     #[schema(inline)]
     pub(crate) events: Option<EventTypes>,
-    #[serde(default, deserialize_with = "params::present")]
+    #[serde(default)]
     #[schema(inline)]
     pub(crate) description: Option<Text<0, 500>>,
     /// `true` re-enables a disabled endpoint (its queue resumes); `false` pauses it.
-    #[serde(default, deserialize_with = "params::present")]
+    #[serde(default)]
     pub(crate) enabled: Option<bool>,
 }
 

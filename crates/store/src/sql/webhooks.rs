@@ -181,7 +181,7 @@ where
              disabled_reason = CASE WHEN $3 = 1 THEN NULL WHEN $3 = 0 THEN 'disabled by its owner' ELSE disabled_reason END, \
              updated_at = $4 WHERE organizer_id = $5 AND id = $6",
         )
-        .bind(change.url)
+        .bind(change.url.clone())
         .bind(change.description)
         .bind(change.enabled.map(i64::from))
         .bind(ts(now))
@@ -192,6 +192,16 @@ where
         .rows_affected();
         if updated == 0 {
             return Ok(None);
+        }
+        // A new URL or a re-enabled endpoint tries its queue at once, not at the next backoff.
+        if change.url.is_some() || change.enabled == Some(true) {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE endpoint_id = $2 AND status = 'pending'",
+            )
+            .bind(ms(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
         if let Some(events) = &change.events {
             sqlx::query("DELETE FROM webhook_subscriptions WHERE endpoint_id = $1").bind(id).execute(&mut *tx).await?;
