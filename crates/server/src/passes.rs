@@ -57,15 +57,36 @@ pub async fn jwks(store: &DynStore, event_id: i64) -> Result<Value, StoreError> 
     Ok(json!({ "keys": keys }))
 }
 
+/// Signs passes of one event with its active key (one key lookup for many tickets).
+pub struct PassSigner {
+    header: Header,
+    key: EncodingKey,
+    start_at: chrono::DateTime<Utc>,
+    end_at: chrono::DateTime<Utc>,
+}
+
+impl PassSigner {
+    /// The signer of `event`'s passes, its first key made now if it has none.
+    pub async fn of(store: &DynStore, event: &Event) -> Result<PassSigner, StoreError> {
+        let key = active_key(store, event.id).await?;
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = None;
+        header.kid = Some(key.kid.clone());
+        let key = EncodingKey::from_ed_der(&key.private_key);
+        Ok(PassSigner { header, key, start_at: event.start_at, end_at: event.end_at })
+    }
+
+    /// The ticket's pass.
+    pub fn sign(&self, ticket: &Ticket) -> Result<String, StoreError> {
+        let claims = PassClaims::for_ticket(ticket, self.start_at, self.end_at);
+        jsonwebtoken::encode(&self.header, &claims, &self.key)
+            .map_err(|err| StoreError::Corrupt(format!("pass signing: {err}")))
+    }
+}
+
 /// The ticket's pass, signed with its event's active key.
 pub async fn issue(store: &DynStore, ticket: &Ticket, event: &Event) -> Result<String, StoreError> {
-    let key = active_key(store, event.id).await?;
-    let claims = PassClaims::for_ticket(ticket, event.start_at, event.end_at);
-    let mut header = Header::new(Algorithm::EdDSA);
-    header.typ = None;
-    header.kid = Some(key.kid.clone());
-    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&key.private_key))
-        .map_err(|err| StoreError::Corrupt(format!("pass signing: {err}")))
+    PassSigner::of(store, event).await?.sign(ticket)
 }
 
 /// Verifies a pass presented at `event_id`'s door: its claims, or why it is refused

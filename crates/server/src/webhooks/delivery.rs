@@ -52,8 +52,8 @@ pub fn spawn_webhook_delivery(
 fn client(settings: &WebhookSettings) -> reqwest::Result<reqwest::Client> {
     let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // The whole exchange's limit is `send`'s; this only bounds the connection within it.
         .connect_timeout(settings.timeout)
-        .timeout(settings.timeout)
         .user_agent(concat!("Ticketbooth-Webhooks/", env!("CARGO_PKG_VERSION")));
     let builder = if settings.allow_insecure { builder } else { builder.dns_resolver(Arc::new(PublicOnly)) };
     builder.build()

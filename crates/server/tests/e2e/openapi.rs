@@ -169,6 +169,8 @@ backend_test! {
                 let request = match method.as_str() {
                     "get" => app.http.get(app.url(&concrete)),
                     "post" => app.http.post(app.url(&concrete)).form(&[("x", "y")]),
+                    "patch" => app.http.patch(app.url(&concrete)).form(&[("x", "y")]),
+                    "delete" => app.http.delete(app.url(&concrete)),
                     other => panic!("unexpected method {other}"),
                 };
                 let response = request.send().await.unwrap();

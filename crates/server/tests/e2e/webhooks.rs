@@ -196,8 +196,16 @@ backend_test! {
         }
         assert!(!verifies(&received[0], &ticketbooth_domain::webhooks::generate_secret()));
 
-        // The delivery log: each delivery with its payload and its attempt.
-        let log = log_of(&w, &token, webhook).await;
+        // The delivery log: each delivery with its payload and its attempt (recorded once the
+        // worker's batch ends, just after the receiver answered).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let log = loop {
+            let log = log_of(&w, &token, webhook).await;
+            if log.iter().all(|d| d["status"] == "delivered") || Instant::now() > deadline {
+                break log;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
         assert_eq!(log.len(), 2);
         assert_eq!(log[0]["event_type"], "ticket.invalidated", "newest first");
         assert_eq!((log[1]["status"].clone(), log[1]["attempts"][0]["response_status"].clone()), ("delivered".into(), 200.into()));
@@ -292,6 +300,35 @@ backend_test! {
         assert_eq!(log[0]["status"], "pending");
         assert_eq!(log[0]["attempts"][0]["response_status"], Value::Null);
         assert!(log[0]["attempts"][0]["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", log[0]);
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_slower_than_the_timeout_gets_retries() {
+    let app = TestApp::spawn_with(|config| config.webhooks.timeout = Duration::from_millis(200)).await;
+    let member = app.create_user("slow@example.com").await;
+    let organizer = app.store.create_organizer("Org", &[member.id]).await.unwrap();
+    let client = app.create_client_owned_by(Some(organizer.id), true, &[CALLBACK], "public organizer").await;
+    let token = app.app_token(&client).await;
+    let slow = Receiver::start(&[], Duration::from_millis(1000)).await;
+    let path = format!("/api/public/organizers/{}/webhooks", organizer.id);
+    let (_, made) = app.api_post(&path, &token, json!({ "url": slow.url, "events": ["ticket.created"] })).await;
+    let webhook = made["webhook"]["id"].as_i64().unwrap();
+    let (status, _) = app.api_post(&format!("{path}/{webhook}/test"), &token, json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let attempts = loop {
+        let (_, log) = app.api_get(&format!("{path}/{webhook}/deliveries"), &token).await;
+        let attempts = log["deliveries"][0]["attempts"].as_array().cloned().unwrap_or_default();
+        if attempts.len() >= 2 || Instant::now() > deadline {
+            break attempts;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(attempts.len() >= 2, "retried: {attempts:?}");
+    for attempt in &attempts {
+        assert!(attempt["error"].as_str().unwrap().contains("timed out"), "{attempt}");
+        assert!(attempt["duration_ms"].as_i64().unwrap() < 1000, "cut off at the timeout: {attempt}");
     }
 }
 

@@ -32,10 +32,10 @@ pub(crate) async fn show(
 ) -> Result<Response, PageError> {
     let mut events = Vec::new();
     for entry in state.store.own_tickets(user.id, MAX_TICKETS).await? {
+        let signer = passes::PassSigner::of(&state.store, &entry.event).await?;
         let mut tickets = Vec::with_capacity(entry.tickets.len());
         for ticket in &entry.tickets {
-            let pass = passes::issue(&state.store, ticket, &entry.event).await?;
-            tickets.push(ticket_view(&t, ticket, &pass));
+            tickets.push(ticket_view(&t, ticket, &signer.sign(ticket)?));
         }
         events.push(EventView {
             id: entry.event.id,
