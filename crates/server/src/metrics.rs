@@ -48,6 +48,15 @@ pub struct Metrics {
     sign_in_failures: Counter,
     pool_connections: Family<PoolLabels, Gauge>,
     mail_undelivered: Gauge,
+    webhooks_pending: Gauge,
+}
+
+/// The queues' backlogs, read when metrics are scraped.
+pub(crate) struct Backlog {
+    /// Mail not yet delivered.
+    pub(crate) mail: u64,
+    /// Webhook deliveries not yet delivered nor failed for good.
+    pub(crate) webhooks: u64,
 }
 
 fn latency_histogram() -> Histogram {
@@ -74,7 +83,22 @@ impl Default for Metrics {
             "Messages in the outbox not yet delivered, on every instance together",
             mail_undelivered.clone(),
         );
-        Metrics { registry, requests, latency, tokens_issued, sign_in_failures, pool_connections, mail_undelivered }
+        let webhooks_pending = Gauge::default();
+        registry.register(
+            "webhook_deliveries_pending",
+            "Webhook deliveries waiting to be sent or retried, on every instance together",
+            webhooks_pending.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            tokens_issued,
+            sign_in_failures,
+            pool_connections,
+            mail_undelivered,
+            webhooks_pending,
+        }
     }
 }
 
@@ -89,9 +113,10 @@ impl Metrics {
         self.sign_in_failures.inc();
     }
 
-    /// The OpenMetrics text, with the pool gauges and the outbox's backlog read now.
-    pub(crate) fn render(&self, pool: ticketbooth_store::PoolStats, mail_undelivered: u64) -> String {
-        self.mail_undelivered.set(i64::try_from(mail_undelivered).unwrap_or(i64::MAX));
+    /// The OpenMetrics text, with the pool gauges and the queues' backlogs read now.
+    pub(crate) fn render(&self, pool: ticketbooth_store::PoolStats, backlog: Backlog) -> String {
+        self.mail_undelivered.set(i64::try_from(backlog.mail).unwrap_or(i64::MAX));
+        self.webhooks_pending.set(i64::try_from(backlog.webhooks).unwrap_or(i64::MAX));
         let idle = i64::from(pool.idle);
         self.pool_connections.get_or_create(&PoolLabels { state: "idle" }).set(idle);
         self.pool_connections.get_or_create(&PoolLabels { state: "in_use" }).set(i64::from(pool.size) - idle);

@@ -2,6 +2,7 @@
 //! `/metrics` (Prometheus).
 
 use crate::error::ApiError;
+use crate::metrics::Backlog;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -67,14 +68,17 @@ pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
         )
             .into_response();
     }
-    // A growing backlog means the mail server is refusing or unreachable.
-    let mail_undelivered = match state.store.undelivered_mail().await {
-        Ok(count) => count,
-        Err(err) => {
-            tracing::warn!(%err, "could not count the mail outbox");
+    // A growing backlog means the mail server, or partners' endpoints, refuse or are unreachable.
+    let count = |counted: Result<u64, ticketbooth_store::StoreError>, queue: &str| {
+        counted.unwrap_or_else(|err| {
+            tracing::warn!(%err, queue, "could not count a queue");
             0
-        }
+        })
     };
-    let body = state.metrics.render(state.store.pool_stats(), mail_undelivered);
+    let backlog = Backlog {
+        mail: count(state.store.undelivered_mail().await, "mail"),
+        webhooks: count(state.store.pending_webhook_deliveries().await, "webhooks"),
+    };
+    let body = state.metrics.render(state.store.pool_stats(), backlog);
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }

@@ -58,6 +58,7 @@ backend_test! {
         assert!(text.contains("ticketbooth_http_request_duration_seconds_bucket{"), "{text}");
         assert!(text.contains("ticketbooth_db_pool_connections{state=\"idle\"}"), "{text}");
         assert!(text.contains("ticketbooth_mail_undelivered 0"), "{text}");
+        assert!(text.contains("ticketbooth_webhook_deliveries_pending 0"), "{text}");
         assert!(!text.contains(client.secret()), "no secrets in metrics");
     }
 }
