@@ -90,17 +90,11 @@ pub enum DeliveryState {
     Failed,
 }
 
-/// One attempt, to record.
+/// One attempt, to record with what it made of its delivery.
 #[derive(Debug, Clone)]
 pub struct AttemptRecord {
     pub delivery_id: i64,
-    /// 1 for the first attempt.
-    pub attempt: u32,
-    pub started_at: DateTime<Utc>,
-    pub duration_ms: i64,
-    pub response_status: Option<u16>,
-    pub response_body: String,
-    pub error: Option<String>,
+    pub attempt: Attempt,
     pub state: DeliveryState,
 }
 

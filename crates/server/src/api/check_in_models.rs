@@ -1,17 +1,13 @@
 //! The check-in API's request and response models.
 
+use super::models::time;
 use super::models::TicketBody;
 use super::params::{self, ReferenceCode, Text};
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ticketbooth_domain::check_in::{CheckIn, CheckInCounts, Direction};
 use ticketbooth_store::RevokedTicket;
 use utoipa::ToSchema;
-
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, false)
-}
 
 /// A scan at the door: the ticket by `reference_code` or by its pass (`secret`), one of the two.
 #[derive(Deserialize)]

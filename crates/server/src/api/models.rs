@@ -8,7 +8,7 @@ use ticketbooth_domain::ticketing::{format_price, Event, Order, Ticket, TicketTy
 use utoipa::ToSchema;
 
 /// RFC 3339 with an explicit offset (§0.10).
-fn time(at: DateTime<Utc>) -> String {
+pub(crate) fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 

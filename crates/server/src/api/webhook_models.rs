@@ -1,7 +1,8 @@
 //! The webhook API's request and response models.
 
+use super::models::time;
 use super::params::Text;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use ticketbooth_domain::webhooks::EventType;
@@ -9,10 +10,6 @@ use ticketbooth_store::{Attempt, Delivery, Endpoint};
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
-
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, false)
-}
 
 /// The event types a subscription names: a JSON array (or, in a form, a comma-separated list)
 /// of at least one subscribable type.

@@ -10,7 +10,7 @@ use chrono::{TimeDelta, Utc};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ticketbooth_domain::webhooks::{forbidden_address, retry_delay, verdict, with_jitter, AttemptVerdict};
-use ticketbooth_store::{AttemptRecord, ClaimedEndpoint, DeliveryState, DynStore, QueuedDelivery};
+use ticketbooth_store::{Attempt, AttemptRecord, ClaimedEndpoint, DeliveryState, DynStore, QueuedDelivery};
 use tokio::sync::Notify;
 
 /// Endpoints claimed at a time, and deliveries per endpoint.
@@ -154,12 +154,7 @@ impl Worker {
         }
         let record = AttemptRecord {
             delivery_id: delivery.id,
-            attempt,
-            started_at,
-            duration_ms,
-            response_status,
-            response_body,
-            error,
+            attempt: Attempt { attempt, started_at, duration_ms, response_status, response_body, error },
             state,
         };
         (record, judged == AttemptVerdict::Gone)

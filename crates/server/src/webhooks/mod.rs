@@ -6,8 +6,8 @@ mod resolver;
 
 pub(crate) use resolver::resolves_to_forbidden;
 
+use crate::api::models::time;
 use crate::api::models::{EventBody, OrderBody, TicketBody};
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::time::Duration;
 use ticketbooth_domain::webhooks::Subject;
@@ -38,10 +38,6 @@ impl Default for WebhookSettings {
             poll_interval: Duration::from_secs(1),
         }
     }
-}
-
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// The JSON body of an event: `id`, `type`, `created_at` and the object it is about, in the
@@ -93,7 +89,7 @@ mod tests {
         let (old, new) =
             (ticketbooth_domain::webhooks::generate_secret(), ticketbooth_domain::webhooks::generate_secret());
         let body = br#"{"id":"evt_1"}"#;
-        let now = Utc::now().timestamp();
+        let now = chrono::Utc::now().timestamp();
         let header = signature(&[&new, &old], "evt_1", now, body).unwrap();
         assert_eq!(header.split(' ').count(), 2);
         for secret in [&old, &new] {

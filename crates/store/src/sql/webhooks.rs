@@ -337,21 +337,21 @@ where
     ) -> StoreResult<()> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        for record in attempts {
+        for AttemptRecord { delivery_id, attempt, state } in attempts {
             sqlx::query(
                 "INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, response_status, \
                  response_body, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(record.delivery_id)
-            .bind(i64::from(record.attempt))
-            .bind(ts(record.started_at))
-            .bind(record.duration_ms)
-            .bind(record.response_status.map(i64::from))
-            .bind(record.response_body.as_str())
-            .bind(record.error.clone())
+            .bind(*delivery_id)
+            .bind(i64::from(attempt.attempt))
+            .bind(ts(attempt.started_at))
+            .bind(attempt.duration_ms)
+            .bind(attempt.response_status.map(i64::from))
+            .bind(attempt.response_body.as_str())
+            .bind(attempt.error.clone())
             .execute(&mut *tx)
             .await?;
-            let (status, next_attempt_at, finished_at) = match record.state {
+            let (status, next_attempt_at, finished_at) = match *state {
                 DeliveryState::Delivered => ("delivered", ms(now), Some(ts(now))),
                 DeliveryState::RetryAt(at) => ("pending", ms(at), None),
                 DeliveryState::Failed => ("failed", ms(now), Some(ts(now))),
@@ -361,11 +361,11 @@ where
                  finished_at = $5 WHERE id = $6",
             )
             .bind(status)
-            .bind(i64::from(record.attempt))
+            .bind(i64::from(attempt.attempt))
             .bind(next_attempt_at)
-            .bind(record.response_status.map(i64::from))
+            .bind(attempt.response_status.map(i64::from))
             .bind(finished_at)
-            .bind(record.delivery_id)
+            .bind(*delivery_id)
             .execute(&mut *tx)
             .await?;
         }

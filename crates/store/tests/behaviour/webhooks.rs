@@ -9,7 +9,8 @@ use ticketbooth_domain::ticketing::{
 };
 use ticketbooth_domain::webhooks::{EventType, Subject};
 use ticketbooth_store::{
-    AttemptRecord, DeliveryState, DynStore, EventChange, NewEndpoint, Scan, ScanTarget, TicketCreation, TicketRef,
+    Attempt, AttemptRecord, DeliveryState, DynStore, EventChange, NewEndpoint, Scan, ScanTarget, TicketCreation,
+    TicketRef,
 };
 
 struct World {
@@ -176,12 +177,14 @@ async fn an_endpoint_is_claimed_by_one_worker_and_served_in_order() {
         // The first delivered, the second failed: the queue waits for the second's retry.
         let record = |delivery_id: i64, state: DeliveryState| AttemptRecord {
             delivery_id,
-            attempt: 1,
-            started_at: now,
-            duration_ms: 3,
-            response_status: Some(if state == DeliveryState::Delivered { 200 } else { 500 }),
-            response_body: "ok".into(),
-            error: None,
+            attempt: Attempt {
+                attempt: 1,
+                started_at: now,
+                duration_ms: 3,
+                response_status: Some(if state == DeliveryState::Delivered { 200 } else { 500 }),
+                response_body: "ok".into(),
+                error: None,
+            },
             state,
         };
         let retry_at = now + Duration::seconds(60);
@@ -194,7 +197,9 @@ async fn an_endpoint_is_claimed_by_one_worker_and_served_in_order() {
         assert_eq!(later[0].deliveries[0].attempts, 1);
 
         // 410: failed for good and the endpoint disabled; nothing more is claimed.
-        let gone = [AttemptRecord { attempt: 2, response_status: Some(410), ..record(ids[1], DeliveryState::Failed) }];
+        let mut gone = record(ids[1], DeliveryState::Failed);
+        (gone.attempt.attempt, gone.attempt.response_status) = (2, Some(410));
+        let gone = [gone];
         store.finish_webhook_attempts(endpoint, &gone, Some("the receiver answered 410 Gone"), retry_at).await.unwrap();
         let far = retry_at + Duration::days(1);
         assert!(store.claim_webhook_endpoints(far, far, 10, 10).await.unwrap().is_empty(), "{}", backend.name);
