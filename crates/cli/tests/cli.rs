@@ -398,3 +398,73 @@ fn requests_are_reviewed_and_applications_run_from_the_shell_and_every_step_is_a
         .collect();
     assert!(subjects.iter().any(|subject| subject.contains("was approved")), "{subjects:?}");
 }
+
+#[test]
+fn webhooks_are_managed_and_events_updated_from_the_shell() {
+    let cli = Cli::new();
+    let organizer = cli.json(&["organizers", "create", "--name", "Hooks Co", "--json"]);
+    let id = organizer["id"].to_string();
+    let made = cli.json(&[
+        "webhooks",
+        "create",
+        "--organizer",
+        &id,
+        "--url",
+        "https://partner.example/hooks",
+        "--events",
+        "ticket.created,order.paid",
+        "--description",
+        "partner",
+        "--json",
+    ]);
+    assert_eq!(keys(&made), ["description", "events", "id", "organizer_id", "secret", "status", "url"]);
+    assert_eq!(made["events"], serde_json::json!(["order.paid", "ticket.created"]));
+    assert!(made["secret"].as_str().unwrap().starts_with("whsec_"));
+    let listed = cli.json(&["webhooks", "list", "--organizer", &id, "--json"]);
+    assert_eq!(listed["webhooks"][0]["id"], made["id"]);
+    assert!(listed["webhooks"][0].get("secret").is_none(), "the secret is shown once");
+
+    // Refused: plain http (unless allowed for development), an internal address, an unknown type.
+    let refused = cli.fails(&[
+        "webhooks",
+        "create",
+        "--organizer",
+        &id,
+        "--url",
+        "http://127.0.0.1:9/h",
+        "--events",
+        "order.paid",
+    ]);
+    assert!(refused.contains("https"), "{refused}");
+    let internal =
+        cli.fails(&["webhooks", "create", "--organizer", &id, "--url", "https://10.0.0.8/h", "--events", "order.paid"]);
+    assert!(internal.contains("private"), "{internal}");
+    let unknown =
+        cli.fails(&["webhooks", "create", "--organizer", &id, "--url", "https://p.example/h", "--events", "x.y"]);
+    assert!(unknown.contains("x.y"), "{unknown}");
+    cli.json(&[
+        "webhooks",
+        "create",
+        "--organizer",
+        &id,
+        "--url",
+        "http://127.0.0.1:9/h",
+        "--events",
+        "order.paid",
+        "--allow-insecure",
+        "--json",
+    ]);
+
+    let webhook = made["id"].to_string();
+    let deleted = cli.json(&["webhooks", "delete", "--organizer", &id, &webhook, "--json"]);
+    assert_eq!(deleted["deleted"], true);
+    cli.fails(&["webhooks", "delete", "--organizer", &id, &webhook]);
+
+    let event = cli.json(&["events", "create", "--organizer", &id, "--name", "Gig", "--json"]);
+    let event_id = event["id"].to_string();
+    let updated = cli.json(&["events", "update", &event_id, "--name", "Gig, moved", "--status", "draft", "--json"]);
+    assert_eq!((updated["name"].as_str(), updated["status"].as_str()), (Some("Gig, moved"), Some("draft")));
+    cli.fails(&["events", "update", &event_id, "--status", "cancelled"]);
+    let key = cli.json(&["events", "rotate-check-in-key", &event_id, "--json"]);
+    assert!(key["kid"].as_str().is_some_and(|kid| kid.len() == 43), "{key}");
+}
