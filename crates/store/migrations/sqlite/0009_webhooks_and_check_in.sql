@@ -105,3 +105,15 @@ CREATE TABLE check_in_keys (
 );
 -- One active key per event: two instances making the first key at once agree on one.
 CREATE UNIQUE INDEX check_in_keys_active_idx ON check_in_keys (event_id) WHERE retired_at IS NULL;
+
+-- An event fans out to a delivery per subscribed, enabled endpoint of its organizer, inside the
+-- statement that writes it: the outbox costs a ticketing change one statement more, not two.
+-- (A test event names its one endpoint itself.)
+CREATE TRIGGER webhook_events_fan_out AFTER INSERT ON webhook_events
+WHEN NEW.event_type <> 'webhook.test'
+BEGIN
+    INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at_ms, created_at)
+    SELECT e.id, NEW.id, 'pending', NEW.created_at * 1000, NEW.created_at
+    FROM webhook_endpoints e JOIN webhook_subscriptions s ON s.endpoint_id = e.id
+    WHERE e.organizer_id = NEW.organizer_id AND s.event_type = NEW.event_type AND e.disabled_at IS NULL;
+END;

@@ -4,8 +4,8 @@
 //! admitting one ticket at once, PostgreSQL re-checks the guard for the second after the first
 //! commits, and it changes nothing), the scan recorded, and `ticket.checked_in` queued.
 
-use super::ticketing::TICKET_BY_ID;
-use super::webhook_outbox::emit;
+use super::ticketing::ticket_in;
+use super::webhook_outbox::{emit, subscribed};
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::check_ins::{CheckInKey, NewCheckInKey, RevokedTicket, Scan, ScanOutcome, ScanTarget};
 use crate::rows::{from_ts, ts, TicketRow};
@@ -13,7 +13,7 @@ use crate::{Page, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Connection, Encode, Executor, FromRow, IntoArguments, Type};
 use ticketbooth_domain::check_in::{decide, CheckIn, CheckInCounts, Direction, Presence, Refusal};
-use ticketbooth_domain::ticketing::{Ticket, TicketStatus};
+use ticketbooth_domain::ticketing::TicketStatus;
 use ticketbooth_domain::webhooks::{CheckInNote, EventType, Subject};
 
 const CHECK_IN_SELECT: &str = "SELECT c.id, c.event_id, c.ticket_id, t.reference_code, \
@@ -192,10 +192,13 @@ where
             return replay::<B>(&mut conn, first).await;
         };
         let ticket = match ticket_id {
-            Some(ticket_id) => ticket_in::<B>(&mut tx, ticket_id).await?,
+            Some(ticket_id) => Some(ticket_in::<B>(&mut tx, ticket_id).await?),
             None => None,
         };
-        if let (true, Direction::Entry, Some(ticket)) = (admitted, scan.direction, &ticket) {
+        let announce = admitted
+            && scan.direction == Direction::Entry
+            && subscribed::<B>(&mut tx, scan.event_id, EventType::TicketCheckedIn).await?;
+        if let (true, Some(ticket)) = (announce, &ticket) {
             let note = CheckInNote {
                 id,
                 kind: scan.direction.as_str().to_owned(),
@@ -415,18 +418,6 @@ where
     row.map(check_in).transpose()
 }
 
-async fn ticket_in<B>(conn: &mut Conn<B>, ticket_id: i64) -> StoreResult<Option<Ticket>>
-where
-    B: Backend,
-    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
-    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
-    i64: Column<B::Db>,
-    for<'r> TicketRow: FromRow<'r, Row<B>>,
-{
-    let row: Option<TicketRow> = sqlx::query_as(TICKET_BY_ID).bind(ticket_id).fetch_optional(&mut *conn).await?;
-    row.map(TicketRow::into_domain).transpose()
-}
-
 /// The first answer to a nonce, again.
 async fn replay<B>(conn: &mut Conn<B>, first: CheckIn) -> StoreResult<ScanOutcome>
 where
@@ -437,7 +428,7 @@ where
     for<'r> TicketRow: FromRow<'r, Row<B>>,
 {
     let ticket = match first.ticket_id {
-        Some(id) => ticket_in::<B>(conn, id).await?,
+        Some(id) => Some(ticket_in::<B>(conn, id).await?),
         None => None,
     };
     Ok(ScanOutcome { check_in: first, ticket, replayed: true })

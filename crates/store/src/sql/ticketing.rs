@@ -2,7 +2,7 @@
 
 use super::built::BuiltStatements;
 use super::columns::{event_columns, order_columns, ticket_columns, ticket_type_columns};
-use super::webhook_outbox::emit;
+use super::webhook_outbox::{emit, subscribed};
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{ts, EventRow, OrderRow, TicketRow, TicketTypeRow};
 use crate::{EventChange, Invalidation, Page, StoreError, StoreResult, TicketCreation, TicketQuery, TicketRef};
@@ -120,7 +120,9 @@ where
         .await?;
         let Some(row) = row else { return Ok(None) };
         let event: Event = row.into();
-        emit::<B>(&mut tx, id, EventType::EventUpdated, &Subject::Event(Box::new(event.clone())), ts(now)).await?;
+        if subscribed::<B>(&mut tx, id, EventType::EventUpdated).await? {
+            emit::<B>(&mut tx, id, EventType::EventUpdated, &Subject::Event(Box::new(event.clone())), ts(now)).await?;
+        }
         tx.commit().await?;
         Ok(Some(event))
     }
@@ -192,6 +194,7 @@ where
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        let announce_tickets = subscribed::<B>(&mut tx, order.event_id, EventType::TicketCreated).await?;
         let mut ticket_ids = Vec::with_capacity(reference_codes.len());
         for code in &reference_codes {
             let id: i64 = sqlx::query_scalar(
@@ -212,12 +215,13 @@ where
             .fetch_one(&mut *tx)
             .await?;
             ticket_ids.push(id);
-            let ticket: TicketRow = query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
-            let subject = Subject::Ticket(Box::new(ticket.into_domain()?));
-            emit::<B>(&mut tx, order.event_id, EventType::TicketCreated, &subject, now).await?;
+            if announce_tickets {
+                let subject = Subject::Ticket(Box::new(ticket_in::<B>(&mut tx, id).await?));
+                emit::<B>(&mut tx, order.event_id, EventType::TicketCreated, &subject, now).await?;
+            }
         }
         let created = row.into_domain(ticket_ids);
-        if order.paid {
+        if order.paid && subscribed::<B>(&mut tx, order.event_id, EventType::OrderPaid).await? {
             let subject = Subject::Order(Box::new(created.clone()));
             emit::<B>(&mut tx, order.event_id, EventType::OrderPaid, &subject, now).await?;
         }
@@ -325,12 +329,18 @@ where
                 .await?;
                 match id {
                     Some(id) => {
-                        let row: TicketRow = query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
-                        let created = row.into_domain()?;
-                        let subject = Subject::Ticket(Box::new(created.clone()));
-                        emit::<B>(&mut tx, ticket.event_id, EventType::TicketCreated, &subject, now).await?;
+                        let snapshot = match subscribed::<B>(&mut tx, ticket.event_id, EventType::TicketCreated).await?
+                        {
+                            true => {
+                                let created = ticket_in::<B>(&mut tx, id).await?;
+                                let subject = Subject::Ticket(Box::new(created.clone()));
+                                emit::<B>(&mut tx, ticket.event_id, EventType::TicketCreated, &subject, now).await?;
+                                Some(created)
+                            }
+                            false => None,
+                        };
                         tx.commit().await?;
-                        Ok(created)
+                        Ok((id, snapshot))
                     }
                     // A unique key was taken: the external id (a replay) or the reference code.
                     None => {
@@ -341,14 +351,18 @@ where
             }
         };
         // The writer is released here: what follows may read through it.
-        let created = match inserted {
-            Ok(created) => created,
+        let (id, snapshot) = match inserted {
+            Ok(inserted) => inserted,
             Err(refusal) => {
                 return Ok(match self.by_external_id(ticket.event_id, ticket.external_id.as_deref()).await? {
                     Some(found) => TicketCreation::Existing(found),
                     None => refusal,
                 })
             }
+        };
+        let created = match snapshot {
+            Some(created) => created,
+            None => self.ticket_by_id(id).await?.ok_or(StoreError::NotFound)?,
         };
         Ok(TicketCreation::Created(created))
     }
@@ -385,17 +399,26 @@ where
             let mut tx = conn.begin().await?;
             match query.bind(TicketStatus::Active.as_str()).fetch_optional(&mut *tx).await? {
                 Some(id) => {
-                    let row: TicketRow = query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_one(&mut *tx).await?;
-                    let ticket = row.into_domain()?;
-                    let subject = Subject::Ticket(Box::new(ticket.clone()));
-                    emit::<B>(&mut tx, event_id, EventType::TicketInvalidated, &subject, ts(now)).await?;
+                    let snapshot = match subscribed::<B>(&mut tx, event_id, EventType::TicketInvalidated).await? {
+                        true => {
+                            let ticket = ticket_in::<B>(&mut tx, id).await?;
+                            let subject = Subject::Ticket(Box::new(ticket.clone()));
+                            emit::<B>(&mut tx, event_id, EventType::TicketInvalidated, &subject, ts(now)).await?;
+                            Some(ticket)
+                        }
+                        false => None,
+                    };
                     tx.commit().await?;
-                    Some(ticket)
+                    Some((id, snapshot))
                 }
                 None => None,
             }
         };
-        if let Some(ticket) = revoked {
+        if let Some((id, snapshot)) = revoked {
+            let ticket = match snapshot {
+                Some(ticket) => ticket,
+                None => self.ticket_by_id(id).await?.ok_or(StoreError::NotFound)?,
+            };
             return Ok(Invalidation::Revoked(Box::new(ticket)));
         }
         let current = match &target {
@@ -591,4 +614,17 @@ where
     if let Some(max_id) = f.max_id {
         qb.push(" AND t.id < ").push_bind(max_id);
     }
+}
+
+/// A ticket by id, read inside the caller's transaction (an event's snapshot of it).
+pub(crate) async fn ticket_in<B>(conn: &mut Conn<B>, ticket_id: i64) -> StoreResult<Ticket>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    for<'q> Args<'q, B>: IntoArguments<'q, B::Db>,
+    i64: Column<B::Db>,
+    for<'r> TicketRow: FromRow<'r, Row<B>>,
+{
+    let row: TicketRow = query_as::<B::Db, _>(TICKET_BY_ID).bind(ticket_id).fetch_one(&mut *conn).await?;
+    row.into_domain()
 }
