@@ -20,6 +20,8 @@ const DELIVERIES_PER_ENDPOINT: u32 = 200;
 /// `SEND_BUDGET` and each attempt ends within the timeout, so the lease outlasts the work.
 const LEASE: TimeDelta = TimeDelta::seconds(30);
 const SEND_BUDGET: Duration = Duration::from_secs(15);
+/// How long an idle worker waits after a wake-up before it claims.
+const GATHER: Duration = Duration::from_millis(20);
 /// The part of an answer kept in the delivery log.
 const RESPONSE_KEPT: usize = 1024;
 
@@ -44,6 +46,9 @@ pub fn spawn_webhook_delivery(
             let busy = worker.clone().round().await;
             if !busy {
                 let _ = tokio::time::timeout(worker.settings.poll_interval, queued.notified()).await;
+                // Events come in bursts: gather them, so a stream of changes costs the writer a
+                // claim per window rather than one per change.
+                tokio::time::sleep(GATHER).await;
             }
         }
     })

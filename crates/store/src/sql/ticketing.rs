@@ -292,6 +292,8 @@ where
         if let Some(found) = self.by_external_id(ticket.event_id, ticket.external_id.as_deref()).await? {
             return Ok(TicketCreation::Existing(found));
         }
+        // The type is read first, off the writer, so the insert can return the whole ticket.
+        let ticket_type = self.find_ticket_type(ticket.ticket_type_id).await?.ok_or(StoreError::NotFound)?;
         let now = ts(ticket.now);
         let inserted = {
             let mut conn = self.backend.write().await?;
@@ -310,11 +312,13 @@ where
                 tx.rollback().await?;
                 Err(TicketCreation::QuotaExceeded)
             } else {
-                let id: Option<i64> = sqlx::query_scalar(
+                let row: Option<TicketRow> = sqlx::query_as(
                     "INSERT INTO tickets (event_id, ticket_type_id, status, firstname, lastname, email, \
                      phone, reference_code, kind, external_id, registered_at, created_at, updated_at) \
                      VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, 'external', $8, $9, $9, $9) \
-                     ON CONFLICT DO NOTHING RETURNING id",
+                     ON CONFLICT DO NOTHING RETURNING id, order_id, event_id, user_id, status, firstname, lastname, \
+                     phone, email, reference_code, kind, external_id, revoke_note, forms, used_at, registered_at, \
+                     created_at, updated_at, $10 AS tt_id, $11 AS tt_name, $12 AS tt_price_satangs, $13 AS tt_quota",
                 )
                 .bind(ticket.event_id)
                 .bind(ticket.ticket_type_id)
@@ -325,22 +329,21 @@ where
                 .bind(&ticket.reference_code)
                 .bind(&ticket.external_id)
                 .bind(now)
+                .bind(ticket_type.id)
+                .bind(ticket_type.name.as_str())
+                .bind(ticket_type.price_satangs)
+                .bind(ticket_type.quota)
                 .fetch_optional(&mut *tx)
                 .await?;
-                match id {
-                    Some(id) => {
-                        let snapshot = match subscribed::<B>(&mut tx, ticket.event_id, EventType::TicketCreated).await?
-                        {
-                            true => {
-                                let created = ticket_in::<B>(&mut tx, id).await?;
-                                let subject = Subject::Ticket(Box::new(created.clone()));
-                                emit::<B>(&mut tx, ticket.event_id, EventType::TicketCreated, &subject, now).await?;
-                                Some(created)
-                            }
-                            false => None,
-                        };
+                match row {
+                    Some(row) => {
+                        let created = row.into_domain()?;
+                        if subscribed::<B>(&mut tx, ticket.event_id, EventType::TicketCreated).await? {
+                            let subject = Subject::Ticket(Box::new(created.clone()));
+                            emit::<B>(&mut tx, ticket.event_id, EventType::TicketCreated, &subject, now).await?;
+                        }
                         tx.commit().await?;
-                        Ok((id, snapshot))
+                        Ok(created)
                     }
                     // A unique key was taken: the external id (a replay) or the reference code.
                     None => {
@@ -351,18 +354,14 @@ where
             }
         };
         // The writer is released here: what follows may read through it.
-        let (id, snapshot) = match inserted {
-            Ok(inserted) => inserted,
+        let created = match inserted {
+            Ok(created) => created,
             Err(refusal) => {
                 return Ok(match self.by_external_id(ticket.event_id, ticket.external_id.as_deref()).await? {
                     Some(found) => TicketCreation::Existing(found),
                     None => refusal,
                 })
             }
-        };
-        let created = match snapshot {
-            Some(created) => created,
-            None => self.ticket_by_id(id).await?.ok_or(StoreError::NotFound)?,
         };
         Ok(TicketCreation::Created(created))
     }
