@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ticketbooth_domain::webhooks::{forbidden_address, retry_delay, verdict, with_jitter, AttemptVerdict};
 use ticketbooth_store::{Attempt, AttemptRecord, ClaimedEndpoint, DeliveryState, DynStore, QueuedDelivery};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OnceCell};
 
-/// Endpoints claimed at a time, and deliveries per endpoint.
+/// Endpoints served at once, and deliveries per endpoint and claim.
 const ENDPOINTS_PER_CLAIM: u32 = 32;
 const DELIVERIES_PER_ENDPOINT: u32 = 200;
 /// How long a claim keeps other workers off an endpoint. A worker starts no attempt after
@@ -34,21 +34,21 @@ pub fn spawn_webhook_delivery(
     queued: Arc<Notify>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match client(&settings) {
-            Ok(client) => client,
-            Err(err) => {
-                tracing::error!(%err, "webhook delivery is off");
-                return;
-            }
-        };
-        let worker = Arc::new(Worker { store, client, settings, issuer });
+        let senders = Arc::new(tokio::sync::Semaphore::new(ENDPOINTS_PER_CLAIM as usize));
+        let worker =
+            Arc::new(Worker { store, client: OnceCell::new(), settings, issuer, senders, freed: Arc::default() });
         loop {
-            let busy = worker.clone().round().await;
-            if !busy {
-                let _ = tokio::time::timeout(worker.settings.poll_interval, queued.notified()).await;
-                // Events come in bursts: gather them, so a stream of changes costs the writer a
-                // claim per window rather than one per change.
-                tokio::time::sleep(GATHER).await;
+            if worker.clone().round().await {
+                continue;
+            }
+            tokio::select! {
+                () = queued.notified() => {
+                    // Events come in bursts: gather them, so a stream of changes costs the writer
+                    // a claim per window rather than one per change.
+                    tokio::time::sleep(GATHER).await;
+                }
+                () = worker.freed.notified() => {}
+                () = tokio::time::sleep(worker.settings.poll_interval) => {}
             }
         }
     })
@@ -66,35 +66,45 @@ fn client(settings: &WebhookSettings) -> reqwest::Result<reqwest::Client> {
 
 struct Worker {
     store: DynStore,
-    client: reqwest::Client,
+    /// Made at the first delivery: its TLS roots cost a server that sends no webhooks 10 MB.
+    client: OnceCell<reqwest::Client>,
     settings: WebhookSettings,
     issuer: String,
+    /// Woken by senders that finish: their endpoint may have more waiting, and a sender is free.
+    freed: Arc<Notify>,
+    /// Endpoints being served now. Each is served by a task of its own, so one slow endpoint
+    /// (10 s timeouts) never holds up the others.
+    senders: Arc<tokio::sync::Semaphore>,
 }
 
 impl Worker {
-    /// Claims and serves one round of endpoints; true when there was work.
+    /// Claims as many endpoints as there are free senders and starts serving each; true when it
+    /// claimed any.
     async fn round(self: Arc<Self>) -> bool {
+        let free = u32::try_from(self.senders.available_permits()).unwrap_or(0).min(ENDPOINTS_PER_CLAIM);
+        if free == 0 {
+            return false;
+        }
         let now = Utc::now();
-        let claimed = match self
-            .store
-            .claim_webhook_endpoints(now, now + LEASE, ENDPOINTS_PER_CLAIM, DELIVERIES_PER_ENDPOINT)
-            .await
-        {
+        let claimed = match self.store.claim_webhook_endpoints(now, now + LEASE, free, DELIVERIES_PER_ENDPOINT).await {
             Ok(claimed) => claimed,
             Err(err) => {
                 tracing::warn!(%err, "could not read the webhook queue");
                 return false;
             }
         };
-        if claimed.is_empty() {
-            return false;
-        }
-        let mut endpoints = tokio::task::JoinSet::new();
+        let busy = !claimed.is_empty();
         for endpoint in claimed {
-            endpoints.spawn(self.clone().serve(endpoint));
+            // Only this loop takes senders, and it claimed no more endpoints than were free.
+            let Ok(sender) = Arc::clone(&self.senders).try_acquire_owned() else { break };
+            let worker = Arc::clone(&self);
+            tokio::spawn(async move {
+                worker.clone().serve(endpoint).await;
+                drop(sender);
+                worker.freed.notify_one();
+            });
         }
-        while endpoints.join_next().await.is_some() {}
-        true
+        busy
     }
 
     /// Sends an endpoint's claimed deliveries in order, stopping at the first failure, then
@@ -185,9 +195,10 @@ impl Worker {
         let body = serde_json::to_vec(&payload(&delivery.event, &self.issuer)).map_err(|err| err.to_string())?;
         let id = &delivery.event.public_id;
         let signature = signature(&endpoint.signing_secrets(Utc::now()), id, timestamp, &body)?;
+        let client =
+            self.client.get_or_try_init(|| async { client(&self.settings) }).await.map_err(|err| describe(&err))?;
         let exchange = async {
-            let mut response = self
-                .client
+            let mut response = client
                 .post(url)
                 .header("content-type", "application/json")
                 .header("webhook-id", id.as_str())

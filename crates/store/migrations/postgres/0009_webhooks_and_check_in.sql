@@ -48,7 +48,6 @@ CREATE TABLE webhook_deliveries (
     attempts        BIGINT NOT NULL DEFAULT 0,
     -- Milliseconds since the epoch: retries start seconds apart.
     next_attempt_at_ms BIGINT NOT NULL,
-    last_status     BIGINT,
     created_at      BIGINT NOT NULL,
     finished_at     BIGINT
 );

@@ -48,7 +48,6 @@ CREATE TABLE webhook_deliveries (
     attempts        INTEGER NOT NULL DEFAULT 0,
     -- Milliseconds since the epoch: retries start seconds apart.
     next_attempt_at_ms INTEGER NOT NULL,
-    last_status     INTEGER,
     created_at      INTEGER NOT NULL,
     finished_at     INTEGER
 );

@@ -6,6 +6,7 @@
 //! happened, and no attempt is ever sent twice at once. Only the head of a queue can be waiting
 //! for a retry, which is what makes "the head is due" the claim's whole condition.
 
+use super::built::BuiltStatements;
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{from_ts, ts};
 use crate::webhooks::{
@@ -280,14 +281,15 @@ where
         endpoints: u32,
         per_endpoint: u32,
     ) -> StoreResult<Vec<ClaimedEndpoint>> {
-        // Endpoints whose oldest pending delivery is due, least recently served first (a lease
-        // that ran out is the oldest mark), materialized once (see the mail outbox's claim).
+        // Endpoints whose oldest pending delivery (the head of the queue) is due, the longest
+        // waiting first, materialized once (see the mail outbox's claim).
+        const HEAD: &str = "(SELECT d.next_attempt_at_ms FROM webhook_deliveries d \
+             WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.id LIMIT 1)";
         let statement = format!(
             "WITH picked AS MATERIALIZED (SELECT e.id FROM webhook_endpoints e \
                  WHERE e.disabled_at IS NULL AND (e.claimed_until IS NULL OR e.claimed_until <= $1) \
-                   AND (SELECT d.next_attempt_at_ms FROM webhook_deliveries d \
-                        WHERE d.endpoint_id = e.id AND d.status = 'pending' ORDER BY d.id LIMIT 1) <= $4 \
-                 ORDER BY e.claimed_until, e.id LIMIT $3 {}) \
+                   AND {HEAD} <= $4 \
+                 ORDER BY {HEAD}, e.id LIMIT $3 {}) \
              UPDATE webhook_endpoints SET claimed_until = $2 FROM picked \
              WHERE webhook_endpoints.id = picked.id AND webhook_endpoints.disabled_at IS NULL \
                AND (webhook_endpoints.claimed_until IS NULL OR webhook_endpoints.claimed_until <= $1) \
@@ -335,35 +337,73 @@ where
         disable: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        // A batch is mostly deliveries that went through: their attempts are one multi-row
+        // insert and the deliveries one update, whatever the batch's size.
+        let rows: Vec<(i64, i64, i64, i64, Option<i64>, String, Option<String>)> = attempts
+            .iter()
+            .map(|AttemptRecord { delivery_id, attempt, .. }| {
+                (
+                    *delivery_id,
+                    i64::from(attempt.attempt),
+                    ts(attempt.started_at),
+                    attempt.duration_ms,
+                    attempt.response_status.map(i64::from),
+                    attempt.response_body.clone(),
+                    attempt.error.clone(),
+                )
+            })
+            .collect();
+        let delivered: Vec<i64> = attempts
+            .iter()
+            .filter(|record| record.state == DeliveryState::Delivered)
+            .map(|record| record.delivery_id)
+            .collect();
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        for AttemptRecord { delivery_id, attempt, state } in attempts {
-            sqlx::query(
-                "INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, response_status, \
-                 response_body, error) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(*delivery_id)
-            .bind(i64::from(attempt.attempt))
-            .bind(ts(attempt.started_at))
-            .bind(attempt.duration_ms)
-            .bind(attempt.response_status.map(i64::from))
-            .bind(attempt.response_body.as_str())
-            .bind(attempt.error.clone())
-            .execute(&mut *tx)
+        if !rows.is_empty() {
+            B::Db::execute_built(&mut tx, move |qb| {
+                qb.push(
+                    "INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, response_status, \
+                     response_body, error) ",
+                );
+                qb.push_values(rows, |mut row, (delivery, attempt, started, duration, status, body, error)| {
+                    row.push_bind(delivery)
+                        .push_bind(attempt)
+                        .push_bind(started)
+                        .push_bind(duration)
+                        .push_bind(status)
+                        .push_bind(body)
+                        .push_bind(error);
+                });
+            })
             .await?;
+        }
+        if !delivered.is_empty() {
+            let finished = ts(now);
+            B::Db::execute_built(&mut tx, move |qb| {
+                qb.push("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, finished_at = ");
+                qb.push_bind(finished).push(" WHERE id IN (");
+                let mut ids = qb.separated(", ");
+                for id in delivered {
+                    ids.push_bind(id);
+                }
+                qb.push(")");
+            })
+            .await?;
+        }
+        for AttemptRecord { delivery_id, attempt, state } in attempts {
             let (status, next_attempt_at, finished_at) = match *state {
-                DeliveryState::Delivered => ("delivered", ms(now), Some(ts(now))),
+                DeliveryState::Delivered => continue,
                 DeliveryState::RetryAt(at) => ("pending", ms(at), None),
                 DeliveryState::Failed => ("failed", ms(now), Some(ts(now))),
             };
             sqlx::query(
-                "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at_ms = $3, last_status = $4, \
-                 finished_at = $5 WHERE id = $6",
+                "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at_ms = $3, finished_at = $4 \
+                 WHERE id = $5",
             )
             .bind(status)
             .bind(i64::from(attempt.attempt))
             .bind(next_attempt_at)
-            .bind(attempt.response_status.map(i64::from))
             .bind(finished_at)
             .bind(*delivery_id)
             .execute(&mut *tx)
