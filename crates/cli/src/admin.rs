@@ -4,7 +4,7 @@ use crate::config::Settings;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use serde_json::json;
-use ticketbooth_domain::model::{normalize_email, IdTokenAlg, NewApplication, NewUser, User};
+use ticketbooth_domain::model::{normalize_email, ClientOptions, IdTokenAlg, NewApplication, NewUser, User};
 use ticketbooth_domain::password::{self, MIN_PASSWORD_LENGTH};
 use ticketbooth_domain::redirect;
 use ticketbooth_domain::scope::ScopeSet;
@@ -91,8 +91,9 @@ pub(crate) enum AppsCommand {
 pub(crate) struct CreateApp {
     #[arg(long)]
     pub(crate) name: String,
-    /// A redirect URI, matched exactly (repeatable).
-    #[arg(long = "redirect-uri", required = true)]
+    /// A redirect URI, matched exactly (repeatable). Needed unless the application only signs in
+    /// devices (`--grant device_code`).
+    #[arg(long = "redirect-uri", required_unless_present = "grants")]
     pub(crate) redirect_uris: Vec<String>,
     /// The scopes the application may request, space-separated.
     #[arg(long, default_value = "public")]
@@ -106,8 +107,29 @@ pub(crate) struct CreateApp {
     /// How the application's id_tokens are signed: RS256 (the OpenID Connect default) or ES256.
     #[arg(long, default_value = "RS256", value_parser = parse_id_token_alg)]
     pub(crate) id_token_alg: IdTokenAlg,
+    /// A grant beyond authorization code, refresh and client credentials (repeatable):
+    /// `device_code` (RFC 8628 device sign-in, for door scanners and kiosks).
+    #[arg(long = "grant", value_enum)]
+    pub(crate) grants: Vec<ExtraGrant>,
+    /// Authorization requests must be pushed to /oauth/par first (RFC 9126).
+    #[arg(long)]
+    pub(crate) require_par: bool,
+    /// Tokens are issued only bound to a DPoP key (RFC 9449).
+    #[arg(long)]
+    pub(crate) require_dpop: bool,
+    /// Seconds after a refresh during which the just-rotated refresh token, presented again,
+    /// returns the same new pair instead of revoking the family (0: strict rotation).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=300))]
+    pub(crate) refresh_grace_seconds: u32,
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The grants an application opts into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExtraGrant {
+    #[value(name = "device_code", alias = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
 }
 
 fn parse_id_token_alg(name: &str) -> Result<IdTokenAlg, String> {
@@ -256,6 +278,10 @@ pub(crate) async fn apps(store: DynStore, settings: &Settings, command: AppsComm
         "redirect_uris": app.redirect_uris,
         "scopes": app.scopes.to_string(),
         "confidential": app.is_confidential(),
+        "device_grant": app.options.device_grant,
+        "require_pushed_authorization_requests": app.options.require_par,
+        "require_dpop": app.options.require_dpop,
+        "refresh_grace_seconds": app.options.refresh_grace_seconds,
     });
     if let Some(secret) = &secret {
         value["client_secret"] = secret.expose().into();
@@ -301,6 +327,12 @@ pub(crate) async fn create_app(
         scopes,
         organizer_id: args.organizer,
         id_token_alg: args.id_token_alg,
+        options: ClientOptions {
+            device_grant: args.grants.contains(&ExtraGrant::DeviceCode),
+            require_par: args.require_par,
+            require_dpop: args.require_dpop,
+            refresh_grace_seconds: args.refresh_grace_seconds,
+        },
         ..NewApplication::default()
     };
     match store.create_application(new).await {

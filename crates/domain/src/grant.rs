@@ -116,6 +116,16 @@ pub fn check_refresh(
     }
 }
 
+/// Whether a rotated refresh token presented again gets its successor's pair again (the client's
+/// grace window, for apps that refresh from two threads or retry after a lost response): only
+/// within `grace_seconds` of the rotation and while the successor is live, that is neither
+/// rotated itself nor revoked. Anything else is reuse (RFC 9700 §4.14.2).
+pub fn within_refresh_grace(successor: &AccessToken, grace_seconds: u32, now: DateTime<Utc>) -> bool {
+    grace_seconds > 0
+        && successor.revoked_at.is_none()
+        && now < successor.created_at + chrono::Duration::seconds(i64::from(grace_seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +228,17 @@ mod tests {
             has_refresh_token: true,
             family_id: 1,
         }
+    }
+
+    #[test]
+    fn grace_covers_a_live_successor_within_the_window_only() {
+        let successor = token();
+        let at = successor.created_at;
+        assert!(within_refresh_grace(&successor, 30, at + chrono::Duration::seconds(29)));
+        assert!(!within_refresh_grace(&successor, 30, at + chrono::Duration::seconds(30)));
+        assert!(!within_refresh_grace(&successor, 0, at));
+        let rotated = AccessToken { revoked_at: Some(at), ..token() };
+        assert!(!within_refresh_grace(&rotated, 30, at));
     }
 
     #[test]

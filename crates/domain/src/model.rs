@@ -121,6 +121,21 @@ pub struct Application {
     pub secret_shown: bool,
     /// A rotated-out secret that works until its expiry.
     pub previous_secret: Option<(SecretHash, DateTime<Utc>)>,
+    pub options: ClientOptions,
+}
+
+/// Per-application protocol options beyond Eventpop's, all off by default (contract §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClientOptions {
+    /// May use the device authorization grant (RFC 8628).
+    pub device_grant: bool,
+    /// Authorization requests must be pushed first (RFC 9126 §5).
+    pub require_par: bool,
+    /// Tokens are issued only DPoP-bound (RFC 9449 §5.2).
+    pub require_dpop: bool,
+    /// Within this many seconds of a rotation, the rotated refresh token may be presented again
+    /// and yields the same new pair; 0 is strict rotation.
+    pub refresh_grace_seconds: u32,
 }
 
 /// The JWS algorithm an application's id_tokens are signed with. RS256 is the default OpenID
@@ -184,6 +199,7 @@ pub struct NewApplication {
     /// Whether the secret is to be made at the owner's first view (approval stores a hash nobody
     /// holds).
     pub secret_unseen: bool,
+    pub options: ClientOptions,
 }
 
 /// A browser session on our own pages. Anonymous until sign-in; every form carries its CSRF token.
@@ -283,6 +299,9 @@ pub struct NewAccessToken {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// Set when the client has a refresh grace window: the salt this pair's secrets were derived
+    /// with from the refresh token it replaced (`secret::Secret::derive`).
+    pub grace_salt: Option<Vec<u8>>,
 }
 
 /// An id_token signing key (ES256), as stored.

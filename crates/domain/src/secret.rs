@@ -22,6 +22,24 @@ impl Secret {
         Secret(hex::encode(bytes))
     }
 
+    /// A secret derived from another with HKDF-SHA256 (RFC 5869): the same `from`, `salt` and
+    /// `purpose` give the same secret, and without `from` it is as unguessable as a generated one.
+    /// The refresh grace window uses it to hand out a rotation's pair again without storing it.
+    pub fn derive(from: &str, salt: &[u8], purpose: &str) -> Secret {
+        let mut bytes = [0u8; 32];
+        hkdf::Hkdf::<Sha256>::new(Some(salt), from.as_bytes())
+            .expand(purpose.as_bytes(), &mut bytes)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        Secret(hex::encode(bytes))
+    }
+
+    /// 32 random bytes to salt a derivation with.
+    pub fn salt() -> [u8; 32] {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        bytes
+    }
+
     /// Wraps a secret that was chosen elsewhere (the demo data set's fixed client secret).
     pub fn from_known(value: impl Into<String>) -> Secret {
         Secret(value.into())
@@ -99,6 +117,19 @@ mod tests {
         let b = Secret::generate();
         assert!(looks_like_secret(a.expose()));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn derived_secrets_repeat_for_the_same_inputs_only() {
+        let from = Secret::generate();
+        let from = from.expose();
+        let salt = Secret::salt();
+        let access = Secret::derive(from, &salt, "access");
+        assert!(looks_like_secret(access.expose()));
+        assert_eq!(access, Secret::derive(from, &salt, "access"));
+        assert_ne!(access, Secret::derive(from, &salt, "refresh"));
+        assert_ne!(access, Secret::derive(from, &Secret::salt(), "access"));
+        assert_ne!(access, Secret::derive(Secret::generate().expose(), &salt, "access"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use ticketbooth_domain::model::{
+    ClientOptions,
     AccessToken, Application, AuthorizationCode, BrowserSession, IdTokenAlg, Language, SessionOrigin, SigningKey, User,
 };
 use ticketbooth_domain::scope::ScopeSet;
@@ -82,6 +83,10 @@ pub(crate) struct ApplicationRow {
     pub(crate) secret_shown: bool,
     pub(crate) previous_secret_hash: Option<Vec<u8>>,
     pub(crate) previous_secret_expires_at: Option<i64>,
+    pub(crate) device_grant: bool,
+    pub(crate) require_par: bool,
+    pub(crate) require_dpop: bool,
+    pub(crate) refresh_grace_seconds: i64,
 }
 
 impl ApplicationRow {
@@ -105,6 +110,13 @@ impl ApplicationRow {
             previous_secret: match (self.previous_secret_hash, self.previous_secret_expires_at) {
                 (Some(stored), Some(until)) => Some((hash(&stored)?, from_ts(until))),
                 _ => None,
+            },
+            options: ClientOptions {
+                device_grant: self.device_grant,
+                require_par: self.require_par,
+                require_dpop: self.require_dpop,
+                refresh_grace_seconds: u32::try_from(self.refresh_grace_seconds)
+                    .map_err(|_| StoreError::Corrupt(format!("refresh_grace_seconds {}", self.refresh_grace_seconds)))?,
             },
         })
     }
@@ -453,6 +465,14 @@ impl TokenWithUserRow {
 #[derive(sqlx::FromRow)]
 pub(crate) struct HashedAccessTokenRow {
     pub(crate) access_token_hash: Vec<u8>,
+    #[sqlx(flatten)]
+    pub(crate) token: AccessTokenRow,
+}
+
+/// A token that replaced another under a refresh grace window, with the salt of its secrets.
+#[derive(sqlx::FromRow)]
+pub(crate) struct GraceSuccessorRow {
+    pub(crate) grace_salt: Vec<u8>,
     #[sqlx(flatten)]
     pub(crate) token: AccessTokenRow,
 }

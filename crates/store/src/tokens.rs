@@ -34,6 +34,9 @@ pub trait TokenStore: Send + Sync + 'static {
         old_token_id: i64,
         successor: NewAccessToken,
     ) -> StoreResult<Option<AccessToken>>;
+    /// The token that replaced `previous_token_id` under a refresh grace window, and the salt its
+    /// secrets were derived with; `None` when the rotation had no grace window.
+    async fn find_grace_successor(&self, previous_token_id: i64) -> StoreResult<Option<(AccessToken, Vec<u8>)>>;
     /// Revokes one token pair (RFC 7009); false when it was already revoked.
     async fn revoke_access_token(&self, token_id: i64, now: DateTime<Utc>) -> StoreResult<bool>;
     /// Revokes every token of a refresh chain (RFC 9700 §4.14: a rotated refresh token was reused).

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use ticketbooth_domain::grant::{self, CodeRedemption, GrantError};
-use ticketbooth_domain::model::{AuthorizationCode, NewAccessToken};
+use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken};
 use ticketbooth_domain::oidc::{IdTokenClaims, IdTokenInput};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{Secret, SecretHash};
@@ -115,8 +115,18 @@ struct Minted {
 }
 
 fn mint(client: &AuthenticatedClient, user_id: Option<i64>, scopes: ScopeSet, now: DateTime<Utc>) -> Minted {
-    let access = Secret::generate();
     let refresh = user_id.map(|_| Secret::generate());
+    mint_pair(client, user_id, scopes, now, Secret::generate(), refresh)
+}
+
+fn mint_pair(
+    client: &AuthenticatedClient,
+    user_id: Option<i64>,
+    scopes: ScopeSet,
+    now: DateTime<Utc>,
+    access: Secret,
+    refresh: Option<Secret>,
+) -> Minted {
     let record = NewAccessToken {
         access_token_hash: access.hash(),
         refresh_token_hash: refresh.as_ref().map(Secret::hash),
@@ -129,8 +139,15 @@ fn mint(client: &AuthenticatedClient, user_id: Option<i64>, scopes: ScopeSet, no
         created_at: now,
         expires_at: now + ACCESS_TOKEN_TTL,
         refresh_expires_at: refresh.as_ref().map(|_| now + REFRESH_TOKEN_TTL),
+        grace_salt: None,
     };
     Minted { access, refresh, record }
+}
+
+/// The pair a rotation under a grace window hands out: derived from the presented refresh token
+/// and `salt`, so that token presented again within the window yields the same pair.
+fn derived_pair(presented: &str, salt: &[u8]) -> (Secret, Secret) {
+    (Secret::derive(presented, salt, "ticketbooth access token"), Secret::derive(presented, salt, "ticketbooth refresh token"))
 }
 
 impl Minted {
@@ -221,17 +238,48 @@ async fn refresh_token(
     };
     let scopes = match grant::check_refresh(&old, refresh_expires_at, client.app.id, requested_scope, now) {
         Ok(scopes) => scopes,
-        Err(GrantError::RefreshReused) => return Err(reused(state, old.family_id, now).await),
+        Err(GrantError::RefreshReused) => return again_or_reused(state, client, &old, presented, now).await,
         Err(err) => return Err(err.into()),
     };
-    let mut minted = mint(client, old.user_id, scopes, now);
+    let mut minted = match client.app.options.refresh_grace_seconds {
+        0 => mint(client, old.user_id, scopes, now),
+        _ => {
+            let salt = Secret::salt();
+            let (access, refresh) = derived_pair(presented, &salt);
+            let mut minted = mint_pair(client, old.user_id, scopes, now, access, Some(refresh));
+            minted.record.grace_salt = Some(salt.to_vec());
+            minted
+        }
+    };
     minted.record.previous_token_id = Some(old.id);
     minted.record.family_id = Some(old.family_id);
     match state.store.rotate_refresh_token(old.id, minted.record.clone()).await? {
         Some(_) => Ok(minted.response()),
-        // A concurrent rotation won: this request presented a rotated token like any other reuse.
-        None => Err(reused(state, old.family_id, now).await),
+        // A concurrent rotation won: this request presented a rotated token.
+        None => again_or_reused(state, client, &old, presented, now).await,
     }
+}
+
+/// A rotated refresh token presented again: within the client's grace window the pair it was
+/// rotated to, derived again (the same answer on every instance, since the salt is stored);
+/// otherwise reuse.
+async fn again_or_reused(
+    state: &AppState,
+    client: &AuthenticatedClient,
+    old: &AccessToken,
+    presented: &str,
+    now: DateTime<Utc>,
+) -> Result<TokenResponse, OAuthError> {
+    let grace = client.app.options.refresh_grace_seconds;
+    if grace > 0 {
+        if let Some((successor, salt)) = state.store.find_grace_successor(old.id).await? {
+            if grant::within_refresh_grace(&successor, grace, now) {
+                let (access, refresh) = derived_pair(presented, &salt);
+                return Ok(TokenResponse::new(&access, Some(&refresh), successor.scopes, successor.created_at));
+            }
+        }
+    }
+    Err(reused(state, old.family_id, now).await)
 }
 
 /// RFC 9700 §4.14.2: a rotated refresh token came back, so either its holder or an attacker has

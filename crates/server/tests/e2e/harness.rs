@@ -7,6 +7,7 @@ use reqwest::redirect::Policy;
 use reqwest::{Client, Response, StatusCode};
 use std::time::Duration;
 use tempfile::TempDir;
+pub use ticketbooth_domain::model::ClientOptions;
 use ticketbooth_domain::model::{Application, IdTokenAlg, NewApplication, NewUser, User};
 use ticketbooth_domain::password;
 use ticketbooth_domain::scope::ScopeSet;
@@ -232,6 +233,17 @@ impl TestApp {
         self.register(organizer_id, confidential, redirect_uris, scopes, IdTokenAlg::default()).await
     }
 
+    /// A first-party client with per-application protocol options.
+    pub async fn create_client_with_options(
+        &self,
+        confidential: bool,
+        redirect_uris: &[&str],
+        scopes: &str,
+        options: ClientOptions,
+    ) -> TestClient {
+        self.register_with(None, confidential, redirect_uris, scopes, IdTokenAlg::default(), options).await
+    }
+
     async fn register(
         &self,
         organizer_id: Option<i64>,
@@ -239,6 +251,19 @@ impl TestApp {
         redirect_uris: &[&str],
         scopes: &str,
         id_token_alg: IdTokenAlg,
+    ) -> TestClient {
+        self.register_with(organizer_id, confidential, redirect_uris, scopes, id_token_alg, ClientOptions::default())
+            .await
+    }
+
+    async fn register_with(
+        &self,
+        organizer_id: Option<i64>,
+        confidential: bool,
+        redirect_uris: &[&str],
+        scopes: &str,
+        id_token_alg: IdTokenAlg,
+        options: ClientOptions,
     ) -> TestClient {
         let secret = confidential.then(Secret::generate);
         let app = self
@@ -251,6 +276,7 @@ impl TestApp {
                 scopes: ScopeSet::parse(scopes).unwrap(),
                 organizer_id,
                 id_token_alg,
+                options,
                 ..NewApplication::default()
             })
             .await

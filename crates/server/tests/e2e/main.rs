@@ -16,6 +16,7 @@ mod client_credentials;
 mod code_flow;
 mod connections;
 mod oidc;
+mod refresh_grace;
 mod openapi;
 mod ops;
 mod portal;

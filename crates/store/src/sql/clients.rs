@@ -30,8 +30,9 @@ where
     async fn create_application(&self, app: NewApplication) -> StoreResult<Application> {
         let row: ApplicationRow = sqlx::query_as(concat!(
             "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, \
-             organizer_id, id_token_alg, created_at, description, website, owner_id, secret_shown) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ",
+             organizer_id, id_token_alg, created_at, description, website, owner_id, secret_shown, \
+             device_grant, require_par, require_dpop, refresh_grace_seconds) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING ",
             application_columns!()
         ))
         .bind(&app.client_id)
@@ -46,6 +47,10 @@ where
         .bind(&app.website)
         .bind(app.owner_id)
         .bind(!app.secret_unseen)
+        .bind(app.options.device_grant)
+        .bind(app.options.require_par)
+        .bind(app.options.require_dpop)
+        .bind(i64::from(app.options.refresh_grace_seconds))
         .fetch_one(&mut *self.backend.write().await?)
         .await?;
         row.into_domain()

@@ -116,6 +116,7 @@ pub(crate) mod tests {
             created_at: now,
             expires_at: now + chrono::Duration::hours(2),
             refresh_expires_at: None,
+            grace_salt: None,
         }
     }
 

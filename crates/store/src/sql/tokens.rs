@@ -7,7 +7,7 @@ use super::columns::{
 use super::group_commit::{Claim, PendingToken};
 use super::usage::{Counts, UsageTally};
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
-use crate::rows::{ts, AccessTokenRow, AuthorizationCodeRow, HashedAccessTokenRow, TokenWithUserRow};
+use crate::rows::{ts, AccessTokenRow, AuthorizationCodeRow, GraceSuccessorRow, HashedAccessTokenRow, TokenWithUserRow};
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
@@ -153,6 +153,19 @@ where
         successor: NewAccessToken,
     ) -> StoreResult<Option<AccessToken>> {
         self.store_token(successor, Claim::Refresh(old_token_id)).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn find_grace_successor(&self, previous_token_id: i64) -> StoreResult<Option<(AccessToken, Vec<u8>)>> {
+        let row: Option<GraceSuccessorRow> = query_as(concat!(
+            "SELECT grace_salt, ",
+            access_token_columns!(),
+            " FROM access_tokens WHERE previous_token_id = $1 AND grace_salt IS NOT NULL"
+        ))
+        .bind(previous_token_id)
+        .fetch_optional(&mut *self.backend.read().await?)
+        .await?;
+        row.map(|row| Ok((row.token.into_domain()?.0, row.grace_salt))).transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -336,7 +349,8 @@ where
         let rows: Vec<HashedAccessTokenRow> = B::Db::fetch_built(conn, move |qb| {
             qb.push(
                 "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, scopes, \
-                 authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id) ",
+                 authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id, \
+                 grace_salt) ",
             );
             qb.push_values(tokens, |mut row, token| {
                 row.push_bind(token.access_token_hash.as_bytes().to_vec())
@@ -349,7 +363,8 @@ where
                     .push_bind(ts(token.created_at))
                     .push_bind(ts(token.expires_at))
                     .push_bind(token.refresh_expires_at.map(ts))
-                    .push_bind(token.family_id);
+                    .push_bind(token.family_id)
+                    .push_bind(token.grace_salt.clone());
             });
             qb.push(concat!(" RETURNING access_token_hash, ", access_token_columns!()));
         })

@@ -150,6 +150,10 @@ impl ApplicationRow {
             secret_shown: columns.take("secret_shown")?,
             previous_secret_hash: columns.take("previous_secret_hash")?,
             previous_secret_expires_at: columns.take("previous_secret_expires_at")?,
+            device_grant: columns.take("device_grant")?,
+            require_par: columns.take("require_par")?,
+            require_dpop: columns.take("require_dpop")?,
+            refresh_grace_seconds: columns.take("refresh_grace_seconds")?,
         })
     }
 }

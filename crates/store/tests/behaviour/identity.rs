@@ -4,7 +4,7 @@ use crate::support::*;
 
 use chrono::{Duration, Utc};
 use std::sync::Arc;
-use ticketbooth_domain::model::{BrowserSession, NewAccessToken, NewAuthorizationCode};
+use ticketbooth_domain::model::{BrowserSession, ClientOptions, NewAccessToken, NewAuthorizationCode};
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_store::{DynStore, StoreError};
@@ -23,6 +23,7 @@ pub(crate) fn token(application_id: i64, user_id: Option<i64>, code_id: Option<i
         created_at: now,
         expires_at: now + Duration::hours(2),
         refresh_expires_at: user_id.map(|_| now + Duration::days(30)),
+        grace_salt: None,
     }
 }
 
@@ -161,6 +162,35 @@ async fn fifty_concurrent_rotations_of_one_refresh_token_yield_exactly_one_succe
         assert_eq!(successors, 1, "{name}: exactly one rotation wins");
         let old = store.find_access_token(&access_hash).await.unwrap().unwrap();
         assert!(old.revoked_at.is_some(), "{name}: the rotated pair is revoked");
+    }
+}
+
+#[tokio::test]
+async fn client_options_round_trip_and_a_grace_rotation_keeps_its_salt() {
+    for Backend { name, store, .. } in backends().await {
+        let user = store.create_user(new_user("grace@example.com")).await.unwrap();
+        let mut new = new_app("grace");
+        new.options =
+            ClientOptions { device_grant: true, require_par: true, require_dpop: true, refresh_grace_seconds: 45 };
+        let app = store.create_application(new.clone()).await.unwrap();
+        assert_eq!(app.options, new.options, "{name}");
+        assert_eq!(store.find_application(app.id).await.unwrap().unwrap().options, new.options, "{name}");
+        let plain = store.create_application(new_app("plain")).await.unwrap();
+        assert_eq!(plain.options, ClientOptions::default(), "{name}");
+
+        let first = store.create_access_token(token(app.id, Some(user.id), None)).await.unwrap();
+        let mut successor = token(app.id, Some(user.id), None);
+        successor.grace_salt = Some(vec![7; 32]);
+        let won = store.rotate_refresh_token(first.id, successor).await.unwrap().unwrap();
+        let (found, salt) = store.find_grace_successor(first.id).await.unwrap().unwrap();
+        assert_eq!((found.id, salt), (won.id, vec![7; 32]), "{name}");
+        assert_eq!(found.revoked_at, None, "{name}");
+        // Once the successor is rotated in its turn, the lookup shows it revoked.
+        store.rotate_refresh_token(won.id, token(app.id, Some(user.id), None)).await.unwrap().unwrap();
+        let (found, _) = store.find_grace_successor(first.id).await.unwrap().unwrap();
+        assert!(found.revoked_at.is_some(), "{name}");
+        // A rotation without a grace window leaves nothing to find.
+        assert_eq!(store.find_grace_successor(won.id).await.unwrap(), None, "{name}");
     }
 }
 
