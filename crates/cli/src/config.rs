@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 use ticketbooth_server::throttle::FailureLimits;
-use ticketbooth_server::{ConnectionLimits, MailConfig, MailTransport, ServerConfig, WebhookSettings};
+use ticketbooth_server::{ConnectionLimits, MailConfig, MailTransport, Profile, ServerConfig, WebhookSettings};
 use ticketbooth_store::PoolSettings;
 
 /// Every setting a file, the environment or a flag can give.
@@ -49,6 +49,28 @@ pub(crate) struct Settings {
     pub(crate) mail_from: String,
     /// Whether webhook endpoints may be http:// on loopback and private addresses.
     pub(crate) allow_insecure_webhooks: bool,
+    /// `eventpop` (compatible) or `oauth2.1` (strict).
+    pub(crate) profile: ProfileName,
+}
+
+/// The server profile's name, as `--profile` and `TICKETBOOTH_PROFILE` take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub(crate) enum ProfileName {
+    #[serde(rename = "eventpop")]
+    #[value(name = "eventpop")]
+    Eventpop,
+    #[serde(rename = "oauth2.1")]
+    #[value(name = "oauth2.1")]
+    OAuth21,
+}
+
+impl From<ProfileName> for Profile {
+    fn from(name: ProfileName) -> Profile {
+        match name {
+            ProfileName::Eventpop => Profile::Eventpop,
+            ProfileName::OAuth21 => Profile::OAuth21,
+        }
+    }
 }
 
 /// A feature turned on or off.
@@ -94,6 +116,7 @@ impl Default for Settings {
             mail_outbox: "mail-outbox".into(),
             mail_from: "Ticketbooth <no-reply@localhost>".into(),
             allow_insecure_webhooks: false,
+            profile: ProfileName::Eventpop,
         }
     }
 }
@@ -168,6 +191,7 @@ impl Settings {
             sign_up: self.sign_up == Switch::On,
             mail: self.mail(),
             webhooks: WebhookSettings { allow_insecure: self.allow_insecure_webhooks, ..WebhookSettings::default() },
+            profile: self.profile.into(),
             ..ServerConfig::new(issuer)
         }
     }

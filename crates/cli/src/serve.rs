@@ -108,6 +108,12 @@ pub(crate) struct ServeFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     allow_insecure_webhooks: bool,
+    /// `eventpop` keeps Eventpop's compatibility (tokens in the query string and form body,
+    /// PKCE optional for confidential clients); `oauth2.1` drops what OAuth 2.1 and RFC 9700
+    /// discourage [eventpop].
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<crate::config::ProfileName>,
 }
 
 pub(crate) async fn run(store: DynStore, settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {

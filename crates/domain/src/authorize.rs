@@ -37,6 +37,9 @@ pub struct AuthorizationParams {
     /// Seconds: an older sign-in must be repeated.
     #[cfg_attr(feature = "openapi", param(value_type = Option<u32>))]
     pub max_age: Option<String>,
+    /// From `POST /oauth/par` (RFC 9126): the pushed request stands for every other parameter
+    /// but `client_id`.
+    pub request_uri: Option<String>,
     /// The first parameter that was sent more than once (RFC 6749 §3.1 forbids repeats).
     #[cfg_attr(feature = "openapi", param(ignore))]
     pub repeated: Option<String>,
@@ -59,6 +62,7 @@ impl AuthorizationParams {
                 "nonce" => &mut params.nonce,
                 "prompt" => &mut params.prompt,
                 "max_age" => &mut params.max_age,
+                "request_uri" => &mut params.request_uri,
                 _ => continue,
             };
             if slot.is_some() {
@@ -83,6 +87,7 @@ impl AuthorizationParams {
             ("nonce", &self.nonce),
             ("prompt", &self.prompt),
             ("max_age", &self.max_age),
+            ("request_uri", &self.request_uri),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
@@ -132,6 +137,10 @@ pub struct ValidAuthorization {
     pub create: bool,
     /// `max_age`: a sign-in older than this many seconds must be repeated.
     pub max_age: Option<i64>,
+    /// For a pushed request (RFC 9126), when the browser first opened it: its `prompt=login` or
+    /// `create` is met by a sign-in since then, as the pushed parameters cannot be rewritten on
+    /// the way back from sign-in (see [`AuthorizationParams::after_sign_in`]).
+    pub flow_started_at: Option<DateTime<Utc>>,
 }
 
 impl ValidAuthorization {
@@ -140,7 +149,17 @@ impl ValidAuthorization {
     /// sign-in is older than `max_age`.
     pub fn needs_sign_in(&self, authenticated_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
         let Some(authenticated_at) = authenticated_at else { return true };
-        self.login || self.max_age.is_some_and(|max_age| (now - authenticated_at).num_seconds() > max_age)
+        let login = self.login && !self.signed_in_since_start(Some(authenticated_at));
+        login || self.max_age.is_some_and(|max_age| (now - authenticated_at).num_seconds() > max_age)
+    }
+
+    /// Whether the sign-up page comes first (`prompt=create`, not yet answered).
+    pub fn wants_sign_up(&self, authenticated_at: Option<DateTime<Utc>>) -> bool {
+        self.create && !self.signed_in_since_start(authenticated_at)
+    }
+
+    fn signed_in_since_start(&self, authenticated_at: Option<DateTime<Utc>>) -> bool {
+        matches!((self.flow_started_at, authenticated_at), (Some(started), Some(at)) if at >= started)
     }
 
     /// An error to redirect to the client for this request.
@@ -294,6 +313,7 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
         login,
         create,
         max_age,
+        flow_started_at: None,
     })
 }
 
@@ -322,6 +342,7 @@ mod tests {
             suspended_at: None,
             secret_shown: true,
             previous_secret: None,
+            options: Default::default(),
         }
     }
 

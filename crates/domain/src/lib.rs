@@ -7,6 +7,7 @@ pub mod access;
 pub mod account;
 pub mod authorize;
 pub mod check_in;
+pub mod device;
 pub mod grant;
 pub mod listing;
 pub mod model;

@@ -32,6 +32,14 @@ pub enum OAuthErrorCode {
     TemporarilyUnavailable,
     /// Unexpected condition on our side.
     ServerError,
+    /// RFC 8628 §3.5: the user has not yet approved the device.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polled before the interval was up; the interval grows by 5 seconds.
+    SlowDown,
+    /// RFC 8628 §3.5: the device code expired; the device starts again.
+    ExpiredToken,
+    /// RFC 9126 §2.2 / RFC 9101 §6.2: the `request_uri` is unknown, expired or used.
+    InvalidRequestUri,
 }
 
 impl OAuthErrorCode {
@@ -51,6 +59,10 @@ impl OAuthErrorCode {
             OAuthErrorCode::UnsupportedTokenType => "unsupported_token_type",
             OAuthErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             OAuthErrorCode::ServerError => "server_error",
+            OAuthErrorCode::AuthorizationPending => "authorization_pending",
+            OAuthErrorCode::SlowDown => "slow_down",
+            OAuthErrorCode::ExpiredToken => "expired_token",
+            OAuthErrorCode::InvalidRequestUri => "invalid_request_uri",
         }
     }
 }

@@ -354,3 +354,20 @@ admin-audit-older = Older entries
 error-forbidden-title = Not allowed
 error-admin-only = This page is for the platform's administrators.
 portal-error-too-many = At most 5 of your requests can wait for review at once. Withdraw one, or wait for the reviewers.
+
+## Device sign-in
+
+device-title = Connect a device
+device-intro = Enter the code your device shows, such as a door scanner or a box-office screen.
+device-code-label = Device code
+device-continue = Continue
+device-signed-in = Signed in as { $email }.
+device-code-wrong = That code is not right, or it has expired. Check the code on your device.
+device-code-used = That code has already been used. Start again on the device for a new one.
+device-confirm-heading = Connect { $app }?
+device-confirm-check = Check that your device shows this code. If it does not, deny.
+device-confirm-scopes = The device will be able to:
+device-approved-title = Device connected
+device-approved-body = { $app } is signed in. You can go back to your device.
+device-denied-title = Request denied
+device-denied-body = The device was not signed in. You can close this page.

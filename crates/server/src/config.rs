@@ -36,6 +36,46 @@ pub struct ServerConfig {
     pub connection_limits: ConnectionLimits,
     /// How webhooks are delivered.
     pub webhooks: WebhookSettings,
+    /// Eventpop compatibility or OAuth 2.1 strictness (`serve --profile`, `TICKETBOOTH_PROFILE`).
+    pub profile: Profile,
+}
+
+/// What the server accepts beyond the RFCs' musts (`serve --profile eventpop|oauth2.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// Eventpop compatibility: access tokens also in the query string and the form body, and
+    /// confidential clients may leave PKCE out.
+    #[default]
+    Eventpop,
+    /// What OAuth 2.1 and RFC 9700 ask: access tokens in the `Authorization` header only, and
+    /// PKCE for every client.
+    OAuth21,
+}
+
+impl Profile {
+    /// Every authorization request must carry a PKCE challenge (RFC 9700 §2.1.1).
+    pub fn requires_pkce(self) -> bool {
+        self == Profile::OAuth21
+    }
+
+    /// Access tokens are taken from the query string and the form body (RFC 6750 §2.2–2.3),
+    /// which OAuth 2.1 §5.1 drops: they end up in logs and browser history.
+    pub fn token_outside_header(self) -> bool {
+        self == Profile::Eventpop
+    }
+
+    /// The name `--profile` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Eventpop => "eventpop",
+            Profile::OAuth21 => "oauth2.1",
+        }
+    }
+
+    /// The profile `--profile` names.
+    pub fn from_name(name: &str) -> Option<Profile> {
+        [Profile::Eventpop, Profile::OAuth21].into_iter().find(|profile| profile.as_str() == name)
+    }
 }
 
 /// The demo application's credentials, as printed by `serve --demo`.
@@ -67,6 +107,7 @@ impl ServerConfig {
             metrics_token: None,
             connection_limits: ConnectionLimits::default(),
             webhooks: WebhookSettings::default(),
+            profile: Profile::default(),
         }
     }
 

@@ -29,7 +29,7 @@ use ticketbooth_store::DynStore;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-pub use config::{DemoCredentials, ServerConfig};
+pub use config::{DemoCredentials, Profile, ServerConfig};
 pub use connections::ConnectionLimits;
 pub use mail::delivery::{check as check_mail, deliver_now as deliver_mail_now, spawn_delivery as spawn_mail_delivery};
 pub use mail::{MailConfig, MailTransport};

@@ -39,6 +39,11 @@ impl FailureLimits {
     /// secret is never refused.
     pub const CLIENT_AUTH: FailureLimits =
         FailureLimits { per_subject_and_address: 20, per_address: 200, window_seconds: 900 };
+    /// Device user codes typed at `/device`: 10 wrong codes per person from one address, 50 per
+    /// address, in 15 minutes. With 20⁸ codes and a few live at once, a guesser's odds stay
+    /// negligible; keyed on the person, a stranger cannot lock anyone else out.
+    pub const USER_CODE: FailureLimits =
+        FailureLimits { per_subject_and_address: 10, per_address: 50, window_seconds: 900 };
 }
 
 /// The counters one attempt is judged by.

@@ -14,6 +14,7 @@ mod admin;
 mod check_ins;
 mod clients;
 mod consents;
+mod devices;
 mod error;
 mod housekeeping;
 mod outbox;
@@ -36,6 +37,7 @@ pub use admin::{AdminStore, AuditFilter, RoleChange};
 pub use check_ins::{CheckInKey, CheckInStore, NewCheckInKey, RevokedTicket, Scan, ScanOutcome, ScanTarget};
 pub use clients::ClientStore;
 pub use consents::ConsentStore;
+pub use devices::{DeviceStore, PushedRequest, PushedRequestStore};
 pub use error::{StoreError, StoreResult};
 pub use housekeeping::Housekeeping;
 pub use outbox::{MailOutbox, OutgoingMail, QueuedMail};
@@ -65,6 +67,8 @@ pub trait Store:
     + WalletStore
     + WebhookStore
     + CheckInStore
+    + DeviceStore
+    + PushedRequestStore
     + Housekeeping
 {
 }
@@ -83,6 +87,8 @@ impl<T> Store for T where
         + WalletStore
         + WebhookStore
         + CheckInStore
+        + DeviceStore
+        + PushedRequestStore
         + Housekeeping
 {
 }

@@ -134,11 +134,17 @@ impl FromRequest<AppState> for ApiRequest {
         }
         let query = Params::from_urlencoded(request.uri().query().unwrap_or_default())
             .map_err(|err| ApiError::invalid_request(err.to_string()))?;
+        let in_header = presented.len();
         presented.extend(query.values("access_token").map(str::to_owned));
         let is_form = media_type(request.headers()).as_deref() == Some("application/x-www-form-urlencoded");
         let body = read_body(request, state).await?;
         if let (true, RequestBody::Pairs(fields)) = (is_form, &body) {
             presented.extend(fields.values("access_token").map(str::to_owned));
+        }
+        if presented.len() > in_header && !state.config.profile.token_outside_header() {
+            return Err(ApiError::malformed_token_request(
+                "Send the access token in the Authorization header: this server follows OAuth 2.1.",
+            ));
         }
 
         let token = match presented.as_slice() {

@@ -8,6 +8,7 @@ use crate::extract::params::Params;
 use crate::extract::params::{FromParams, ParamError};
 use crate::extract::session;
 use crate::i18n::Tr;
+use crate::oauth::par;
 use crate::pages::templates::ConsentPage;
 use crate::AppState;
 use askama::Template;
@@ -20,7 +21,7 @@ use ticketbooth_domain::authorize::{
 };
 use ticketbooth_domain::model::{Application, BrowserSession, NewAuthorizationCode, User};
 use ticketbooth_domain::redirect;
-use ticketbooth_domain::secret::Secret;
+use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_domain::token::AUTHORIZATION_CODE_TTL;
 use ticketbooth_domain::{OAuthErrorCode, Scope};
 
@@ -82,20 +83,19 @@ pub(crate) async fn show(
     let params =
         Params::from_urlencoded(&query).map_err(|_| PageError::bad_request("error-authorization-malformed"))?;
     let request = AuthorizationParams::from_pairs(params.pairs());
-    let (app, valid) = match validate(&state, &request).await? {
+    let Validated { app, valid, pushed } = match validate(&state, &request).await? {
         Ok(validated) => validated,
         Err(response) => return Ok(response),
     };
-    if valid.create {
+    let signed_in = session::signed_in(&state, &headers).await?;
+    if valid.wants_sign_up(signed_in.as_ref().and_then(|(session, _)| session.authenticated_at)) {
         // OpenID Connect Prompt Create: sign-up first, then this request without `create`.
         if !state.config.sign_up {
             return Ok(redirect_error(&state, valid.error(OAuthErrorCode::InvalidRequest, "Sign-up is turned off.")));
         }
         return Ok(see_other(&format!("/account/new?{}", return_to_query(&request))));
     }
-    let fresh = session::signed_in(&state, &headers)
-        .await?
-        .filter(|(session, _)| !valid.needs_sign_in(session.authenticated_at, Utc::now()));
+    let fresh = signed_in.filter(|(session, _)| !valid.needs_sign_in(session.authenticated_at, Utc::now()));
     let Some((session, user)) = fresh else {
         if valid.prompt == Prompt::None {
             return Ok(redirect_error(&state, valid.error(OAuthErrorCode::LoginRequired, "The user must sign in.")));
@@ -105,7 +105,7 @@ pub(crate) async fn show(
     // Remembered consent: a user who already granted these scopes is not asked again.
     let granted = state.store.find_consent(user.id, app.id).await?;
     if valid.prompt != Prompt::Consent && granted.is_some_and(|granted| valid.scopes.is_subset_of(granted)) {
-        return approve(&state, &app, &user, &session, &valid).await;
+        return approve(&state, &app, &user, &session, &valid, pushed.as_ref()).await;
     }
     if valid.prompt == Prompt::None {
         return Ok(redirect_error(&state, valid.error(OAuthErrorCode::ConsentRequired, "The user has not consented.")));
@@ -152,7 +152,7 @@ pub(crate) async fn decide(
         return Err(PageError::forbidden_csrf());
     };
     // The hidden fields are re-validated: nothing the browser sends back is trusted.
-    let (app, valid) = match validate(&state, &form.request).await? {
+    let Validated { app, valid, pushed } = match validate(&state, &form.request).await? {
         Ok(validated) => validated,
         Err(response) => return Ok(response),
     };
@@ -161,9 +161,12 @@ pub(crate) async fn decide(
             let granted = state.store.find_consent(user.id, app.id).await?.unwrap_or_default();
             let scopes = valid.scopes.iter().fold(granted, |set, scope| set.with(scope));
             state.store.save_consent(user.id, app.id, scopes, Utc::now()).await?;
-            approve(&state, &app, &user, &session, &valid).await
+            approve(&state, &app, &user, &session, &valid, pushed.as_ref()).await
         }
         Some("deny") => {
+            if let Some(pushed) = &pushed {
+                spend(&state, &app, pushed).await?;
+            }
             Ok(redirect_error(&state, valid.error(OAuthErrorCode::AccessDenied, "The user denied the request.")))
         }
         _ => Err(PageError::bad_request("error-decision-missing")),
@@ -177,7 +180,11 @@ async fn approve(
     user: &User,
     session: &BrowserSession,
     valid: &ValidAuthorization,
+    pushed: Option<&SecretHash>,
 ) -> Result<Response, PageError> {
+    if let Some(pushed) = pushed {
+        spend(state, app, pushed).await?;
+    }
     let code = issue_code(state, app, user, valid, session.authenticated_at).await?;
     let mut query = vec![("code", code.expose())];
     if let Some(state_param) = &valid.state {
@@ -192,12 +199,18 @@ fn redirect_error(state: &AppState, error: RedirectedError) -> Response {
     found(redirect::with_query(&error.location(), &[("iss", &state.config.issuer)]))
 }
 
-/// Looks up the client and validates the request. The outer error is a page; the inner `Err` is
-/// a ready response (an error page or an error redirected to the client).
-async fn validate(
-    state: &AppState,
-    request: &AuthorizationParams,
-) -> Result<Result<(Application, ValidAuthorization), Response>, PageError> {
+/// A request that passed validation: its client, its rules and, for a pushed request (RFC 9126),
+/// the hash of its `request_uri`, spent when the user decides.
+struct Validated {
+    app: Application,
+    valid: ValidAuthorization,
+    pushed: Option<SecretHash>,
+}
+
+/// Looks up the client and validates the request (the pushed one, for a `request_uri`). The outer
+/// error is a page; the inner `Err` is a ready response (an error page or an error redirected to
+/// the client).
+async fn validate(state: &AppState, request: &AuthorizationParams) -> Result<Result<Validated, Response>, PageError> {
     let client_id = match authorize::require_client_id(request) {
         Ok(client_id) => client_id,
         Err(err) => return Ok(Err(unsafe_to_redirect(err))),
@@ -207,11 +220,47 @@ async fn validate(
     let Some(app) = app else {
         return Ok(Err(unsafe_to_redirect(UnsafeToRedirect::UnknownClient)));
     };
-    Ok(match authorize::validate(request, &app) {
-        Ok(valid) => Ok((app, valid)),
-        Err(AuthorizeError::UnsafeToRedirect(err)) => Err(unsafe_to_redirect(err)),
-        Err(AuthorizeError::Redirect(err)) => Err(redirect_error(state, err)),
-    })
+    let (pushed, flow_started_at, pushed_params) = match &request.request_uri {
+        None => (None, None, None),
+        Some(request_uri) => {
+            let opened = match par::request_uri_hash(request_uri) {
+                Some(hash) => state
+                    .store
+                    .open_pushed_request(&hash, app.id, Utc::now(), AUTHORIZATION_CODE_TTL)
+                    .await?
+                    .map(|opened| (hash, opened)),
+                None => None,
+            };
+            let Some((hash, opened)) = opened else {
+                return Ok(Err(PageError::bad_request_detail(par::refused_request_uri()).into_response()));
+            };
+            let params = Params::from_urlencoded(&opened.parameters)
+                .map_err(|_| PageError::bad_request("error-authorization-malformed"))?;
+            (Some(hash), Some(opened.opened_at), Some(AuthorizationParams::from_pairs(params.pairs())))
+        }
+    };
+    let mut valid = match authorize::validate(pushed_params.as_ref().unwrap_or(request), &app) {
+        Ok(valid) => valid,
+        Err(AuthorizeError::UnsafeToRedirect(err)) => return Ok(Err(unsafe_to_redirect(err))),
+        Err(AuthorizeError::Redirect(err)) => return Ok(Err(redirect_error(state, err))),
+    };
+    valid.flow_started_at = flow_started_at;
+    if app.options.require_par && pushed.is_none() {
+        let error = valid.error(OAuthErrorCode::InvalidRequest, "This application must push its requests to /oauth/par.");
+        return Ok(Err(redirect_error(state, error)));
+    }
+    if state.config.profile.requires_pkce() && valid.code_challenge.is_none() {
+        return Ok(Err(redirect_error(state, valid.error(OAuthErrorCode::InvalidRequest, par::PKCE_REQUIRED))));
+    }
+    Ok(Ok(Validated { app, valid, pushed }))
+}
+
+/// Spends a pushed request as the user decides: a second decision on it is refused.
+async fn spend(state: &AppState, app: &Application, pushed: &SecretHash) -> Result<(), PageError> {
+    match state.store.spend_pushed_request(pushed, app.id, Utc::now()).await? {
+        true => Ok(()),
+        false => Err(PageError::bad_request_detail(par::refused_request_uri())),
+    }
 }
 
 fn unsafe_to_redirect(err: UnsafeToRedirect) -> Response {

@@ -1,6 +1,8 @@
 //! The OAuth 2 endpoints (contract §2).
 
 pub(crate) mod authorize;
+pub(crate) mod device;
 pub(crate) mod management;
 pub(crate) mod oidc;
+pub(crate) mod par;
 pub(crate) mod token;

@@ -111,6 +111,10 @@ fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
     } else {
         &["none", "login", "consent", "select_account"]
     };
+    let bearer_methods: &[&str] = match config.profile.token_outside_header() {
+        true => &["header", "body", "query"],
+        false => &["header"],
+    };
     let value = json!({
         "issuer": issuer,
         "authorization_endpoint": url("/oauth/authorize"),
@@ -118,16 +122,29 @@ fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
         "revocation_endpoint": url("/oauth/revoke"),
         "introspection_endpoint": url("/oauth/introspect"),
         "userinfo_endpoint": url("/oauth/userinfo"),
+        "device_authorization_endpoint": url("/oauth/device_authorization"),
+        "pushed_authorization_request_endpoint": url("/oauth/par"),
+        // Per application (`apps create --require-par`); the server itself takes both.
+        "require_pushed_authorization_requests": false,
         "jwks_uri": url("/oauth/discovery/keys"),
         "service_documentation": url("/docs/api"),
         "scopes_supported": Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:device_code",
+        ],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
+        // Extensions that state the profile (`serve --profile`): RFC 9728's name for where the
+        // resource API takes tokens, and whether every client must use PKCE.
+        "bearer_methods_supported": bearer_methods,
+        "pkce_required": config.profile.requires_pkce(),
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": prompts,
     });

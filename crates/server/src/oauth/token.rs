@@ -14,6 +14,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
+use super::device;
+use ticketbooth_domain::device::{answer_poll, PollAnswer, POLL_SLACK_MS, SLOW_DOWN_STEP_SECONDS};
 use ticketbooth_domain::grant::{self, CodeRedemption, GrantError};
 use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken};
 use ticketbooth_domain::oidc::{IdTokenClaims, IdTokenInput};
@@ -26,7 +28,8 @@ use ticketbooth_domain::Scope;
 /// The token request's parameters (RFC 6749 §4.1.3, §4.4.2, §6).
 #[derive(utoipa::ToSchema)]
 pub(crate) struct TokenRequest {
-    /// `authorization_code`, `refresh_token` or `client_credentials`.
+    /// `authorization_code`, `refresh_token`, `client_credentials` or
+    /// `urn:ietf:params:oauth:grant-type:device_code`.
     grant_type: String,
     /// With HTTP Basic, leave out; a public client sends only this.
     client_id: Option<String>,
@@ -39,6 +42,8 @@ pub(crate) struct TokenRequest {
     code_verifier: Option<String>,
     /// For `refresh_token`.
     refresh_token: Option<String>,
+    /// For `urn:ietf:params:oauth:grant-type:device_code`.
+    device_code: Option<String>,
     /// For `client_credentials` (default `public`) or to narrow a refresh.
     scope: Option<String>,
 }
@@ -53,6 +58,7 @@ impl FromParams for TokenRequest {
             redirect_uri: params.optional("redirect_uri")?,
             code_verifier: params.optional("code_verifier")?,
             refresh_token: params.optional("refresh_token")?,
+            device_code: params.optional("device_code")?,
             scope: params.optional("scope")?,
         })
     }
@@ -96,10 +102,12 @@ pub(crate) async fn issue(
         "authorization_code" => ("authorization_code", authorization_code(&state, &client, &request).await?),
         "refresh_token" => ("refresh_token", refresh_token(&state, &client, &request).await?),
         "client_credentials" => ("client_credentials", client_credentials(&state, &client, &request).await?),
+        device::GRANT_TYPE => ("device_code", device_code(&state, &client, &request).await?),
         _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
-                "Supported grant types: authorization_code, refresh_token, client_credentials.",
+                "Supported grant types: authorization_code, refresh_token, client_credentials, \
+                 urn:ietf:params:oauth:grant-type:device_code.",
             ))
         }
     };
@@ -305,7 +313,15 @@ async fn client_credentials(
             "Public clients cannot use the client_credentials grant.",
         ));
     }
-    let scopes = ScopeSet::parse_requested(request.scope.as_deref())
+    let scopes = requested_scopes(client, request.scope.as_deref())?;
+    let minted = mint(client, None, scopes, Utc::now());
+    state.store.create_access_token(minted.record.clone()).await?;
+    Ok(minted.response())
+}
+
+/// The scopes a client asked for (default `public`), within those it is registered for.
+pub(crate) fn requested_scopes(client: &AuthenticatedClient, scope: Option<&str>) -> Result<ScopeSet, OAuthError> {
+    let scopes = ScopeSet::parse_requested(scope)
         .map_err(|err| OAuthError::new(OAuthErrorCode::InvalidScope, format!("The scope is invalid: {err}.")))?;
     if !scopes.is_subset_of(client.app.scopes) {
         return Err(OAuthError::new(
@@ -313,7 +329,44 @@ async fn client_credentials(
             "The application is not registered for the requested scope.",
         ));
     }
-    let minted = mint(client, None, scopes, Utc::now());
-    state.store.create_access_token(minted.record.clone()).await?;
-    Ok(minted.response())
+    Ok(scopes)
+}
+
+/// A device's poll (RFC 8628 §3.4): each poll is recorded, so one that comes too early is told
+/// `slow_down` and the interval grows on every instance alike.
+async fn device_code(
+    state: &AppState,
+    client: &AuthenticatedClient,
+    request: &TokenRequest,
+) -> Result<TokenResponse, OAuthError> {
+    let presented = request.device_code.as_deref().ok_or(ParamError::Missing("device_code"))?;
+    device::require_device_grant(client)?;
+    let now = Utc::now();
+    let polled = state
+        .store
+        .poll_device_authorization(&SecretHash::of(presented), now, SLOW_DOWN_STEP_SECONDS, POLL_SLACK_MS)
+        .await?;
+    let Some(record) = polled else {
+        return Err(OAuthError::new(OAuthErrorCode::InvalidGrant, "The device code is invalid."));
+    };
+    let user_id = match answer_poll(&record, client.app.id, now) {
+        PollAnswer::Approved { user_id } => user_id,
+        PollAnswer::Refused(code) => return Err(OAuthError::new(code, poll_refusal(code))),
+    };
+    let minted = mint(client, Some(user_id), record.scopes, now);
+    match state.store.redeem_device_authorization(record.id, minted.record.clone()).await? {
+        Some(_) => Ok(minted.response()),
+        // A concurrent poll redeemed it first: the device already has its tokens.
+        None => Err(OAuthError::new(OAuthErrorCode::InvalidGrant, poll_refusal(OAuthErrorCode::InvalidGrant))),
+    }
+}
+
+fn poll_refusal(code: OAuthErrorCode) -> &'static str {
+    match code {
+        OAuthErrorCode::AuthorizationPending => "The user has not yet approved the device.",
+        OAuthErrorCode::SlowDown => "Polled too often: wait 5 more seconds between polls.",
+        OAuthErrorCode::AccessDenied => "The user denied the request.",
+        OAuthErrorCode::ExpiredToken => "The device code expired; start again.",
+        _ => "The device code is invalid, was issued to another client or has been used.",
+    }
 }

@@ -2,6 +2,7 @@
 //! shows the code it received. Every response carries the security headers of [`security_headers`].
 
 pub(crate) mod account;
+pub(crate) mod device;
 pub(crate) mod language;
 pub(crate) mod links;
 pub(crate) mod password;

@@ -87,6 +87,27 @@ pub(crate) struct ConsentPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "device.html")]
+pub(crate) struct DevicePage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
+    pub(crate) csrf_token: &'a str,
+    pub(crate) signed_in_as: String,
+    /// What the code field shows.
+    pub(crate) user_code: &'a str,
+    pub(crate) error: Option<String>,
+    /// Set once the code is found: what the device asks for.
+    pub(crate) confirmation: Option<DeviceConfirmation<'a>>,
+}
+
+pub(crate) struct DeviceConfirmation<'a> {
+    pub(crate) app_name: &'a str,
+    pub(crate) user_code: String,
+    /// Message ids of the scopes' descriptions.
+    pub(crate) scopes: Vec<&'static str>,
+}
+
+#[derive(Template)]
 #[template(path = "home.html")]
 pub(crate) struct HomePage<'a> {
     pub(crate) t: Tr,

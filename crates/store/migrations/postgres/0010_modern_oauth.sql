@@ -41,7 +41,11 @@ CREATE TABLE pushed_authorization_requests (
     application_id   BIGINT  NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
     -- The request's parameters, form-encoded, exactly as pushed.
     parameters       TEXT    NOT NULL,
+    -- 60 s to be opened at the authorization endpoint; from the first opening, the user has the
+    -- authorization code's 10 minutes to sign in and decide.
     expires_at       BIGINT  NOT NULL,
+    opened_at        BIGINT,
+    -- Set when the user decided: the request_uri is then spent.
     used_at          BIGINT
 );
 CREATE INDEX pushed_authorization_requests_expiry_idx ON pushed_authorization_requests (expires_at);

@@ -18,6 +18,7 @@ mod check_ins;
 mod clients;
 pub(crate) mod columns;
 mod consents;
+mod devices;
 pub(crate) mod group_commit;
 mod housekeeping;
 mod outbox;

@@ -342,7 +342,7 @@ where
     }
 
     /// Stores tokens in one multi-row statement, returning each stored one with its hash.
-    async fn insert_tokens(
+    pub(super) async fn insert_tokens(
         conn: &mut Conn<B>,
         tokens: &[&NewAccessToken],
     ) -> StoreResult<Vec<(SecretHash, AccessToken)>> {
