@@ -159,7 +159,9 @@ impl ValidAuthorization {
     }
 
     fn signed_in_since_start(&self, authenticated_at: Option<DateTime<Utc>>) -> bool {
-        matches!((self.flow_started_at, authenticated_at), (Some(started), Some(at)) if at >= started)
+        // Times are whole seconds: a sign-in in the very second the request was opened cannot be
+        // told from one just before it, and no person signs in that fast.
+        matches!((self.flow_started_at, authenticated_at), (Some(started), Some(at)) if at > started)
     }
 
     /// An error to redirect to the client for this request.
@@ -464,6 +466,21 @@ mod tests {
         let after = max_age_request.after_sign_in();
         assert_eq!((after.prompt.as_deref(), after.max_age.as_deref()), (None, None));
         assert!(!validate(&after, &app(true)).unwrap().needs_sign_in(Some(now), now), "no loop");
+    }
+
+    #[test]
+    fn a_pushed_requests_login_and_create_prompts_are_met_by_a_sign_in_after_it_was_opened() {
+        let pairs = [("client_id", "client"), ("response_type", "code"), ("prompt", "login create")];
+        let now = Utc::now();
+        let mut pushed = validate(&params(&pairs), &app(true)).unwrap();
+        pushed.flow_started_at = Some(now - chrono::Duration::seconds(10));
+        let before = Some(now - chrono::Duration::seconds(60));
+        let after = Some(now - chrono::Duration::seconds(5));
+        assert!(pushed.needs_sign_in(before, now) && pushed.wants_sign_up(before));
+        assert!(!pushed.needs_sign_in(after, now) && !pushed.wants_sign_up(after));
+        assert!(pushed.wants_sign_up(None));
+        let same_second = pushed.flow_started_at;
+        assert!(pushed.needs_sign_in(same_second, now), "whole seconds cannot tell, so it asks again");
     }
 
     #[test]
