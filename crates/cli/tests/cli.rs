@@ -110,9 +110,53 @@ fn organizers_and_apps_are_created_with_their_owners() {
         &organizer_id,
         "--json",
     ]);
-    assert_eq!(keys(&app), ["client_id", "client_secret", "confidential", "id", "name", "redirect_uris", "scopes"]);
+    assert_eq!(
+        keys(&app),
+        [
+            "client_id",
+            "client_secret",
+            "confidential",
+            "device_grant",
+            "id",
+            "name",
+            "redirect_uris",
+            "refresh_grace_seconds",
+            "require_dpop",
+            "require_pushed_authorization_requests",
+            "scopes"
+        ]
+    );
     assert_eq!(app["confidential"], true);
     assert_eq!(app["scopes"], "public organizer");
+    assert_eq!((app["device_grant"].as_bool(), app["refresh_grace_seconds"].as_i64()), (Some(false), Some(0)));
+
+    // A scanner that signs in by device code needs no redirect URI; the options are stored.
+    let scanner = cli.json(&[
+        "apps",
+        "create",
+        "--name",
+        "Gate Scanner",
+        "--public",
+        "--grant",
+        "device_code",
+        "--refresh-grace-seconds",
+        "30",
+        "--require-par",
+        "--require-dpop",
+        "--json",
+    ]);
+    assert_eq!(scanner["device_grant"], true);
+    assert_eq!(scanner["refresh_grace_seconds"], 30);
+    assert_eq!(scanner["require_pushed_authorization_requests"], true);
+    assert_eq!(scanner["require_dpop"], true);
+    let usage_error = |args: &[&str]| {
+        let output = cli.run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?} is a usage error");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    assert!(usage_error(&["apps", "create", "--name", "No URI"]).contains("--redirect-uri"));
+    let too_long = ["apps", "create", "--name", "G", "--grant", "device_code", "--refresh-grace-seconds", "301"];
+    assert!(usage_error(&too_long).contains("301"));
     let es256 = [
         "apps",
         "create",

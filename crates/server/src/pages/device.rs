@@ -26,6 +26,7 @@ use ticketbooth_domain::model::{BrowserSession, User};
 
 /// `GET /device`'s query: the code, when the person followed `verification_uri_complete`.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DeviceQuery {
     /// `XXXX-XXXX`; fills in the form.
     user_code: Option<String>,

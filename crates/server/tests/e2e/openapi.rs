@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Every route Ticketbooth serves (contract §2–§5 plus pages and operations).
-const ROUTES: [(&str, &str); 83] = [
+const ROUTES: [(&str, &str); 87] = [
     ("get", "/"),
     ("get", "/.well-known/oauth-authorization-server"),
     ("get", "/.well-known/openid-configuration"),
@@ -86,6 +86,10 @@ const ROUTES: [(&str, &str); 83] = [
     ("post", "/oauth/userinfo"),
     ("post", "/oauth/authorize"),
     ("post", "/oauth/token"),
+    ("post", "/oauth/device_authorization"),
+    ("post", "/oauth/par"),
+    ("get", "/device"),
+    ("post", "/device"),
     ("get", "/readyz"),
     ("post", "/session/delete"),
     ("get", "/session/new"),
