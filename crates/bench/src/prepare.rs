@@ -176,6 +176,7 @@ fn token(application_id: i64, user_id: i64, access: SecretHash, refresh: Option<
         expires_at: now + ACCESS_TOKEN_TTL,
         refresh_expires_at: refresh.map(|_| now + REFRESH_TOKEN_TTL),
         grace_salt: None,
+        dpop_jkt: None,
     }
 }
 

@@ -227,6 +227,7 @@ mod tests {
             revoked_at: None,
             has_refresh_token: true,
             family_id: 1,
+            dpop_jkt: None,
         }
     }
 

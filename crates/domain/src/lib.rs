@@ -8,6 +8,7 @@ pub mod account;
 pub mod authorize;
 pub mod check_in;
 pub mod device;
+pub mod dpop;
 pub mod grant;
 pub mod listing;
 pub mod model;

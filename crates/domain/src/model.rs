@@ -273,6 +273,9 @@ pub struct AccessToken {
     pub has_refresh_token: bool,
     /// The id of the first token of its refresh chain (its own id for a first token).
     pub family_id: i64,
+    /// The JWK SHA-256 thumbprint of the DPoP key the token is bound to (RFC 9449 §6); `None` for
+    /// a bearer token.
+    pub dpop_jkt: Option<String>,
 }
 
 impl AccessToken {
@@ -302,6 +305,8 @@ pub struct NewAccessToken {
     /// Set when the client has a refresh grace window: the salt this pair's secrets were derived
     /// with from the refresh token it replaced (`secret::Secret::derive`).
     pub grace_salt: Option<Vec<u8>>,
+    /// The DPoP key thumbprint to bind the pair to.
+    pub dpop_jkt: Option<String>,
 }
 
 /// An id_token signing key (ES256), as stored.

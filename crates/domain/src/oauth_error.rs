@@ -40,6 +40,10 @@ pub enum OAuthErrorCode {
     ExpiredToken,
     /// RFC 9126 §2.2 / RFC 9101 §6.2: the `request_uri` is unknown, expired or used.
     InvalidRequestUri,
+    /// RFC 9449 §5: the DPoP proof is missing, malformed, replayed or does not match the request.
+    InvalidDpopProof,
+    /// RFC 9449 §8: the proof must carry the nonce sent in `DPoP-Nonce`.
+    UseDpopNonce,
 }
 
 impl OAuthErrorCode {
@@ -63,6 +67,8 @@ impl OAuthErrorCode {
             OAuthErrorCode::SlowDown => "slow_down",
             OAuthErrorCode::ExpiredToken => "expired_token",
             OAuthErrorCode::InvalidRequestUri => "invalid_request_uri",
+            OAuthErrorCode::InvalidDpopProof => "invalid_dpop_proof",
+            OAuthErrorCode::UseDpopNonce => "use_dpop_nonce",
         }
     }
 }

@@ -25,7 +25,7 @@ pub const SIGN_IN_FORM_TTL: Duration = Duration::hours(1);
 pub struct TokenResponse {
     /// 64 lowercase hex characters.
     pub access_token: String,
-    /// Always `Bearer`.
+    /// `Bearer`, or `DPoP` for a token bound to the DPoP key of the request (RFC 9449 §5).
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Bearer"))]
     pub token_type: &'static str,
     /// Seconds the access token lives: 7200.

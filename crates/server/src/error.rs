@@ -52,11 +52,18 @@ pub(crate) struct OAuthError {
     description: Cow<'static, str>,
     /// Seconds for `Retry-After` on 429.
     retry_after: Option<u64>,
+    /// A fresh nonce for the client's next DPoP proof (`DPoP-Nonce`, RFC 9449 §8).
+    dpop_nonce: Option<String>,
 }
 
 impl OAuthError {
     pub(crate) fn new(code: OAuthErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
-        OAuthError { code, description: description.into(), retry_after: None }
+        OAuthError { code, description: description.into(), retry_after: None, dpop_nonce: None }
+    }
+
+    /// The same error, telling the client the nonce to put in its next DPoP proof.
+    pub(crate) fn with_dpop_nonce(self, nonce: String) -> Self {
+        OAuthError { dpop_nonce: Some(nonce), ..self }
     }
 
     pub(crate) fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
@@ -111,6 +118,9 @@ impl IntoResponse for OAuthError {
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        if let Some(nonce) = self.dpop_nonce.as_deref().and_then(|nonce| HeaderValue::from_str(nonce).ok()) {
+            response.headers_mut().insert(DPOP_NONCE, nonce);
+        }
         if self.code == OAuthErrorCode::InvalidClient {
             // RFC 6749 §5.2: a 401 carries the scheme the client should authenticate with.
             response
@@ -139,8 +149,12 @@ pub(crate) struct ApiError {
     challenge_scope: Option<&'static str>,
     /// Seconds for `Retry-After` on 429.
     retry_after: Option<u64>,
-    /// Whether the error is about the token, and so carries a `WWW-Authenticate: Bearer` challenge.
+    /// Whether the error is about the token, and so carries a `WWW-Authenticate` challenge.
     challenge: bool,
+    /// The challenge's scheme: `DPoP` for a request that used DPoP or a DPoP-bound token.
+    dpop: bool,
+    /// A fresh nonce for the client's next DPoP proof.
+    dpop_nonce: Option<String>,
 }
 
 impl ApiError {
@@ -152,7 +166,24 @@ impl ApiError {
             challenge_scope: None,
             retry_after: None,
             challenge: false,
+            dpop: false,
+            dpop_nonce: None,
         }
+    }
+
+    /// 401 about a DPoP proof or binding (RFC 9449 §7.1), challenging with the DPoP scheme.
+    pub(crate) fn invalid_dpop(code: &'static str, description: impl Into<Cow<'static, str>>) -> Self {
+        ApiError { dpop: true, ..Self::new(StatusCode::UNAUTHORIZED, code, description).with_challenge() }
+    }
+
+    /// The same error, challenging with the DPoP scheme (the request used DPoP).
+    pub(crate) fn in_dpop_scheme(self) -> Self {
+        ApiError { dpop: true, ..self }
+    }
+
+    /// The same error, with the nonce the client's next DPoP proof must carry.
+    pub(crate) fn with_dpop_nonce(self, nonce: String) -> Self {
+        ApiError { dpop_nonce: Some(nonce), ..self }
     }
 
     /// 401: the token is missing, unknown, expired or revoked (RFC 6750 §3.1).
@@ -200,10 +231,14 @@ impl ApiError {
             return None;
         }
         // Descriptions are our own ASCII sentences without quotes, so they are safe in a quoted-string.
+        let scheme = if self.dpop { "DPoP" } else { "Bearer" };
         let mut value =
-            format!("Bearer realm=\"{REALM}\", error=\"{}\", error_description=\"{}\"", self.code, self.description);
+            format!("{scheme} realm=\"{REALM}\", error=\"{}\", error_description=\"{}\"", self.code, self.description);
         if let Some(scope) = self.challenge_scope {
             value.push_str(&format!(", scope=\"{scope}\""));
+        }
+        if self.dpop {
+            value.push_str(&format!(", algs=\"{}\"", ticketbooth_domain::dpop::SIGNING_ALGORITHMS.join(" ")));
         }
         HeaderValue::from_str(&value).ok()
     }
@@ -251,9 +286,15 @@ impl IntoResponse for ApiError {
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        if let Some(nonce) = self.dpop_nonce.as_deref().and_then(|nonce| HeaderValue::from_str(nonce).ok()) {
+            response.headers_mut().insert(DPOP_NONCE, nonce);
+        }
         response
     }
 }
+
+/// RFC 9449 §8's response header.
+pub(crate) const DPOP_NONCE: header::HeaderName = header::HeaderName::from_static("dpop-nonce");
 
 /// A failure shown to a person as an HTML page, in their language (see `into_response`).
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@
 pub mod api;
 mod config;
 mod connections;
+mod dpop;
 mod error;
 mod extract;
 mod i18n;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub mail_queued: Arc<tokio::sync::Notify>,
     /// Woken when a request queues a webhook delivery, so this instance's worker sends it at once.
     pub webhooks_queued: Arc<tokio::sync::Notify>,
+    /// The secret DPoP nonces are derived from, read from the store on first use.
+    pub(crate) dpop_nonce_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
             passwords: Arc::new(passwords),
             mail_queued: Arc::default(),
             webhooks_queued: Arc::default(),
+            dpop_nonce_key: Arc::default(),
         }
     }
 }

@@ -20,6 +20,7 @@ mod housekeeping;
 mod outbox;
 mod portal;
 pub mod postgres;
+mod proofs;
 mod rows;
 mod sql;
 pub mod sqlite;
@@ -43,6 +44,7 @@ pub use housekeeping::Housekeeping;
 pub use outbox::{MailOutbox, OutgoingMail, QueuedMail};
 pub use portal::{ApplicationEdit, ApplicationFilter, Approval, PortalStore, RequestFilter};
 pub use postgres::PoolSettings;
+pub use proofs::ProofStore;
 pub use throttles::ThrottleStore;
 pub use ticketing::{EventChange, Invalidation, Page, TicketCreation, TicketQuery, TicketRef, TicketStore};
 pub use tokens::TokenStore;
@@ -69,6 +71,7 @@ pub trait Store:
     + CheckInStore
     + DeviceStore
     + PushedRequestStore
+    + ProofStore
     + Housekeeping
 {
 }
@@ -89,6 +92,7 @@ impl<T> Store for T where
         + CheckInStore
         + DeviceStore
         + PushedRequestStore
+        + ProofStore
         + Housekeeping
 {
 }

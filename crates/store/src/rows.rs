@@ -200,6 +200,7 @@ pub(crate) struct AccessTokenRow {
     pub(crate) has_refresh_token: bool,
     pub(crate) refresh_expires_at: Option<i64>,
     pub(crate) family_id: Option<i64>,
+    pub(crate) dpop_jkt: Option<String>,
 }
 
 impl AccessTokenRow {
@@ -216,6 +217,7 @@ impl AccessTokenRow {
                 revoked_at: self.revoked_at.map(from_ts),
                 has_refresh_token: self.has_refresh_token,
                 family_id: self.family_id.unwrap_or(self.id),
+                dpop_jkt: self.dpop_jkt,
             },
             self.refresh_expires_at.map(from_ts),
         ))

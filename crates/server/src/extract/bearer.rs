@@ -7,10 +7,11 @@
 
 use super::params::{media_type, ParamError, Params};
 use crate::error::ApiError;
+use crate::dpop::{self, ProofFailure};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use chrono::Utc;
 use ticketbooth_domain::access::Caller;
 use ticketbooth_domain::model::{AccessToken, User};
@@ -125,13 +126,20 @@ impl FromRequest<AppState> for ApiRequest {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let mut presented = Vec::with_capacity(1);
+        let mut dpop_scheme = false;
         for value in request.headers().get_all(header::AUTHORIZATION) {
             let value = value.to_str().map_err(|_| malformed())?;
             let (scheme, token) = value.split_once(' ').ok_or_else(malformed)?;
             if scheme.eq_ignore_ascii_case("bearer") {
                 presented.push(token.trim().to_owned());
+            } else if scheme.eq_ignore_ascii_case("dpop") {
+                presented.push(token.trim().to_owned());
+                dpop_scheme = true;
             }
         }
+        // What the proof is checked against; kept only for requests that use DPoP.
+        let dpop_target = dpop_scheme
+            .then(|| (request.headers().clone(), request.method().as_str().to_owned(), request.uri().path().to_owned()));
         let query = Params::from_urlencoded(request.uri().query().unwrap_or_default())
             .map_err(|err| ApiError::invalid_request(err.to_string()))?;
         let in_header = presented.len();
@@ -155,12 +163,54 @@ impl FromRequest<AppState> for ApiRequest {
         if !looks_like_secret(token) {
             return Err(ApiError::invalid_token("The access token is invalid."));
         }
+        let in_scheme = |err: ApiError| if dpop_scheme { err.in_dpop_scheme() } else { err };
         let bearer = match state.store.find_access_token_with_user(&SecretHash::of(token)).await? {
             Some((token, user)) if token.is_active(Utc::now()) => Bearer { token, user },
-            Some(_) => return Err(ApiError::invalid_token("The access token expired or was revoked.")),
-            None => return Err(ApiError::invalid_token("The access token is invalid.")),
+            Some(_) => return Err(in_scheme(ApiError::invalid_token("The access token expired or was revoked."))),
+            None => return Err(in_scheme(ApiError::invalid_token("The access token is invalid."))),
         };
+        match (dpop_target, bearer.token.dpop_jkt.as_deref()) {
+            (None, None) => {}
+            // RFC 9449 §7.2: a bound token is never accepted as a bearer token.
+            (None, Some(_)) => {
+                return Err(ApiError::invalid_dpop(
+                    "invalid_token",
+                    "This token is DPoP-bound: send it as Authorization: DPoP with a proof.",
+                ))
+            }
+            (Some(_), None) => {
+                return Err(ApiError::invalid_dpop("invalid_token", "This token is not DPoP-bound: send it as Bearer."))
+            }
+            (Some((headers, method, path)), Some(jkt)) => {
+                check_proof(state, &headers, &method, &path, token, jkt).await?;
+            }
+        }
         Ok(ApiRequest { bearer, query, body })
+    }
+}
+
+/// The proof sent with a DPoP-bound token: valid for this request and token, and signed with the
+/// token's key (RFC 9449 §7.1). No nonce is asked for here: the token endpoint asked for one.
+async fn check_proof(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    token: &str,
+    jkt: &str,
+) -> Result<(), ApiError> {
+    let refused = |why: String| ApiError::invalid_dpop("invalid_dpop_proof", why);
+    match dpop::verify(state, headers, method, path, Some(token), false).await {
+        Ok(Some(proof)) if proof.jkt == jkt => Ok(()),
+        Ok(Some(_)) => Err(refused("The DPoP proof is signed with another key than the token's.".into())),
+        Ok(None) => Err(refused("A DPoP-bound token needs a DPoP proof.".into())),
+        Err(ProofFailure::Invalid(why)) => Err(refused(why)),
+        Err(ProofFailure::NonceNeeded) => {
+            let nonce = dpop::nonce(state).await?;
+            Err(ApiError::invalid_dpop("use_dpop_nonce", "Put the DPoP-Nonce header's value in the proof.")
+                .with_dpop_nonce(nonce))
+        }
+        Err(ProofFailure::Store(err)) => Err(err.into()),
     }
 }
 

@@ -159,6 +159,15 @@ pub(super) struct Introspection {
     sub: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     iss: Option<String>,
+    /// For a DPoP-bound token, the key it is bound to (RFC 9449 §6.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cnf: Option<Confirmation>,
+}
+
+/// RFC 7800 confirmation: the JWK SHA-256 thumbprint of a DPoP key.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Confirmation {
+    jkt: String,
 }
 
 /// Tells a confidential client whether one of its tokens is active, and what it grants.
@@ -190,7 +199,8 @@ pub(crate) async fn introspect(
     let (token, token_type, expires_at) = match find_own_token(&state, &client, &query).await? {
         Some((token, TokenKind::Access)) if token.is_active(now) => {
             let expires_at = token.expires_at;
-            (token, "Bearer", expires_at)
+            let token_type = if token.dpop_jkt.is_some() { "DPoP" } else { "Bearer" };
+            (token, token_type, expires_at)
         }
         Some((token, TokenKind::Refresh(expires_at))) if token.revoked_at.is_none() && now < expires_at => {
             (token, "refresh_token", expires_at)
@@ -211,6 +221,7 @@ pub(crate) async fn introspect(
         iat: Some(token.created_at.timestamp()),
         sub: token.user_id.map(subject),
         iss: Some(state.config.issuer.clone()),
+        cnf: token.dpop_jkt.map(|jkt| Confirmation { jkt }),
     };
     Ok((no_store_headers(), Json(answer)).into_response())
 }

@@ -145,6 +145,7 @@ fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
         // resource API takes tokens, and whether every client must use PKCE.
         "bearer_methods_supported": bearer_methods,
         "pkce_required": config.profile.requires_pkce(),
+        "dpop_signing_alg_values_supported": ticketbooth_domain::dpop::SIGNING_ALGORITHMS,
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": prompts,
     });

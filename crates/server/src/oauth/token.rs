@@ -6,6 +6,7 @@ use crate::extract::address::ClientAddress;
 use crate::extract::client_auth::ClientRequest;
 use crate::extract::client_auth::{self, AuthenticatedClient};
 use crate::extract::params::{FromParams, ParamError, Params};
+use crate::dpop::{self, ProofFailure};
 use crate::keys;
 use crate::AppState;
 use axum::body::Bytes;
@@ -98,11 +99,13 @@ pub(crate) async fn issue(
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     let (request, client) = client_auth::read_request::<TokenRequest>(&state, &address, &headers, &body).await?;
-    let (grant, response) = match request.grant_type.as_str() {
-        "authorization_code" => ("authorization_code", authorization_code(&state, &client, &request).await?),
-        "refresh_token" => ("refresh_token", refresh_token(&state, &client, &request).await?),
-        "client_credentials" => ("client_credentials", client_credentials(&state, &client, &request).await?),
-        device::GRANT_TYPE => ("device_code", device_code(&state, &client, &request).await?),
+    let proof = token_endpoint_proof(&state, &headers, &client).await?;
+    let grant = Grant { client: &client, request: &request, dpop_jkt: proof.map(|proof| proof.jkt) };
+    let (grant_type, response) = match request.grant_type.as_str() {
+        "authorization_code" => ("authorization_code", authorization_code(&state, &grant).await?),
+        "refresh_token" => ("refresh_token", refresh_token(&state, &grant).await?),
+        "client_credentials" => ("client_credentials", client_credentials(&state, &grant).await?),
+        device::GRANT_TYPE => ("device_code", device_code(&state, &grant).await?),
         _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
@@ -111,8 +114,40 @@ pub(crate) async fn issue(
             ))
         }
     };
-    state.metrics.token_issued(grant);
+    state.metrics.token_issued(grant_type);
     Ok((no_store_headers(), Json(response)).into_response())
+}
+
+/// A token request: its authenticated client, its parameters and, when it carried a valid DPoP
+/// proof, the thumbprint of the key the tokens are to be bound to.
+struct Grant<'a> {
+    client: &'a AuthenticatedClient,
+    request: &'a TokenRequest,
+    dpop_jkt: Option<String>,
+}
+
+/// The token request's DPoP proof (RFC 9449 §5): checked when sent, with a server nonce required,
+/// and required for applications registered with `--require-dpop`.
+async fn token_endpoint_proof(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &AuthenticatedClient,
+) -> Result<Option<dpop::Proof>, OAuthError> {
+    let refused = |code, description: String| OAuthError::new(code, description);
+    match dpop::verify(state, headers, "POST", "/oauth/token", None, true).await {
+        Ok(None) if client.app.options.require_dpop => Err(refused(
+            OAuthErrorCode::InvalidDpopProof,
+            "This application's tokens are DPoP-bound: send a DPoP proof.".into(),
+        )),
+        Ok(proof) => Ok(proof),
+        Err(ProofFailure::Invalid(why)) => Err(refused(OAuthErrorCode::InvalidDpopProof, why)),
+        Err(ProofFailure::NonceNeeded) => Err(refused(
+            OAuthErrorCode::UseDpopNonce,
+            "Put the DPoP-Nonce header's value in the proof's nonce claim.".into(),
+        )
+        .with_dpop_nonce(dpop::nonce(state).await?)),
+        Err(ProofFailure::Store(err)) => Err(err.into()),
+    }
 }
 
 /// A fresh token pair for the given owner and scopes, and the row that stores its hashes.
@@ -148,6 +183,7 @@ fn mint_pair(
         expires_at: now + ACCESS_TOKEN_TTL,
         refresh_expires_at: refresh.as_ref().map(|_| now + REFRESH_TOKEN_TTL),
         grace_salt: None,
+        dpop_jkt: None,
     };
     Minted { access, refresh, record }
 }
@@ -159,16 +195,28 @@ fn derived_pair(presented: &str, salt: &[u8]) -> (Secret, Secret) {
 }
 
 impl Minted {
+    /// Binds the pair to the request's DPoP key, if it sent a proof.
+    fn bound_to(mut self, dpop_jkt: &Option<String>) -> Minted {
+        self.record.dpop_jkt = dpop_jkt.clone();
+        self
+    }
+
     fn response(&self) -> TokenResponse {
-        TokenResponse::new(&self.access, self.refresh.as_ref(), self.record.scopes, self.record.created_at)
+        let response = TokenResponse::new(&self.access, self.refresh.as_ref(), self.record.scopes, self.record.created_at);
+        with_token_type(response, self.record.dpop_jkt.is_some())
     }
 }
 
-async fn authorization_code(
-    state: &AppState,
-    client: &AuthenticatedClient,
-    request: &TokenRequest,
-) -> Result<TokenResponse, OAuthError> {
+/// `token_type` `DPoP` for a bound pair (RFC 9449 §5).
+fn with_token_type(response: TokenResponse, dpop_bound: bool) -> TokenResponse {
+    match dpop_bound {
+        true => TokenResponse { token_type: "DPoP", ..response },
+        false => response,
+    }
+}
+
+async fn authorization_code(state: &AppState, grant: &Grant<'_>) -> Result<TokenResponse, OAuthError> {
+    let (client, request) = (grant.client, grant.request);
     let presented = request.code.as_deref().ok_or(ParamError::Missing("code"))?;
     let redemption = CodeRedemption {
         redirect_uri: request.redirect_uri.as_deref(),
@@ -183,7 +231,7 @@ async fn authorization_code(
         Err(GrantError::CodeReused) => return Err(replayed(state, code.id, now).await),
         Err(err) => return Err(err.into()),
     }
-    let mut minted = mint(client, Some(code.user_id), code.scopes, now);
+    let mut minted = mint(client, Some(code.user_id), code.scopes, now).bound_to(&grant.dpop_jkt);
     minted.record.authorization_code_id = Some(code.id);
     // Sign before storing, so the response can be sent the moment the token is committed.
     let id_token = match code.scopes.contains(Scope::OpenId) {
@@ -233,11 +281,8 @@ async fn replayed(state: &AppState, code_id: i64, now: DateTime<Utc>) -> OAuthEr
     }
 }
 
-async fn refresh_token(
-    state: &AppState,
-    client: &AuthenticatedClient,
-    request: &TokenRequest,
-) -> Result<TokenResponse, OAuthError> {
+async fn refresh_token(state: &AppState, grant: &Grant<'_>) -> Result<TokenResponse, OAuthError> {
+    let (client, request) = (grant.client, grant.request);
     let presented = request.refresh_token.as_deref().ok_or(ParamError::Missing("refresh_token"))?;
     let requested_scope = request.scope.as_deref();
     let now = Utc::now();
@@ -249,7 +294,15 @@ async fn refresh_token(
         Err(GrantError::RefreshReused) => return again_or_reused(state, client, &old, presented, now).await,
         Err(err) => return Err(err.into()),
     };
-    let mut minted = match client.app.options.refresh_grace_seconds {
+    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key, so only the
+    // holder of that key can use it; a confidential client's is bound by its credentials.
+    if !client.with_secret && old.dpop_jkt.is_some() && old.dpop_jkt != grant.dpop_jkt {
+        return Err(OAuthError::new(
+            OAuthErrorCode::InvalidDpopProof,
+            "The refresh token is bound to a DPoP key: send a proof signed with it.",
+        ));
+    }
+    let minted = match client.app.options.refresh_grace_seconds {
         0 => mint(client, old.user_id, scopes, now),
         _ => {
             let salt = Secret::salt();
@@ -259,6 +312,7 @@ async fn refresh_token(
             minted
         }
     };
+    let mut minted = minted.bound_to(&grant.dpop_jkt);
     minted.record.previous_token_id = Some(old.id);
     minted.record.family_id = Some(old.family_id);
     match state.store.rotate_refresh_token(old.id, minted.record.clone()).await? {
@@ -283,7 +337,8 @@ async fn again_or_reused(
         if let Some((successor, salt)) = state.store.find_grace_successor(old.id).await? {
             if grant::within_refresh_grace(&successor, grace, now) {
                 let (access, refresh) = derived_pair(presented, &salt);
-                return Ok(TokenResponse::new(&access, Some(&refresh), successor.scopes, successor.created_at));
+                let response = TokenResponse::new(&access, Some(&refresh), successor.scopes, successor.created_at);
+                return Ok(with_token_type(response, successor.dpop_jkt.is_some()));
             }
         }
     }
@@ -302,11 +357,8 @@ async fn reused(state: &AppState, family_id: i64, now: DateTime<Utc>) -> OAuthEr
     }
 }
 
-async fn client_credentials(
-    state: &AppState,
-    client: &AuthenticatedClient,
-    request: &TokenRequest,
-) -> Result<TokenResponse, OAuthError> {
+async fn client_credentials(state: &AppState, grant: &Grant<'_>) -> Result<TokenResponse, OAuthError> {
+    let (client, request) = (grant.client, grant.request);
     if !client.with_secret {
         return Err(OAuthError::new(
             OAuthErrorCode::UnauthorizedClient,
@@ -314,7 +366,7 @@ async fn client_credentials(
         ));
     }
     let scopes = requested_scopes(client, request.scope.as_deref())?;
-    let minted = mint(client, None, scopes, Utc::now());
+    let minted = mint(client, None, scopes, Utc::now()).bound_to(&grant.dpop_jkt);
     state.store.create_access_token(minted.record.clone()).await?;
     Ok(minted.response())
 }
@@ -334,11 +386,8 @@ pub(crate) fn requested_scopes(client: &AuthenticatedClient, scope: Option<&str>
 
 /// A device's poll (RFC 8628 §3.4): each poll is recorded, so one that comes too early is told
 /// `slow_down` and the interval grows on every instance alike.
-async fn device_code(
-    state: &AppState,
-    client: &AuthenticatedClient,
-    request: &TokenRequest,
-) -> Result<TokenResponse, OAuthError> {
+async fn device_code(state: &AppState, grant: &Grant<'_>) -> Result<TokenResponse, OAuthError> {
+    let (client, request) = (grant.client, grant.request);
     let presented = request.device_code.as_deref().ok_or(ParamError::Missing("device_code"))?;
     device::require_device_grant(client)?;
     let now = Utc::now();
@@ -353,7 +402,7 @@ async fn device_code(
         PollAnswer::Approved { user_id } => user_id,
         PollAnswer::Refused(code) => return Err(OAuthError::new(code, poll_refusal(code))),
     };
-    let minted = mint(client, Some(user_id), record.scopes, now);
+    let minted = mint(client, Some(user_id), record.scopes, now).bound_to(&grant.dpop_jkt);
     match state.store.redeem_device_authorization(record.id, minted.record.clone()).await? {
         Some(_) => Ok(minted.response()),
         // A concurrent poll redeemed it first: the device already has its tokens.

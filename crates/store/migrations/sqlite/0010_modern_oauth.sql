@@ -49,3 +49,18 @@ CREATE TABLE pushed_authorization_requests (
     used_at          INTEGER
 );
 CREATE INDEX pushed_authorization_requests_expiry_idx ON pushed_authorization_requests (expires_at);
+
+-- DPoP (RFC 9449): the key thumbprint a token pair is bound to, the proofs seen (by the hash of
+-- key thumbprint and jti, kept until their iat window has passed) so none is accepted twice on
+-- any instance, and the secret every instance derives its DPoP nonces from.
+ALTER TABLE access_tokens ADD COLUMN dpop_jkt TEXT;
+CREATE TABLE dpop_proofs (
+    proof_hash BLOB    PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX dpop_proofs_expiry_idx ON dpop_proofs (expires_at);
+CREATE TABLE server_secrets (
+    name       TEXT    PRIMARY KEY,
+    secret     BLOB    NOT NULL,
+    created_at INTEGER NOT NULL
+);

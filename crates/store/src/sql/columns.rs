@@ -12,7 +12,7 @@ macro_rules! user_columns {
 macro_rules! token_with_user_columns {
     () => {
         "t.id, t.application_id, t.user_id, t.scopes, t.created_at, t.expires_at, t.revoked_at, \
-         t.refresh_token_hash IS NOT NULL AS has_refresh_token, t.refresh_expires_at, t.family_id, \
+         t.refresh_token_hash IS NOT NULL AS has_refresh_token, t.refresh_expires_at, t.family_id, t.dpop_jkt, \
          u.id AS u_id, u.email AS u_email, u.password_hash AS u_password_hash, u.first_name AS u_first_name, \
          u.last_name AS u_last_name, u.phone AS u_phone, u.birthday AS u_birthday, u.gender AS u_gender, \
          u.is_admin AS u_is_admin, u.created_at AS u_created_at, u.email_verified_at AS u_email_verified_at, \
@@ -40,7 +40,7 @@ macro_rules! code_columns {
 macro_rules! access_token_columns {
     () => {
         "id, application_id, user_id, scopes, created_at, expires_at, revoked_at, \
-         refresh_token_hash IS NOT NULL AS has_refresh_token, refresh_expires_at, family_id"
+         refresh_token_hash IS NOT NULL AS has_refresh_token, refresh_expires_at, family_id, dpop_jkt"
     };
 }
 

@@ -117,6 +117,7 @@ pub(crate) mod tests {
             expires_at: now + chrono::Duration::hours(2),
             refresh_expires_at: None,
             grace_salt: None,
+            dpop_jkt: None,
         }
     }
 

@@ -23,6 +23,7 @@ pub(crate) mod group_commit;
 mod housekeeping;
 mod outbox;
 mod portal;
+mod proofs;
 mod throttles;
 pub(crate) mod ticketing;
 mod tokens;

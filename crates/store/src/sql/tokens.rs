@@ -350,7 +350,7 @@ where
             qb.push(
                 "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, scopes, \
                  authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id, \
-                 grace_salt) ",
+                 grace_salt, dpop_jkt) ",
             );
             qb.push_values(tokens, |mut row, token| {
                 row.push_bind(token.access_token_hash.as_bytes().to_vec())
@@ -364,7 +364,8 @@ where
                     .push_bind(ts(token.expires_at))
                     .push_bind(token.refresh_expires_at.map(ts))
                     .push_bind(token.family_id)
-                    .push_bind(token.grace_salt.clone());
+                    .push_bind(token.grace_salt.clone())
+                    .push_bind(token.dpop_jkt.clone());
             });
             qb.push(concat!(" RETURNING access_token_hash, ", access_token_columns!()));
         })

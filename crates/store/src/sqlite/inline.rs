@@ -104,6 +104,7 @@ impl AccessTokenRow {
             has_refresh_token: columns.take("has_refresh_token")?,
             refresh_expires_at: columns.take("refresh_expires_at")?,
             family_id: columns.take("family_id")?,
+            dpop_jkt: columns.take("dpop_jkt")?,
         })
     }
 }

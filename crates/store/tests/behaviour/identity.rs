@@ -24,6 +24,7 @@ pub(crate) fn token(application_id: i64, user_id: Option<i64>, code_id: Option<i
         expires_at: now + Duration::hours(2),
         refresh_expires_at: user_id.map(|_| now + Duration::days(30)),
         grace_salt: None,
+        dpop_jkt: None,
     }
 }
 
