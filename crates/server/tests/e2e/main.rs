@@ -15,6 +15,7 @@ mod check_in;
 mod client_credentials;
 mod code_flow;
 mod connections;
+mod independent_clients;
 mod device;
 mod oidc;
 mod par_and_profile;
