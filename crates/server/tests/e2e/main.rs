@@ -17,6 +17,7 @@ mod code_flow;
 mod connections;
 mod independent_clients;
 mod device;
+mod dpop;
 mod oidc;
 mod par_and_profile;
 mod refresh_grace;
