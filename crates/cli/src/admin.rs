@@ -121,6 +121,10 @@ pub(crate) struct CreateApp {
     /// returns the same new pair instead of revoking the family (0: strict rotation).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=300))]
     pub(crate) refresh_grace_seconds: u32,
+    /// A file with the public keys (a JWK Set) the application signs `private_key_jwt`
+    /// assertions with; it then authenticates with those instead of a secret.
+    #[arg(long, conflicts_with = "public")]
+    pub(crate) jwks: Option<std::path::PathBuf>,
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -134,6 +138,21 @@ pub(crate) enum ExtraGrant {
 
 fn parse_id_token_alg(name: &str) -> Result<IdTokenAlg, String> {
     IdTokenAlg::from_name(name).ok_or_else(|| format!("`{name}` is not RS256 or ES256"))
+}
+
+/// A JWK Set of public keys, as a client registers it for `private_key_jwt`.
+fn read_jwks(path: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let keys = value["keys"].as_array().filter(|keys| !keys.is_empty());
+    let keys = keys.with_context(|| format!("{} is not a JWK Set with keys", path.display()))?;
+    for key in keys {
+        serde_json::from_value::<jsonwebtoken::jwk::Jwk>(key.clone()).context("a key of the JWK Set is not a JWK")?;
+        if ["d", "p", "q", "k"].iter().any(|part| key.get(part).is_some()) {
+            bail!("the JWK Set holds a private or secret key: register public keys only");
+        }
+    }
+    Ok(value.to_string())
 }
 
 /// Prints a created object: the JSON object alone with `--json`, else a readable line.
@@ -267,7 +286,7 @@ pub(crate) async fn apps(store: DynStore, settings: &Settings, command: AppsComm
     };
     let store = store.as_ref();
     let json = args.json;
-    let secret = (!args.public).then(Secret::generate);
+    let secret = (!args.public && args.jwks.is_none()).then(Secret::generate);
     let app = create_app(store, args, generate_client_id(), secret.as_ref()).await?;
     let after = ticketbooth_domain::portal::audit_view(&app);
     crate::review::audit_cli(store, "application.create", format!("application:{}", app.id), after).await?;
@@ -316,6 +335,7 @@ pub(crate) async fn create_app(
     if scopes.is_empty() {
         bail!("--scopes must name at least one scope");
     }
+    let jwks = args.jwks.as_deref().map(read_jwks).transpose()?;
     if let Some(organizer_id) = args.organizer {
         store.find_organizer(organizer_id).await?.with_context(|| format!("no organizer with id {organizer_id}"))?;
     }
@@ -333,6 +353,7 @@ pub(crate) async fn create_app(
             require_dpop: args.require_dpop,
             refresh_grace_seconds: args.refresh_grace_seconds,
         },
+        jwks,
         ..NewApplication::default()
     };
     match store.create_application(new).await {

@@ -128,6 +128,7 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str, force: bool) -> anyhow
             require_par: false,
             require_dpop: false,
             refresh_grace_seconds: 0,
+            jwks: None,
             json: false,
         },
         DEMO_CLIENT_ID.into(),

@@ -345,6 +345,7 @@ mod tests {
             secret_shown: true,
             previous_secret: None,
             options: Default::default(),
+            jwks: None,
         }
     }
 

@@ -122,6 +122,9 @@ pub struct Application {
     /// A rotated-out secret that works until its expiry.
     pub previous_secret: Option<(SecretHash, DateTime<Utc>)>,
     pub options: ClientOptions,
+    /// The public keys (a JWK Set, JSON) the client signs `private_key_jwt` assertions with
+    /// (RFC 7523 §2.2); such a client authenticates with them instead of a secret.
+    pub jwks: Option<String>,
 }
 
 /// Per-application protocol options beyond Eventpop's, all off by default (contract §9).
@@ -168,7 +171,7 @@ impl IdTokenAlg {
 impl Application {
     /// Whether the client holds a secret (RFC 6749 §2.1 "confidential").
     pub fn is_confidential(&self) -> bool {
-        self.secret_hash.is_some()
+        self.secret_hash.is_some() || self.jwks.is_some()
     }
 
     /// Whether `presented` is the client's secret at `now`: the current one, or a rotated-out one
@@ -200,6 +203,7 @@ pub struct NewApplication {
     /// holds).
     pub secret_unseen: bool,
     pub options: ClientOptions,
+    pub jwks: Option<String>,
 }
 
 /// A browser session on our own pages. Anonymous until sign-in; every form carries its CSRF token.

@@ -87,6 +87,7 @@ pub(crate) struct ApplicationRow {
     pub(crate) require_par: bool,
     pub(crate) require_dpop: bool,
     pub(crate) refresh_grace_seconds: i64,
+    pub(crate) jwks: Option<String>,
 }
 
 impl ApplicationRow {
@@ -118,6 +119,7 @@ impl ApplicationRow {
                 refresh_grace_seconds: u32::try_from(self.refresh_grace_seconds)
                     .map_err(|_| StoreError::Corrupt(format!("refresh_grace_seconds {}", self.refresh_grace_seconds)))?,
             },
+            jwks: self.jwks,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Client authentication at the token endpoint (RFC 6749 §2.3.1): HTTP Basic or
 //! `client_id`/`client_secret` in the body, never both. Public clients send only `client_id`.
 
+use super::client_assertion;
 use super::params::{FromParams, Params};
 use crate::error::OAuthError;
 use crate::throttle::Attempt;
@@ -16,7 +17,8 @@ use ticketbooth_domain::secret::SecretHash;
 /// The client a token request authenticated as.
 pub(crate) struct AuthenticatedClient {
     pub(crate) app: Application,
-    /// False for a public client, which proved nothing but its id.
+    /// False for a public client, which proved nothing but its id; true for a secret or a
+    /// `private_key_jwt` assertion.
     pub(crate) with_secret: bool,
 }
 
@@ -111,6 +113,9 @@ pub(crate) async fn read_request<T: ClientRequest>(
 ) -> Result<(T, AuthenticatedClient), OAuthError> {
     let params = Params::from_body(headers, body).map_err(|err| OAuthError::invalid_request(err.to_string()))?;
     let request = T::from_params(&params)?;
-    let client = authenticate(state, address, headers, &request).await?;
+    let client = match client_assertion::from_params(&params)? {
+        Some(assertion) => client_assertion::authenticate(state, address, headers, &request, &assertion).await?,
+        None => authenticate(state, address, headers, &request).await?,
+    };
     Ok((request, client))
 }

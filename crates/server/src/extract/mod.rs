@@ -3,6 +3,7 @@
 
 pub(crate) mod address;
 pub(crate) mod bearer;
+pub(crate) mod client_assertion;
 pub(crate) mod client_auth;
 pub(crate) mod form;
 pub(crate) mod params;

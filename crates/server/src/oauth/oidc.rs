@@ -3,6 +3,7 @@
 
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::bearer::ApiRequest;
+use crate::extract::client_assertion;
 use crate::{keys, AppState, ServerConfig};
 use axum::extract::State;
 use axum::Json;
@@ -137,9 +138,10 @@ fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
             "client_credentials",
             "urn:ietf:params:oauth:grant-type:device_code",
         ],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": client_assertion::SIGNING_ALGORITHMS,
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
         "code_challenge_methods_supported": ["S256"],
         // Extensions that state the profile (`serve --profile`): RFC 9728's name for where the
         // resource API takes tokens, and whether every client must use PKCE.

@@ -2,50 +2,8 @@
 //! with a proof of their key, every proof used once across instances, per-app requirement.
 
 use crate::harness::*;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
-use p256::pkcs8::EncodePrivateKey;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-
-/// A client's DPoP key pair, making proofs as RFC 9449 §4.2 describes.
-struct DpopKey {
-    encoding: EncodingKey,
-    jwk: jsonwebtoken::jwk::Jwk,
-}
-
-impl DpopKey {
-    fn new() -> DpopKey {
-        let secret = p256::SecretKey::random(&mut rand::rngs::OsRng);
-        let point = secret.public_key().to_encoded_point(false);
-        let jwk = json!({
-            "kty": "EC", "crv": "P-256",
-            "x": URL_SAFE_NO_PAD.encode(point.x().unwrap()), "y": URL_SAFE_NO_PAD.encode(point.y().unwrap()),
-        });
-        let der = secret.to_pkcs8_der().unwrap();
-        DpopKey { encoding: EncodingKey::from_ec_der(der.as_bytes()), jwk: serde_json::from_value(jwk).unwrap() }
-    }
-
-    fn proof(&self, method: &str, url: &str, access_token: Option<&str>, nonce: Option<&str>) -> String {
-        let mut header = Header::new(Algorithm::ES256);
-        header.typ = Some("dpop+jwt".into());
-        header.jwk = Some(self.jwk.clone());
-        let mut claims = json!({
-            "jti": ticketbooth_domain::secret::Secret::generate().expose(),
-            "htm": method, "htu": url, "iat": chrono::Utc::now().timestamp(),
-        });
-        if let Some(token) = access_token {
-            claims["ath"] = URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes())).into();
-        }
-        if let Some(nonce) = nonce {
-            claims["nonce"] = nonce.into();
-        }
-        jsonwebtoken::encode(&header, &claims, &self.encoding).unwrap()
-    }
-}
+use serde_json::Value;
 
 /// A client-credentials request with a proof; returns the response.
 async fn token_request(app: &TestApp, base: &str, client: &TestClient, proof: &str) -> reqwest::Response {
@@ -60,7 +18,7 @@ async fn token_request(app: &TestApp, base: &str, client: &TestClient, proof: &s
 }
 
 /// The server's nonce, from the `use_dpop_nonce` answer to a proof without one.
-async fn server_nonce(app: &TestApp, client: &TestClient, key: &DpopKey) -> String {
+async fn server_nonce(app: &TestApp, client: &TestClient, key: &EcKey) -> String {
     let answer = token_request(app, &app.base, client, &key.proof("POST", &app.url("/oauth/token"), None, None)).await;
     let nonce = answer.headers().get("dpop-nonce").map(|value| value.to_str().unwrap().to_owned());
     let (status, error, _) = oauth_error(answer).await;
@@ -82,7 +40,7 @@ backend_test! {
         let app = TestApp::spawn().await;
         let other = app.second_instance().await;
         let client = app.create_client(true, &[CALLBACK], "public").await;
-        let key = DpopKey::new();
+        let key = EcKey::new();
         let nonce = server_nonce(&app, &client, &key).await;
 
         // The nonce is good on the other instance too.
@@ -107,7 +65,7 @@ backend_test! {
         assert_eq!(bearer.status(), StatusCode::UNAUTHORIZED);
         assert!(bearer.headers()["www-authenticate"].to_str().unwrap().starts_with("DPoP "), "RFC 9449 §7.2");
         let refusals = [
-            DpopKey::new().proof("GET", &info_url, Some(token), None),
+            EcKey::new().proof("GET", &info_url, Some(token), None),
             key.proof("POST", &info_url, Some(token), None),
             key.proof("GET", &app.url("/api/public/me"), Some(token), None),
             key.proof("GET", &info_url, Some("another token"), None),
@@ -131,7 +89,7 @@ backend_test! {
     async fn bad_proofs_are_refused_at_the_token_endpoint_and_apps_may_require_dpop() {
         let app = TestApp::spawn().await;
         let client = app.create_client(true, &[CALLBACK], "public").await;
-        let key = DpopKey::new();
+        let key = EcKey::new();
         let nonce = server_nonce(&app, &client, &key).await;
         let token_url = app.url("/oauth/token");
         let mut unsigned = key.proof("POST", &token_url, None, Some(&nonce));
@@ -173,7 +131,7 @@ backend_test! {
         let app = TestApp::spawn().await;
         app.create_user("phone@example.com").await;
         let client = app.create_client(false, &[CALLBACK], "public").await;
-        let key = DpopKey::new();
+        let key = EcKey::new();
         let token_url = app.url("/oauth/token");
         let mut params = code_request(&client);
         params.extend([("code_challenge", CHALLENGE), ("code_challenge_method", "S256")]);
@@ -204,7 +162,7 @@ backend_test! {
             ]
         };
         let refresh_token = tokens["refresh_token"].as_str().unwrap();
-        let stolen = exchange(DpopKey::new().proof("POST", &token_url, None, Some(&nonce)), refresh(refresh_token)).await;
+        let stolen = exchange(EcKey::new().proof("POST", &token_url, None, Some(&nonce)), refresh(refresh_token)).await;
         assert_eq!(oauth_error(stolen).await.1, "invalid_dpop_proof", "another key cannot use it");
         let without = app.token(&refresh(refresh_token).iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
         assert_eq!(oauth_error(without).await.1, "invalid_dpop_proof", "nor can a request without a proof");

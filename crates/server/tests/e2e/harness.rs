@@ -244,6 +244,23 @@ impl TestApp {
         self.register_with(None, confidential, redirect_uris, scopes, IdTokenAlg::default(), options).await
     }
 
+    /// A confidential client that authenticates with `private_key_jwt`, by the keys of `jwks`.
+    pub async fn create_client_with_keys(&self, jwks: String, scopes: &str) -> TestClient {
+        let app = self
+            .store
+            .create_application(NewApplication {
+                client_id: generate_client_id(),
+                name: "Box Office".into(),
+                redirect_uris: vec![CALLBACK.into()],
+                scopes: ScopeSet::parse(scopes).unwrap(),
+                jwks: Some(jwks),
+                ..NewApplication::default()
+            })
+            .await
+            .unwrap();
+        TestClient { app, secret: None }
+    }
+
     async fn register(
         &self,
         organizer_id: Option<i64>,
@@ -421,4 +438,61 @@ pub async fn oauth_error(response: Response) -> (StatusCode, String, serde_json:
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap();
     (status, body["error"].as_str().unwrap_or_default().to_owned(), body)
+}
+
+/// A client's P-256 key pair: signs DPoP proofs (RFC 9449 §4.2) and client assertions (RFC 7523).
+pub struct EcKey {
+    encoding: jsonwebtoken::EncodingKey,
+    pub jwk: jsonwebtoken::jwk::Jwk,
+}
+
+impl EcKey {
+    pub fn new() -> EcKey {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        use p256::pkcs8::EncodePrivateKey;
+        let secret = p256::SecretKey::random(&mut rand::rngs::OsRng);
+        let point = secret.public_key().to_encoded_point(false);
+        let jwk = serde_json::json!({
+            "kty": "EC", "crv": "P-256", "kid": Secret::generate().expose()[..8],
+            "x": URL_SAFE_NO_PAD.encode(point.x().unwrap()), "y": URL_SAFE_NO_PAD.encode(point.y().unwrap()),
+        });
+        let der = secret.to_pkcs8_der().unwrap();
+        EcKey {
+            encoding: jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes()),
+            jwk: serde_json::from_value(jwk).unwrap(),
+        }
+    }
+
+    /// The public key as a JWK Set, as a client registers it.
+    pub fn jwks(&self) -> String {
+        serde_json::json!({ "keys": [self.jwk] }).to_string()
+    }
+
+    /// `claims` signed with ES256 under `header` (its alg set here).
+    pub fn sign(&self, mut header: jsonwebtoken::Header, claims: &serde_json::Value) -> String {
+        header.alg = jsonwebtoken::Algorithm::ES256;
+        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap()
+    }
+
+    /// A DPoP proof for `method` on `url`, with the token's `ath` and the server's nonce if given.
+    pub fn proof(&self, method: &str, url: &str, access_token: Option<&str>, nonce: Option<&str>) -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        use sha2::Digest;
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.typ = Some("dpop+jwt".into());
+        header.jwk = Some(self.jwk.clone());
+        let mut claims = serde_json::json!({
+            "jti": Secret::generate().expose(), "htm": method, "htu": url, "iat": chrono::Utc::now().timestamp(),
+        });
+        if let Some(token) = access_token {
+            claims["ath"] = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes())).into();
+        }
+        if let Some(nonce) = nonce {
+            claims["nonce"] = nonce.into();
+        }
+        self.sign(header, &claims)
+    }
 }

@@ -13,6 +13,7 @@ mod browser;
 mod browser_portal;
 mod check_in;
 mod client_credentials;
+mod client_assertions;
 mod code_flow;
 mod connections;
 mod independent_clients;

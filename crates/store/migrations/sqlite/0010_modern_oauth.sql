@@ -7,6 +7,9 @@ ALTER TABLE applications ADD COLUMN require_par INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE applications ADD COLUMN require_dpop INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE applications ADD COLUMN refresh_grace_seconds INTEGER NOT NULL DEFAULT 0;
 
+-- private_key_jwt (RFC 7523): the client's public keys, a JWK Set as JSON.
+ALTER TABLE applications ADD COLUMN jwks TEXT;
+
 -- Under a refresh grace window, a rotation's new pair is derived from the presented refresh token
 -- and this salt, so a repeat of the rotated token within the window re-derives the same pair
 -- (nothing secret is stored). Only such successors are indexed.

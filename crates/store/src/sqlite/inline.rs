@@ -155,6 +155,7 @@ impl ApplicationRow {
             require_par: columns.take("require_par")?,
             require_dpop: columns.take("require_dpop")?,
             refresh_grace_seconds: columns.take("refresh_grace_seconds")?,
+            jwks: columns.take("jwks")?,
         })
     }
 }
