@@ -22,8 +22,9 @@ use ticketbooth_domain::secret::SecretHash;
 pub(crate) const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// The algorithms an assertion may be signed with (`token_endpoint_auth_signing_alg_values_supported`).
 pub(crate) const SIGNING_ALGORITHMS: [&str; 5] = ["RS256", "PS256", "ES256", "ES384", "EdDSA"];
-/// An assertion may not live longer than this: its `jti` is remembered that long.
-const MAX_LIFETIME: Duration = Duration::minutes(10);
+/// An assertion may not live longer than this, the lifetime common libraries (Authlib) give it:
+/// its `jti` is remembered that long.
+const MAX_LIFETIME: Duration = Duration::hours(1);
 /// The endpoints that take client authentication: an assertion may name any, or the issuer.
 const AUDIENCE_PATHS: [&str; 5] = ["/oauth/token", "/oauth/par", "/oauth/device_authorization", "/oauth/introspect", "/oauth/revoke"];
 

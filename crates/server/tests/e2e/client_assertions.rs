@@ -57,7 +57,7 @@ backend_test! {
         let now = chrono::Utc::now().timestamp();
         let refused = [
             key.sign(header(), &changed(claims(&app, &client, ""), "aud", json!("https://elsewhere.example/token"))),
-            key.sign(header(), &changed(claims(&app, &client, "/oauth/token"), "exp", json!(now + 3600))),
+            key.sign(header(), &changed(claims(&app, &client, "/oauth/token"), "exp", json!(now + 7200))),
             key.sign(header(), &changed(claims(&app, &client, "/oauth/token"), "exp", json!(now - 120))),
             key.sign(header(), &changed(claims(&app, &client, "/oauth/token"), "sub", json!("someone-else"))),
             key.sign(header(), &changed(claims(&app, &client, "/oauth/token"), "jti", json!(null))),
