@@ -141,7 +141,9 @@ fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": client_assertion::SIGNING_ALGORITHMS,
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "revocation_endpoint_auth_signing_alg_values_supported": client_assertion::SIGNING_ALGORITHMS,
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "introspection_endpoint_auth_signing_alg_values_supported": client_assertion::SIGNING_ALGORITHMS,
         "code_challenge_methods_supported": ["S256"],
         // Extensions that state the profile (`serve --profile`): RFC 9728's name for where the
         // resource API takes tokens, and whether every client must use PKCE.

@@ -220,6 +220,7 @@ struct Words {
     confirmed: &'static str,
     reset_subject: &'static str,
     forgot: &'static str,
+    device_connected: &'static str,
 }
 
 const ENGLISH: Words = Words {
@@ -230,6 +231,7 @@ const ENGLISH: Words = Words {
     confirmed: "Address confirmed",
     reset_subject: "Reset your password",
     forgot: "Forgot your password?",
+    device_connected: "Device connected",
 };
 
 const THAI: Words = Words {
@@ -240,6 +242,7 @@ const THAI: Words = Words {
     confirmed: "ยืนยันอีเมลเรียบร้อยแล้ว",
     reset_subject: "ตั้งรหัสผ่านใหม่",
     forgot: "ลืมรหัสผ่าน?",
+    device_connected: "เชื่อมต่ออุปกรณ์แล้ว",
 };
 
 async fn mail_link(smtp: &SmtpServer, to: &str, subject: &str, prefix: &str) -> String {
@@ -359,6 +362,28 @@ async fn the_whole_journey(words: Words) {
         chrome.goto(&app.url(page)).await;
         chrome.check_page(page.trim_start_matches('/').replace('/', "-").as_str()).await;
     }
+
+    // A door scanner shows a code; they open its link, check the code and approve it.
+    let options = ClientOptions { device_grant: true, ..ClientOptions::default() };
+    let scanner = app.create_client_with_options(false, &[], "public", options).await;
+    let started: serde_json::Value = app
+        .http
+        .post(app.url("/oauth/device_authorization"))
+        .form(&[("client_id", scanner.id())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    chrome.goto(started["verification_uri_complete"].as_str().unwrap()).await;
+    chrome.check_page("device").await;
+    chrome.click("button.primary").await;
+    chrome.wait_for_text("value=\"approve\"").await;
+    chrome.check_page("device-confirm").await;
+    chrome.click("button[value=approve]").await;
+    chrome.wait_for_text(words.device_connected).await;
+    chrome.check_page("device-connected").await;
 
     // Signed out, they forget the password and reset it from the mail.
     chrome.goto(&app.url("/account")).await;
