@@ -125,6 +125,13 @@ pub(crate) struct CreateApp {
     /// assertions with; it then authenticates with those instead of a secret.
     #[arg(long, conflicts_with = "public")]
     pub(crate) jwks: Option<std::path::PathBuf>,
+    /// Where OpenID Connect RP-initiated logout may send the browser afterwards (repeatable,
+    /// matched exactly).
+    #[arg(long = "post-logout-redirect-uri")]
+    pub(crate) post_logout_redirect_uris: Vec<String>,
+    /// Where a signed logout token is posted when a person signs out (Back-Channel Logout 1.0).
+    #[arg(long)]
+    pub(crate) backchannel_logout_uri: Option<String>,
     #[arg(long)]
     pub(crate) json: bool,
 }
@@ -336,6 +343,17 @@ pub(crate) async fn create_app(
         bail!("--scopes must name at least one scope");
     }
     let jwks = args.jwks.as_deref().map(read_jwks).transpose()?;
+    let post_logout_redirect_uris = args
+        .post_logout_redirect_uris
+        .iter()
+        .map(|uri| redirect::validate_registration(uri).with_context(|| format!("post-logout redirect URI `{uri}`")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let backchannel_logout_uri = args
+        .backchannel_logout_uri
+        .as_deref()
+        .map(|uri| url::Url::parse(uri).ok().filter(|url| matches!(url.scheme(), "https" | "http")).map(|_| uri.to_owned()))
+        .map(|uri| uri.context("--backchannel-logout-uri must be an http(s) URL"))
+        .transpose()?;
     if let Some(organizer_id) = args.organizer {
         store.find_organizer(organizer_id).await?.with_context(|| format!("no organizer with id {organizer_id}"))?;
     }
@@ -354,6 +372,8 @@ pub(crate) async fn create_app(
             refresh_grace_seconds: args.refresh_grace_seconds,
         },
         jwks,
+        post_logout_redirect_uris,
+        backchannel_logout_uri,
         ..NewApplication::default()
     };
     match store.create_application(new).await {

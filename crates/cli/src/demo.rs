@@ -129,6 +129,8 @@ pub(crate) async fn seed(store: &dyn Store, issuer: &str, force: bool) -> anyhow
             require_dpop: false,
             refresh_grace_seconds: 0,
             jwks: None,
+            post_logout_redirect_uris: vec![],
+            backchannel_logout_uri: None,
             json: false,
         },
         DEMO_CLIENT_ID.into(),

@@ -136,6 +136,7 @@ pub(crate) async fn run(store: DynStore, settings: &Settings, args: ServeArgs) -
     let state = AppState::new(store.clone(), config);
     let delivery =
         ticketbooth_server::spawn_mail_delivery(store.clone(), state.config.mail.clone(), state.mail_queued.clone());
+    let logouts = ticketbooth_server::spawn_logout_delivery(state.clone());
     let webhooks = ticketbooth_server::spawn_webhook_delivery(
         store.clone(),
         state.config.webhooks.clone(),
@@ -150,6 +151,7 @@ pub(crate) async fn run(store: DynStore, settings: &Settings, args: ServeArgs) -
     delivery.abort();
     // Webhook deliveries not yet recorded are sent again once their claim runs out.
     webhooks.abort();
+    logouts.abort();
     if let Some(sweeper) = sweeper {
         sweeper.abort();
     }

@@ -346,6 +346,8 @@ mod tests {
             previous_secret: None,
             options: Default::default(),
             jwks: None,
+            post_logout_redirect_uris: vec![],
+            backchannel_logout_uri: None,
         }
     }
 

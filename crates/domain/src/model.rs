@@ -125,6 +125,10 @@ pub struct Application {
     /// The public keys (a JWK Set, JSON) the client signs `private_key_jwt` assertions with
     /// (RFC 7523 §2.2); such a client authenticates with them instead of a secret.
     pub jwks: Option<String>,
+    /// Where RP-initiated logout may send the browser afterwards (matched exactly).
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where a signed logout token is posted when a person signs out (Back-Channel Logout 1.0).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 /// Per-application protocol options beyond Eventpop's, all off by default (contract §9).
@@ -204,6 +208,8 @@ pub struct NewApplication {
     pub secret_unseen: bool,
     pub options: ClientOptions,
     pub jwks: Option<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub backchannel_logout_uri: Option<String>,
 }
 
 /// A browser session on our own pages. Anonymous until sign-in; every form carries its CSRF token.

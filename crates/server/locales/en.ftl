@@ -371,3 +371,12 @@ device-approved-title = Device connected
 device-approved-body = { $app } is signed in. You can go back to your device.
 device-denied-title = Request denied
 device-denied-body = The device was not signed in. You can close this page.
+
+## Sign-out requested by an application
+
+logout-title = Sign out of Ticketbooth?
+logout-asked-by = { $app } asks you to sign out.
+logout-question = You will be signed out here and in the applications you connected that support it.
+logout-stay = Stay signed in
+signed-out-title = You are signed out
+signed-out-body = You can close this page.

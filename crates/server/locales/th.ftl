@@ -365,3 +365,12 @@ device-approved-title = เชื่อมต่ออุปกรณ์แล�
 device-approved-body = { $app } เข้าสู่ระบบแล้ว คุณกลับไปที่อุปกรณ์ได้เลย
 device-denied-title = ปฏิเสธคำขอแล้ว
 device-denied-body = อุปกรณ์ไม่ได้เข้าสู่ระบบ คุณปิดหน้านี้ได้
+
+## ออกจากระบบตามคำขอของแอป
+
+logout-title = ออกจากระบบ Ticketbooth หรือไม่
+logout-asked-by = { $app } ขอให้คุณออกจากระบบ
+logout-question = คุณจะออกจากระบบที่นี่และในแอปที่เชื่อมต่อไว้ซึ่งรองรับการออกจากระบบพร้อมกัน
+logout-stay = อยู่ในระบบต่อ
+signed-out-title = คุณออกจากระบบแล้ว
+signed-out-body = คุณปิดหน้านี้ได้

@@ -113,6 +113,17 @@ pub async fn jwks(store: &DynStore) -> StoreResult<Value> {
 
 /// Signs claims with the active key of `alg`.
 pub async fn sign<T: Serialize>(store: &DynStore, claims: &T, alg: IdTokenAlg) -> Result<String, KeyError> {
+    sign_typed(store, claims, alg, None).await
+}
+
+/// Signs claims with the active key of `alg`, naming the token's type in the header (`typ`,
+/// RFC 8725 §3.11: a logout token is `logout+jwt`, so it cannot pass for an ID token).
+pub async fn sign_typed<T: Serialize>(
+    store: &DynStore,
+    claims: &T,
+    alg: IdTokenAlg,
+    typ: Option<&str>,
+) -> Result<String, KeyError> {
     let keys = store.published_signing_keys(Utc::now()).await?;
     let active = keys
         .iter()
@@ -124,7 +135,26 @@ pub async fn sign<T: Serialize>(store: &DynStore, claims: &T, alg: IdTokenAlg) -
     };
     let mut header = Header::new(algorithm);
     header.kid = Some(active.kid.clone());
+    header.typ = typ.map(str::to_owned).or(header.typ);
     jsonwebtoken::encode(&header, claims, &key).map_err(|err| KeyError::Encoding(err.to_string()))
+}
+
+/// The claims of a token this server signed with one of its published keys, expired or not
+/// (an `id_token_hint` may be old); `None` when it is not ours or does not verify.
+pub async fn verify_own(store: &DynStore, issuer: &str, token: &str) -> StoreResult<Option<Value>> {
+    let Ok(header) = jsonwebtoken::decode_header(token) else { return Ok(None) };
+    let keys = store.published_signing_keys(Utc::now()).await?;
+    let key = keys.iter().find(|key| Some(&key.kid) == header.kid.as_ref() && key.algorithm == format!("{:?}", header.alg));
+    let Some(jwk) = key.and_then(|key| serde_json::from_str::<jsonwebtoken::jwk::Jwk>(&key.public_jwk).ok()) else {
+        return Ok(None);
+    };
+    let Ok(decoding) = jsonwebtoken::DecodingKey::from_jwk(&jwk) else { return Ok(None) };
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+    validation.set_issuer(&[issuer]);
+    Ok(jsonwebtoken::decode::<Value>(token, &decoding, &validation).ok().map(|data| data.claims))
 }
 
 #[cfg(test)]

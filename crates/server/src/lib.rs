@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod i18n;
 pub mod keys;
+mod logout;
 mod mail;
 mod metrics;
 pub mod oauth;
@@ -35,6 +36,7 @@ pub use connections::ConnectionLimits;
 pub use mail::delivery::{check as check_mail, deliver_now as deliver_mail_now, spawn_delivery as spawn_mail_delivery};
 pub use mail::{MailConfig, MailTransport};
 pub use metrics::Metrics;
+pub use logout::spawn_logout_delivery;
 pub use sweeper::spawn_sweeper;
 pub use webhooks::{spawn_webhook_delivery, WebhookSettings};
 
@@ -53,6 +55,8 @@ pub struct AppState {
     pub webhooks_queued: Arc<tokio::sync::Notify>,
     /// The secret DPoP nonces are derived from, read from the store on first use.
     pub(crate) dpop_nonce_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// Woken when a sign-out queues back-channel logout notifications.
+    pub logouts_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -72,6 +76,7 @@ impl AppState {
             mail_queued: Arc::default(),
             webhooks_queued: Arc::default(),
             dpop_nonce_key: Arc::default(),
+            logouts_queued: Arc::default(),
         }
     }
 }

@@ -22,6 +22,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .page(POST, "/oauth/authorize", routes!(oauth::authorize::decide))
         .at(POST, "/oauth/token", routes!(oauth::token::issue))
         .at(POST, "/oauth/par", routes!(oauth::par::push))
+        .page(GET, "/oauth/logout", routes!(oauth::logout::show))
+        .page(POST, "/oauth/logout", routes!(oauth::logout::confirm))
         .at(POST, "/oauth/device_authorization", routes!(oauth::device::start))
         .page(GET, "/device", routes!(pages::device::show))
         .page(POST, "/device", routes!(pages::device::submit))

@@ -17,6 +17,7 @@ mod consents;
 mod devices;
 mod error;
 mod housekeeping;
+mod logouts;
 mod outbox;
 mod portal;
 pub mod postgres;
@@ -41,6 +42,7 @@ pub use consents::ConsentStore;
 pub use devices::{DeviceStore, PushedRequest, PushedRequestStore};
 pub use error::{StoreError, StoreResult};
 pub use housekeeping::Housekeeping;
+pub use logouts::{LogoutOutbox, QueuedLogout};
 pub use outbox::{MailOutbox, OutgoingMail, QueuedMail};
 pub use portal::{ApplicationEdit, ApplicationFilter, Approval, PortalStore, RequestFilter};
 pub use postgres::PoolSettings;
@@ -72,6 +74,7 @@ pub trait Store:
     + DeviceStore
     + PushedRequestStore
     + ProofStore
+    + LogoutOutbox
     + Housekeeping
 {
 }
@@ -93,6 +96,7 @@ impl<T> Store for T where
         + DeviceStore
         + PushedRequestStore
         + ProofStore
+        + LogoutOutbox
         + Housekeeping
 {
 }

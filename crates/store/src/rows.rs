@@ -88,6 +88,8 @@ pub(crate) struct ApplicationRow {
     pub(crate) require_dpop: bool,
     pub(crate) refresh_grace_seconds: i64,
     pub(crate) jwks: Option<String>,
+    pub(crate) post_logout_redirect_uris: String,
+    pub(crate) backchannel_logout_uri: Option<String>,
 }
 
 impl ApplicationRow {
@@ -120,6 +122,8 @@ impl ApplicationRow {
                     .map_err(|_| StoreError::Corrupt(format!("refresh_grace_seconds {}", self.refresh_grace_seconds)))?,
             },
             jwks: self.jwks,
+            post_logout_redirect_uris: self.post_logout_redirect_uris.lines().map(str::to_owned).collect(),
+            backchannel_logout_uri: self.backchannel_logout_uri,
         })
     }
 }

@@ -74,7 +74,7 @@ pub async fn deliver_now(store: &DynStore, config: &MailConfig) -> Result<usize,
 }
 
 /// The delay before retry number `attempts + 1`.
-fn retry_delay(base: Duration, attempts: i64) -> Duration {
+pub(crate) fn retry_delay(base: Duration, attempts: i64) -> Duration {
     let doublings = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
     base.saturating_mul(2u32.saturating_pow(doublings)).min(MAX_RETRY_DELAY)
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod authorize;
 pub(crate) mod device;
+pub(crate) mod logout;
 pub(crate) mod management;
 pub(crate) mod oidc;
 pub(crate) mod par;

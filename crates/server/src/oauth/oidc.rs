@@ -124,6 +124,9 @@ fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
         "introspection_endpoint": url("/oauth/introspect"),
         "userinfo_endpoint": url("/oauth/userinfo"),
         "device_authorization_endpoint": url("/oauth/device_authorization"),
+        "end_session_endpoint": url("/oauth/logout"),
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": false,
         "pushed_authorization_request_endpoint": url("/oauth/par"),
         // Per application (`apps create --require-par`); the server itself takes both.
         "require_pushed_authorization_requests": false,

@@ -257,6 +257,9 @@ pub(crate) async fn sign_out(
         Err(FormRejection::NoSession) => return Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response()),
         Err(rejection) => return Ok(rejection.into_response()),
     };
+    if let Some(user_id) = session.user_id {
+        crate::logout::queue(&state, user_id).await?;
+    }
     state.store.delete_session(&session.id_hash).await?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/".to_owned())], [(header::SET_COOKIE, session::clear_cookie())])
         .into_response())

@@ -87,6 +87,18 @@ pub(crate) struct ConsentPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "logout.html")]
+pub(crate) struct LogoutPage<'a> {
+    pub(crate) t: Tr,
+    pub(crate) here: &'a str,
+    pub(crate) csrf_token: &'a str,
+    /// "{app} asks you to sign out", when an application asked.
+    pub(crate) asked_by: Option<String>,
+    pub(crate) signed_in_as: String,
+    pub(crate) hidden: Vec<(&'static str, &'a str)>,
+}
+
+#[derive(Template)]
 #[template(path = "device.html")]
 pub(crate) struct DevicePage<'a> {
     pub(crate) t: Tr,

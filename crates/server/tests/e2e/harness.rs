@@ -89,6 +89,7 @@ impl Backend {
 
 /// The instance's webhook worker.
 fn spawn_webhooks(store: &DynStore, state: &AppState) {
+    ticketbooth_server::spawn_logout_delivery(state.clone());
     ticketbooth_server::spawn_webhook_delivery(
         store.clone(),
         state.config.webhooks.clone(),

@@ -17,6 +17,7 @@ mod client_assertions;
 mod code_flow;
 mod connections;
 mod independent_clients;
+mod logout;
 mod device;
 mod dpop;
 mod oidc;

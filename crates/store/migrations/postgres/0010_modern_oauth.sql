@@ -67,3 +67,23 @@ CREATE TABLE server_secrets (
     secret     BYTEA  NOT NULL,
     created_at BIGINT NOT NULL
 );
+
+-- Logout (OpenID Connect RP-Initiated and Back-Channel Logout 1.0): where an application may send
+-- the browser after signing out, where it is told that a person signed out, and the outbox of
+-- those notifications (the logout token is signed at each attempt, with the same jti).
+ALTER TABLE applications ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '';
+ALTER TABLE applications ADD COLUMN backchannel_logout_uri TEXT;
+CREATE TABLE logout_outbox (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id  BIGINT  NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+    uri             TEXT    NOT NULL,
+    subject         TEXT    NOT NULL,
+    jti             TEXT    NOT NULL,
+    created_at      BIGINT  NOT NULL,
+    next_attempt_at BIGINT  NOT NULL,
+    claimed_until   BIGINT ,
+    attempts        BIGINT  NOT NULL DEFAULT 0,
+    sent_at         BIGINT ,
+    last_error      TEXT
+);
+CREATE INDEX logout_outbox_due_idx ON logout_outbox (next_attempt_at) WHERE sent_at IS NULL;

@@ -31,8 +31,9 @@ where
         let row: ApplicationRow = sqlx::query_as(concat!(
             "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, \
              organizer_id, id_token_alg, created_at, description, website, owner_id, secret_shown, \
-             device_grant, require_par, require_dpop, refresh_grace_seconds, jwks) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ",
+             device_grant, require_par, require_dpop, refresh_grace_seconds, jwks, post_logout_redirect_uris, \
+             backchannel_logout_uri) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ",
             application_columns!()
         ))
         .bind(&app.client_id)
@@ -52,6 +53,8 @@ where
         .bind(app.options.require_dpop)
         .bind(i64::from(app.options.refresh_grace_seconds))
         .bind(app.jwks.clone())
+        .bind(app.post_logout_redirect_uris.join("\n"))
+        .bind(app.backchannel_logout_uri.clone())
         .fetch_one(&mut *self.backend.write().await?)
         .await?;
         row.into_domain()

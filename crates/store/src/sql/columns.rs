@@ -28,7 +28,8 @@ macro_rules! application_columns {
     () => {
         "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, id_token_alg, created_at, \
          description, website, owner_id, suspended_at, secret_shown, previous_secret_hash, previous_secret_expires_at, \
-         device_grant, require_par, require_dpop, refresh_grace_seconds, jwks"
+         device_grant, require_par, require_dpop, refresh_grace_seconds, jwks, \
+         post_logout_redirect_uris, backchannel_logout_uri"
     };
 }
 macro_rules! code_columns {

@@ -56,7 +56,7 @@ where
     async fn delete_expired(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<u64> {
         // The sweeper's round also writes a token usage tally that no later token flushed.
         self.flush_usage().await?;
-        const STATEMENTS: [&str; 12] = [
+        const STATEMENTS: [&str; 13] = [
             "DELETE FROM authorization_codes WHERE id IN \
              (SELECT id FROM authorization_codes WHERE expires_at < $1 LIMIT $2)",
             "DELETE FROM access_tokens WHERE id IN (SELECT id FROM access_tokens \
@@ -87,6 +87,9 @@ where
              (SELECT id FROM pushed_authorization_requests WHERE expires_at < $1 LIMIT $2)",
             "DELETE FROM dpop_proofs WHERE proof_hash IN \
              (SELECT proof_hash FROM dpop_proofs WHERE expires_at < $1 LIMIT $2)",
+            // Logout notifications are kept a day: one not delivered by then is given up.
+            "DELETE FROM logout_outbox WHERE id IN \
+             (SELECT id FROM logout_outbox WHERE created_at < $1 - 86400 LIMIT $2)",
         ];
         let mut deleted = 0;
         for statement in STATEMENTS {

@@ -21,6 +21,7 @@ mod consents;
 mod devices;
 pub(crate) mod group_commit;
 mod housekeeping;
+mod logouts;
 mod outbox;
 mod portal;
 mod proofs;

@@ -50,19 +50,7 @@ where
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<QueuedMail>> {
-        // The picked ids are materialized once: as a plain `IN (subquery)` PostgreSQL may run the
-        // subquery again while updating, and with `SKIP LOCKED` that returned more than `LIMIT`.
-        let statement = format!(
-            "WITH picked AS MATERIALIZED (SELECT id FROM mail_outbox \
-                 WHERE sent_at IS NULL AND next_attempt_at <= $1 \
-                   AND (claimed_until IS NULL OR claimed_until <= $1) \
-                 ORDER BY next_attempt_at, id LIMIT $3 {}) \
-             UPDATE mail_outbox SET claimed_until = $2 FROM picked \
-             WHERE mail_outbox.id = picked.id AND mail_outbox.sent_at IS NULL \
-               AND (mail_outbox.claimed_until IS NULL OR mail_outbox.claimed_until <= $1) \
-             RETURNING mail_outbox.id, sender, recipient, message, attempts",
-            B::SKIP_CLAIMED_ROWS
-        );
+        let statement = claim_statement("mail_outbox", "sender, recipient, message", B::SKIP_CLAIMED_ROWS);
         let rows: Vec<QueuedRow> = sqlx::query_as(&statement)
             .bind(ts(now))
             .bind(ts(lease_until))
@@ -81,7 +69,7 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_mail_sent(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("UPDATE mail_outbox SET sent_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2")
+        sqlx::query(&mark_sent_statement("mail_outbox"))
             .bind(ts(now))
             .bind(id)
             .execute(&mut *self.backend.write().await?)
@@ -91,10 +79,7 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_mail_failed(&self, id: i64, retry_at: DateTime<Utc>, error: &str) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $1, claimed_until = NULL, \
-             last_error = $2 WHERE id = $3",
-        )
+        sqlx::query(&mark_failed_statement("mail_outbox"))
         .bind(ts(retry_at))
         .bind(error)
         .bind(id)
@@ -110,4 +95,36 @@ where
             .await?;
         Ok(count.unsigned_abs())
     }
+}
+
+/// The claim of an outbox table (`mail_outbox`, `logout_outbox`: `id`, `sent_at`,
+/// `next_attempt_at`, `claimed_until`, `attempts`): up to `$3` due rows, oldest first, leased until
+/// `$2`; returns `id`, then `columns`, then `attempts`. `skip` is the backend's
+/// `FOR UPDATE SKIP LOCKED` (or nothing).
+pub(super) fn claim_statement(table: &str, columns: &str, skip: &str) -> String {
+    // The picked ids are materialized once: as a plain `IN (subquery)` PostgreSQL may run the
+    // subquery again while updating, and with `SKIP LOCKED` that returned more than `LIMIT`.
+    format!(
+        "WITH picked AS MATERIALIZED (SELECT id FROM {table} \
+             WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+               AND (claimed_until IS NULL OR claimed_until <= $1) \
+             ORDER BY next_attempt_at, id LIMIT $3 {skip}) \
+         UPDATE {table} SET claimed_until = $2 FROM picked \
+         WHERE {table}.id = picked.id AND {table}.sent_at IS NULL \
+           AND ({table}.claimed_until IS NULL OR {table}.claimed_until <= $1) \
+         RETURNING {table}.id, {columns}, attempts"
+    )
+}
+
+/// Records a delivery: `$1` the time, `$2` the row.
+pub(super) fn mark_sent_statement(table: &str) -> String {
+    format!("UPDATE {table} SET sent_at = $1, claimed_until = NULL, last_error = NULL WHERE id = $2")
+}
+
+/// Records a failed attempt: `$1` the next attempt's time, `$2` the error, `$3` the row.
+pub(super) fn mark_failed_statement(table: &str) -> String {
+    format!(
+        "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = $1, claimed_until = NULL, \
+         last_error = $2 WHERE id = $3"
+    )
 }

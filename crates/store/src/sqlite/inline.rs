@@ -156,6 +156,8 @@ impl ApplicationRow {
             require_dpop: columns.take("require_dpop")?,
             refresh_grace_seconds: columns.take("refresh_grace_seconds")?,
             jwks: columns.take("jwks")?,
+            post_logout_redirect_uris: columns.take("post_logout_redirect_uris")?,
+            backchannel_logout_uri: columns.take("backchannel_logout_uri")?,
         })
     }
 }
