@@ -150,7 +150,8 @@ fn parse_id_token_alg(name: &str) -> Result<IdTokenAlg, String> {
 /// A JWK Set of public keys, as a client registers it for `private_key_jwt`.
 fn read_jwks(path: &std::path::Path) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     let keys = value["keys"].as_array().filter(|keys| !keys.is_empty());
     let keys = keys.with_context(|| format!("{} is not a JWK Set with keys", path.display()))?;
     for key in keys {
@@ -351,7 +352,9 @@ pub(crate) async fn create_app(
     let backchannel_logout_uri = args
         .backchannel_logout_uri
         .as_deref()
-        .map(|uri| url::Url::parse(uri).ok().filter(|url| matches!(url.scheme(), "https" | "http")).map(|_| uri.to_owned()))
+        .map(|uri| {
+            url::Url::parse(uri).ok().filter(|url| matches!(url.scheme(), "https" | "http")).map(|_| uri.to_owned())
+        })
         .map(|uri| uri.context("--backchannel-logout-uri must be an http(s) URL"))
         .transpose()?;
     if let Some(organizer_id) = args.organizer {

@@ -25,9 +25,7 @@ pub const POLL_SLACK_MS: i64 = 500;
 
 /// A fresh user code: eight characters of [`USER_CODE_ALPHABET`], without the dash.
 pub fn generate_user_code() -> String {
-    (0..USER_CODE_LENGTH)
-        .map(|_| USER_CODE_ALPHABET[OsRng.gen_range(0..USER_CODE_ALPHABET.len())] as char)
-        .collect()
+    (0..USER_CODE_LENGTH).map(|_| USER_CODE_ALPHABET[OsRng.gen_range(0..USER_CODE_ALPHABET.len())] as char).collect()
 }
 
 /// A user code as people see it: `BCDF-GHJK`.
@@ -157,7 +155,8 @@ mod tests {
         let refused = |record: &DeviceAuthorization| answer_poll(record, 7, now);
         assert_eq!(refused(&record()), PollAnswer::Refused(AuthorizationPending));
         assert_eq!(refused(&DeviceAuthorization { polled_too_fast: true, ..record() }), PollAnswer::Refused(SlowDown));
-        let approved = DeviceAuthorization { approved: Some(true), user_id: Some(3), polled_too_fast: true, ..record() };
+        let approved =
+            DeviceAuthorization { approved: Some(true), user_id: Some(3), polled_too_fast: true, ..record() };
         assert_eq!(refused(&approved), PollAnswer::Approved { user_id: 3 });
         assert_eq!(answer_poll(&approved, 8, now), PollAnswer::Refused(InvalidGrant), "another client's code");
         let denied = DeviceAuthorization { approved: Some(false), user_id: Some(3), ..record() };

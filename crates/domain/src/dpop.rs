@@ -65,7 +65,7 @@ pub fn check_claims(claims: &ProofClaims, target: ProofTarget<'_>, now: DateTime
         return Err(ProofError::Url);
     }
     let age = now.timestamp() - claims.iat;
-    if age > PROOF_MAX_AGE_SECONDS || age < -PROOF_MAX_SKEW_SECONDS {
+    if !(-PROOF_MAX_SKEW_SECONDS..=PROOF_MAX_AGE_SECONDS).contains(&age) {
         return Err(ProofError::IssuedAt);
     }
     match (target.access_token, &claims.ath) {

@@ -73,7 +73,10 @@ pub(crate) async fn verify(
     if header.typ.as_deref() != Some("dpop+jwt") {
         return Err(invalid("The DPoP proof's typ must be dpop+jwt."));
     }
-    if !matches!(header.alg, Algorithm::ES256 | Algorithm::ES384 | Algorithm::EdDSA | Algorithm::RS256 | Algorithm::PS256) {
+    if !matches!(
+        header.alg,
+        Algorithm::ES256 | Algorithm::ES384 | Algorithm::EdDSA | Algorithm::RS256 | Algorithm::PS256
+    ) {
         return Err(invalid("The DPoP proof's alg is not supported."));
     }
     let jwk = header.jwk.as_ref().ok_or_else(|| invalid("The DPoP proof's header has no jwk."))?;

@@ -33,10 +33,10 @@ use tower_http::trace::TraceLayer;
 
 pub use config::{DemoCredentials, Profile, ServerConfig};
 pub use connections::ConnectionLimits;
+pub use logout::spawn_logout_delivery;
 pub use mail::delivery::{check as check_mail, deliver_now as deliver_mail_now, spawn_delivery as spawn_mail_delivery};
 pub use mail::{MailConfig, MailTransport};
 pub use metrics::Metrics;
-pub use logout::spawn_logout_delivery;
 pub use sweeper::spawn_sweeper;
 pub use webhooks::{spawn_webhook_delivery, WebhookSettings};
 

@@ -70,7 +70,8 @@ pub fn spawn_logout_delivery(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             let claimed = deliver_due(&state, &client).await;
             if claimed < BATCH as usize {
-                let _ = tokio::time::timeout(state.config.webhooks.poll_interval, state.logouts_queued.notified()).await;
+                let _ =
+                    tokio::time::timeout(state.config.webhooks.poll_interval, state.logouts_queued.notified()).await;
             }
         }
     })
@@ -120,7 +121,8 @@ async fn deliver(state: &AppState, client: &reqwest::Client, queued: &QueuedLogo
     let token = keys::sign_typed(&state.store, &claims, app.id_token_alg, Some("logout+jwt"))
         .await
         .map_err(|err| err.to_string())?;
-    let response = client.post(&queued.uri).form(&[("logout_token", token)]).send().await.map_err(|err| err.to_string())?;
+    let response =
+        client.post(&queued.uri).form(&[("logout_token", token)]).send().await.map_err(|err| err.to_string())?;
     // §2.8: 200 (or any success) means done; anything else is retried.
     match response.status().is_success() {
         true => Ok(()),

@@ -16,8 +16,11 @@ pub trait DeviceStore: Send + Sync + 'static {
     /// Stores a device authorization; `Conflict` when its user code is in use (draw another).
     async fn create_device_authorization(&self, new: NewDeviceAuthorization) -> StoreResult<DeviceAuthorization>;
     /// The unexpired authorization a user code names.
-    async fn find_device_authorization(&self, user_code: &str, now: DateTime<Utc>)
-        -> StoreResult<Option<DeviceAuthorization>>;
+    async fn find_device_authorization(
+        &self,
+        user_code: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DeviceAuthorization>>;
     /// Records the user's decision; false when it was decided already or has expired.
     async fn decide_device_authorization(
         &self,

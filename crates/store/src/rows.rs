@@ -3,8 +3,8 @@
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use ticketbooth_domain::model::{
-    ClientOptions,
-    AccessToken, Application, AuthorizationCode, BrowserSession, IdTokenAlg, Language, SessionOrigin, SigningKey, User,
+    AccessToken, Application, AuthorizationCode, BrowserSession, ClientOptions, IdTokenAlg, Language, SessionOrigin,
+    SigningKey, User,
 };
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
@@ -118,8 +118,9 @@ impl ApplicationRow {
                 device_grant: self.device_grant,
                 require_par: self.require_par,
                 require_dpop: self.require_dpop,
-                refresh_grace_seconds: u32::try_from(self.refresh_grace_seconds)
-                    .map_err(|_| StoreError::Corrupt(format!("refresh_grace_seconds {}", self.refresh_grace_seconds)))?,
+                refresh_grace_seconds: u32::try_from(self.refresh_grace_seconds).map_err(|_| {
+                    StoreError::Corrupt(format!("refresh_grace_seconds {}", self.refresh_grace_seconds))
+                })?,
             },
             jwks: self.jwks,
             post_logout_redirect_uris: self.post_logout_redirect_uris.lines().map(str::to_owned).collect(),

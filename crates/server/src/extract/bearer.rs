@@ -6,8 +6,8 @@
 //! `invalid_request` (RFC 6750 §2). Bodies may be urlencoded, JSON or multipart (§0.7).
 
 use super::params::{media_type, ParamError, Params};
-use crate::error::ApiError;
 use crate::dpop::{self, ProofFailure};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
@@ -138,8 +138,9 @@ impl FromRequest<AppState> for ApiRequest {
             }
         }
         // What the proof is checked against; kept only for requests that use DPoP.
-        let dpop_target = dpop_scheme
-            .then(|| (request.headers().clone(), request.method().as_str().to_owned(), request.uri().path().to_owned()));
+        let dpop_target = dpop_scheme.then(|| {
+            (request.headers().clone(), request.method().as_str().to_owned(), request.uri().path().to_owned())
+        });
         let query = Params::from_urlencoded(request.uri().query().unwrap_or_default())
             .map_err(|err| ApiError::invalid_request(err.to_string()))?;
         let in_header = presented.len();

@@ -26,7 +26,8 @@ pub(crate) const SIGNING_ALGORITHMS: [&str; 5] = ["RS256", "PS256", "ES256", "ES
 /// its `jti` is remembered that long.
 const MAX_LIFETIME: Duration = Duration::hours(1);
 /// The endpoints that take client authentication: an assertion may name any, or the issuer.
-const AUDIENCE_PATHS: [&str; 5] = ["/oauth/token", "/oauth/par", "/oauth/device_authorization", "/oauth/introspect", "/oauth/revoke"];
+const AUDIENCE_PATHS: [&str; 5] =
+    ["/oauth/token", "/oauth/par", "/oauth/device_authorization", "/oauth/introspect", "/oauth/revoke"];
 
 #[derive(Deserialize)]
 struct AssertionClaims {

@@ -246,7 +246,8 @@ async fn validate(state: &AppState, request: &AuthorizationParams) -> Result<Res
     };
     valid.flow_started_at = flow_started_at;
     if app.options.require_par && pushed.is_none() {
-        let error = valid.error(OAuthErrorCode::InvalidRequest, "This application must push its requests to /oauth/par.");
+        let error =
+            valid.error(OAuthErrorCode::InvalidRequest, "This application must push its requests to /oauth/par.");
         return Ok(Err(redirect_error(state, error)));
     }
     if state.config.profile.requires_pkce() && valid.code_challenge.is_none() {

@@ -72,7 +72,7 @@ struct EndSession {
 #[utoipa::path(
     get,
     path = "/oauth/logout",
-    operation_id = "end_session",
+    operation_id = "logout_from_application",
     tag = "OAuth 2",
     params(EndSessionRequest),
     responses(
@@ -89,7 +89,8 @@ pub(crate) async fn show(
 ) -> Result<Response, PageError> {
     let params = Params::from_urlencoded(&query.unwrap_or_default())
         .map_err(|_| PageError::bad_request("error-authorization-malformed"))?;
-    let request = EndSessionRequest::from_params(&params).map_err(|err| PageError::bad_request_detail(err.to_string()))?;
+    let request =
+        EndSessionRequest::from_params(&params).map_err(|err| PageError::bad_request_detail(err.to_string()))?;
     let end = resolve(&state, &request).await?;
     let Some((session, user)) = session::signed_in(&state, &headers).await? else {
         return finish(&state, t, None, &end).await;
@@ -108,14 +109,17 @@ pub(crate) async fn show(
     .collect();
     let asked_by = end.app.as_ref().map(|app| t.t1("logout-asked-by", "app", &app.name));
     let signed_in_as = t.t1("home-signed-in", "email", &user.email);
-    page(StatusCode::OK, &LogoutPage { t, here: "/oauth/logout", csrf_token: &session.csrf_token, asked_by, signed_in_as, hidden })
+    page(
+        StatusCode::OK,
+        &LogoutPage { t, here: "/oauth/logout", csrf_token: &session.csrf_token, asked_by, signed_in_as, hidden },
+    )
 }
 
 /// The confirmation page's answer: signs the person out. Needs the page's CSRF token.
 #[utoipa::path(
     post,
     path = "/oauth/logout",
-    operation_id = "confirm_end_session",
+    operation_id = "confirm_logout_from_application",
     tag = "OAuth 2",
     request_body(content = EndSessionRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
@@ -162,16 +166,15 @@ async fn resolve(state: &AppState, request: &EndSessionRequest) -> Result<EndSes
         }
         (named, hinted) => named.clone().or(hinted),
     };
-    let app = match &client_id {
-        Some(client_id) => Some(
-            state
-                .store
-                .find_application_by_client_id(client_id)
-                .await?
-                .ok_or_else(|| PageError::bad_request_detail("No application is registered with this client_id."))?,
-        ),
-        None => None,
-    };
+    let app =
+        match &client_id {
+            Some(client_id) => {
+                Some(state.store.find_application_by_client_id(client_id).await?.ok_or_else(|| {
+                    PageError::bad_request_detail("No application is registered with this client_id.")
+                })?)
+            }
+            None => None,
+        };
     let return_to = match (&request.post_logout_redirect_uri, &app) {
         (None, _) => None,
         (Some(uri), Some(app)) if app.post_logout_redirect_uris.iter().any(|registered| registered == uri) => {
@@ -203,7 +206,9 @@ async fn finish(
     }
     let mut response = match &end.return_to {
         Some(location) => (StatusCode::FOUND, [(header::LOCATION, location.clone())]).into_response(),
-        None => notice(t, "/oauth/logout", StatusCode::OK, t.t("signed-out-title"), vec![t.t("signed-out-body")], None)?,
+        None => {
+            notice(t, "/oauth/logout", StatusCode::OK, t.t("signed-out-title"), vec![t.t("signed-out-body")], None)?
+        }
     };
     response.headers_mut().insert(header::SET_COOKIE, session::clear_cookie());
     Ok(response)

@@ -108,8 +108,7 @@ pub(crate) async fn push(
         return Err(OAuthError::invalid_request(PKCE_REQUIRED));
     }
     let handle = Secret::generate();
-    let parameters =
-        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(request.to_pairs()).finish();
+    let parameters = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(request.to_pairs()).finish();
     let expires_at = Utc::now() + PUSHED_REQUEST_TTL;
     state.store.push_authorization_request(&handle.hash(), client.app.id, &parameters, expires_at).await?;
     let created = PushedRequestCreated {

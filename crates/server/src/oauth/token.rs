@@ -1,12 +1,13 @@
 //! `POST /oauth/token` (RFC 6749 §3.2): the `authorization_code`, `refresh_token` and
 //! `client_credentials` grants.
 
+use super::device;
+use crate::dpop::{self, ProofFailure};
 use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
 use crate::extract::address::ClientAddress;
 use crate::extract::client_auth::ClientRequest;
 use crate::extract::client_auth::{self, AuthenticatedClient};
 use crate::extract::params::{FromParams, ParamError, Params};
-use crate::dpop::{self, ProofFailure};
 use crate::keys;
 use crate::AppState;
 use axum::body::Bytes;
@@ -15,7 +16,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use super::device;
 use ticketbooth_domain::device::{answer_poll, PollAnswer, POLL_SLACK_MS, SLOW_DOWN_STEP_SECONDS};
 use ticketbooth_domain::grant::{self, CodeRedemption, GrantError};
 use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken};
@@ -191,7 +191,10 @@ fn mint_pair(
 /// The pair a rotation under a grace window hands out: derived from the presented refresh token
 /// and `salt`, so that token presented again within the window yields the same pair.
 fn derived_pair(presented: &str, salt: &[u8]) -> (Secret, Secret) {
-    (Secret::derive(presented, salt, "ticketbooth access token"), Secret::derive(presented, salt, "ticketbooth refresh token"))
+    (
+        Secret::derive(presented, salt, "ticketbooth access token"),
+        Secret::derive(presented, salt, "ticketbooth refresh token"),
+    )
 }
 
 impl Minted {
@@ -202,7 +205,8 @@ impl Minted {
     }
 
     fn response(&self) -> TokenResponse {
-        let response = TokenResponse::new(&self.access, self.refresh.as_ref(), self.record.scopes, self.record.created_at);
+        let response =
+            TokenResponse::new(&self.access, self.refresh.as_ref(), self.record.scopes, self.record.created_at);
         with_token_type(response, self.record.dpop_jkt.is_some())
     }
 }

@@ -116,7 +116,9 @@ pub(crate) async fn submit(
         None => None,
     };
     let app = match &found {
-        Some(found) => state.store.find_application(found.application_id).await?.filter(|app| app.suspended_at.is_none()),
+        Some(found) => {
+            state.store.find_application(found.application_id).await?.filter(|app| app.suspended_at.is_none())
+        }
         None => None,
     };
     let (Some(found), Some(app)) = (found, app) else {

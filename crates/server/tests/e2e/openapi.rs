@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Every route Ticketbooth serves (contract §2–§5 plus pages and operations).
-const ROUTES: [(&str, &str); 87] = [
+const ROUTES: [(&str, &str); 89] = [
     ("get", "/"),
     ("get", "/.well-known/oauth-authorization-server"),
     ("get", "/.well-known/openid-configuration"),
@@ -88,6 +88,8 @@ const ROUTES: [(&str, &str); 87] = [
     ("post", "/oauth/token"),
     ("post", "/oauth/device_authorization"),
     ("post", "/oauth/par"),
+    ("get", "/oauth/logout"),
+    ("post", "/oauth/logout"),
     ("get", "/device"),
     ("post", "/device"),
     ("get", "/readyz"),

@@ -80,11 +80,11 @@ where
     #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_mail_failed(&self, id: i64, retry_at: DateTime<Utc>, error: &str) -> StoreResult<()> {
         sqlx::query(&mark_failed_statement("mail_outbox"))
-        .bind(ts(retry_at))
-        .bind(error)
-        .bind(id)
-        .execute(&mut *self.backend.write().await?)
-        .await?;
+            .bind(ts(retry_at))
+            .bind(error)
+            .bind(id)
+            .execute(&mut *self.backend.write().await?)
+            .await?;
         Ok(())
     }
 

@@ -7,7 +7,9 @@ use super::columns::{
 use super::group_commit::{Claim, PendingToken};
 use super::usage::{Counts, UsageTally};
 use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
-use crate::rows::{ts, AccessTokenRow, AuthorizationCodeRow, GraceSuccessorRow, HashedAccessTokenRow, TokenWithUserRow};
+use crate::rows::{
+    ts, AccessTokenRow, AuthorizationCodeRow, GraceSuccessorRow, HashedAccessTokenRow, TokenWithUserRow,
+};
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
