@@ -221,6 +221,7 @@ struct Words {
     reset_subject: &'static str,
     forgot: &'static str,
     device_connected: &'static str,
+    signed_out: &'static str,
 }
 
 const ENGLISH: Words = Words {
@@ -232,6 +233,7 @@ const ENGLISH: Words = Words {
     reset_subject: "Reset your password",
     forgot: "Forgot your password?",
     device_connected: "Device connected",
+    signed_out: "You are signed out",
 };
 
 const THAI: Words = Words {
@@ -243,6 +245,7 @@ const THAI: Words = Words {
     reset_subject: "ตั้งรหัสผ่านใหม่",
     forgot: "ลืมรหัสผ่าน?",
     device_connected: "เชื่อมต่ออุปกรณ์แล้ว",
+    signed_out: "คุณออกจากระบบแล้ว",
 };
 
 async fn mail_link(smtp: &SmtpServer, to: &str, subject: &str, prefix: &str) -> String {
@@ -420,6 +423,13 @@ async fn the_whole_journey(words: Words) {
     chrome.wait_for_text(&email).await;
     assert_eq!(chrome.path().await, "/");
     chrome.check_page("home").await;
+
+    // An application asks to sign them out: the page asks first, then they are signed out.
+    chrome.goto(&app.url(&format!("/oauth/logout?client_id={}", client.id()))).await;
+    chrome.check_page("logout").await;
+    chrome.click("button.primary").await;
+    chrome.wait_for_text(words.signed_out).await;
+    chrome.check_page("signed-out").await;
     let _ = chrome.client.clone().close().await;
 }
 

@@ -1,6 +1,7 @@
 //! The store's behaviour suite: every test runs on each backend available (SQLite always).
 
 mod identity;
+mod modern_oauth;
 mod portal;
 mod self_service;
 mod support;
