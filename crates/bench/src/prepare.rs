@@ -39,6 +39,8 @@ pub(crate) struct Sizes {
     pub(crate) single_use: usize,
     /// Anonymous sessions with their CSRF tokens and who signs in with each, one per sign-in.
     pub(crate) sessions: usize,
+    /// Single-use DPoP proofs for the DPoP-bound reads.
+    pub(crate) dpop_proofs: usize,
 }
 
 /// The files holding the secrets for the load generator.
@@ -48,6 +50,10 @@ pub(crate) struct DataFiles {
     pub(crate) refresh: PathBuf,
     pub(crate) sessions: PathBuf,
     pub(crate) webhooks: WebhookWorld,
+    /// Device codes of pending device authorizations.
+    pub(crate) devices: PathBuf,
+    /// "token proof" lines: DPoP-bound tokens with single-use proofs.
+    pub(crate) dpop: PathBuf,
 }
 
 /// The webhooks scenario's organizer: an event with room for every ticket the run creates, an
@@ -138,7 +144,7 @@ fn progress(label: &str, done: usize, total: usize, started: Instant) {
     }
 }
 
-fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> anyhow::Result<()> {
+pub(crate) fn write_lines(path: &Path, lines: impl Iterator<Item = String>) -> anyhow::Result<()> {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| path.display().to_string())?);
     for line in lines {
         writeln!(file, "{line}")?;
@@ -181,7 +187,7 @@ fn token(application_id: i64, user_id: i64, access: SecretHash, refresh: Option<
 }
 
 /// Fills a fresh, migrated store and writes the secrets into `dir`.
-pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, dir: &Path) -> anyhow::Result<DataFiles> {
+pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, base: &str, dir: &Path) -> anyhow::Result<DataFiles> {
     let hash = tokio::task::spawn_blocking(|| password::hash(PASSWORD)).await??;
     let user = store
         .create_user(NewUser {
@@ -278,8 +284,12 @@ pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, dir: &Path) -> anyho
     }
 
     let webhooks = webhook_world(store).await?;
+    let devices = crate::modern::devices(store, dir).await?;
+    let dpop = crate::modern::dpop_reads(store, app.id, user.id, base, sizes.dpop_proofs, dir).await?;
     let files = DataFiles {
         webhooks,
+        devices,
+        dpop,
         bearer: dir.join("bearer.txt"),
         codes: dir.join("codes.txt"),
         refresh: dir.join("refresh.txt"),

@@ -1,6 +1,7 @@
 //! The scenarios and the wrk scripts that drive them. Every script ends with the same `done`
 //! hook, which prints one machine-readable line with wrk's own counts and latency percentiles.
 
+use crate::modern::DEVICE_CLIENT_ID;
 use crate::prepare::{DataFiles, CALLBACK, CLIENT_ID, CLIENT_SECRET, PASSWORD};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -34,8 +35,8 @@ pub(crate) const DONE: &str = r#"
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'BENCH {"requests":%d,"duration_us":%d,"errors":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\n',
-    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    'BENCH {"requests":%d,"duration_us":%d,"errors":%d,"status_errors":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout, e.status,
     latency:percentile(50), latency:percentile(99), latency.max))
 end
 "#;
@@ -50,6 +51,8 @@ pub(crate) struct Scenario {
     /// Whether each secret in `data` works once only (codes, refresh tokens, sign-in forms): a
     /// run that sends more requests than there are lines reused some and measured the refusals.
     pub(crate) single_use: bool,
+    /// Whether its answers are refusals by design (a pending device's poll), not failures.
+    pub(crate) refusals_expected: bool,
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
@@ -68,7 +71,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
     let client = form(&[("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET)]);
     let basic = STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
     vec![
-        Scenario { name: "healthz", script: format!("wrk.path = \"/healthz\"\n{DONE}"), data: None, single_use: false },
+        Scenario { name: "healthz", script: format!("wrk.path = \"/healthz\"\n{DONE}"), data: None, single_use: false, refusals_expected: false },
         Scenario {
             name: "bearer-read",
             script: format!(
@@ -76,6 +79,26 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
             ),
             data: Some(files.bearer.clone()),
             single_use: false,
+            refusals_expected: false,
+        },
+        Scenario {
+            name: "dpop-bearer-read",
+            script: format!(
+                "{DATA_LIB}\nfunction request()\n  local token, proof = next_line():match(\"(%S+) (%S+)\")\n  return wrk.format(\"GET\", \"/api/public/me\", {{[\"Authorization\"] = \"DPoP \" .. token, [\"DPoP\"] = proof}})\nend\n{DONE}"
+            ),
+            data: Some(files.dpop.clone()),
+            single_use: true,
+            refusals_expected: false,
+        },
+        Scenario {
+            name: "device-poll",
+            script: format!(
+                "{DATA_LIB}\n{}\nfunction request()\n  return wrk.format(nil, \"/oauth/token\", nil, \"grant_type=urn:ietf:params:oauth:grant-type:device_code&client_id={DEVICE_CLIENT_ID}&device_code=\" .. next_line())\nend\n{DONE}",
+                token_form("")
+            ),
+            data: Some(files.devices.clone()),
+            single_use: false,
+            refusals_expected: true,
         },
         Scenario {
             name: "client-credentials",
@@ -85,6 +108,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
             ),
             data: None,
             single_use: false,
+            refusals_expected: false,
         },
         Scenario {
             name: "code-exchange",
@@ -94,6 +118,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
             ),
             data: Some(files.codes.clone()),
             single_use: true,
+            refusals_expected: false,
         },
         Scenario {
             name: "refresh",
@@ -103,6 +128,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
             ),
             data: Some(files.refresh.clone()),
             single_use: true,
+            refusals_expected: false,
         },
         Scenario {
             name: "introspect",
@@ -112,6 +138,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
             ),
             data: Some(files.bearer.clone()),
             single_use: false,
+            refusals_expected: false,
         },
         Scenario {
             name: "sign-in",
@@ -121,6 +148,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
             ),
             data: Some(files.sessions.clone()),
             single_use: true,
+            refusals_expected: false,
         },
     ]
 }
