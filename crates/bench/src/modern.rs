@@ -2,7 +2,7 @@
 //! poll, and DPoP-bound tokens each with a stack of single-use proofs signed ahead of the run
 //! (wrk cannot sign), addressed to the server's own URL.
 
-use crate::prepare::write_lines;
+use crate::prepare::{token, write_lines};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, Utc};
@@ -76,25 +76,11 @@ pub(crate) async fn dpop_reads(
     let key = jsonwebtoken::EncodingKey::from_ec_der(secret.to_pkcs8_der()?.as_bytes());
 
     let tokens: Vec<Secret> = (0..DPOP_TOKENS).map(|_| Secret::generate()).collect();
-    let now = Utc::now();
     let rows: Vec<NewAccessToken> = tokens
         .iter()
-        .map(|token| NewAccessToken {
-            access_token_hash: token.hash(),
-            refresh_token_hash: None,
-            application_id,
-            user_id: Some(user_id),
-            scopes: ScopeSet::parse("public").unwrap_or_default(),
-            authorization_code_id: None,
-            previous_token_id: None,
-            family_id: None,
-            created_at: now,
-            expires_at: now + Duration::hours(2),
-            refresh_expires_at: None,
-            grace_salt: None,
-            dpop_jkt: Some(jkt.clone()),
-        })
+        .map(|secret| NewAccessToken { dpop_jkt: Some(jkt.clone()), ..token(application_id, user_id, secret.hash(), None) })
         .collect();
+    let now = Utc::now();
     store.import_access_tokens(&rows).await?;
 
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);

@@ -314,6 +314,12 @@ mod tests {
             assert_eq!(settings.smtp_url.as_deref(), Some("smtps://mailer:pw@smtp.example:465"));
             assert_eq!(settings.mail_outbox, "/var/spool/ticketbooth");
             assert_eq!(settings.sign_up, Switch::Off);
+            assert_eq!(settings.profile, ProfileName::Eventpop, "the default profile");
+            jail.set_env("TICKETBOOTH_PROFILE", "oauth2.1");
+            let strict = Settings::load(None, flags("")).unwrap();
+            assert_eq!(strict.server("https://tickets.example").profile, Profile::OAuth21);
+            jail.set_env("TICKETBOOTH_PROFILE", "oauth2");
+            assert!(Settings::load(None, flags("")).is_err(), "an unknown profile is refused");
             assert!(matches!(settings.mail().transport, MailTransport::Smtp(_)));
             assert!(!settings.to_masked_toml().unwrap().contains(":pw@"), "the SMTP password is masked");
             Ok(())

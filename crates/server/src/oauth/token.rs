@@ -1,5 +1,6 @@
-//! `POST /oauth/token` (RFC 6749 §3.2): the `authorization_code`, `refresh_token` and
-//! `client_credentials` grants.
+//! `POST /oauth/token` (RFC 6749 §3.2): the `authorization_code`, `refresh_token`,
+//! `client_credentials` and device code (RFC 8628) grants, each bound to the request's DPoP key
+//! when it sends a proof (RFC 9449).
 
 use super::device;
 use crate::dpop::{self, ProofFailure};
