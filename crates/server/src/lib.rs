@@ -8,6 +8,7 @@ mod dpop;
 mod error;
 mod extract;
 mod i18n;
+mod jose;
 pub mod keys;
 mod logout;
 mod mail;
@@ -62,6 +63,7 @@ pub struct AppState {
 impl AppState {
     /// Bundles a store and a configuration.
     pub fn new(store: DynStore, config: ServerConfig) -> AppState {
+        jose::install();
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let passwords = rayon::ThreadPoolBuilder::new()
             .num_threads(cores)

@@ -56,29 +56,28 @@ struct LogoutClaims<'a> {
 /// notification, and every poll interval for ones queued elsewhere or due for a retry.
 pub fn spawn_logout_delivery(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match reqwest::Client::builder()
-            .timeout(SEND_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
-            Ok(client) => client,
-            Err(err) => {
-                tracing::error!(%err, "back-channel logout delivery is off");
-                return;
-            }
-        };
+        // Made at the first notification: building an HTTP client (rustls and its roots) costs
+        // megabytes that a server nobody signs out of should not carry.
+        let mut client = None;
         loop {
-            let claimed = deliver_due(&state, &client).await;
+            let claimed = deliver_due(&state, &mut client).await;
             if claimed < BATCH as usize {
-                let _ =
-                    tokio::time::timeout(state.config.webhooks.poll_interval, state.logouts_queued.notified()).await;
+                let _ = tokio::time::timeout(state.config.webhooks.poll_interval, state.logouts_queued.notified()).await;
             }
         }
     })
 }
 
+fn http_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(SEND_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|err| err.to_string())
+}
+
 /// Claims and delivers one batch; returns how many it claimed.
-async fn deliver_due(state: &AppState, client: &reqwest::Client) -> usize {
+async fn deliver_due(state: &AppState, client: &mut Option<reqwest::Client>) -> usize {
     let now = Utc::now();
     let batch = match state.store.claim_logouts(now, now + LEASE, BATCH).await {
         Ok(batch) => batch,
@@ -88,7 +87,14 @@ async fn deliver_due(state: &AppState, client: &reqwest::Client) -> usize {
         }
     };
     for queued in &batch {
-        let recorded = match deliver(state, client, queued).await {
+        let sent = match client {
+            Some(client) => deliver(state, client, queued).await,
+            None => match http_client() {
+                Ok(made) => deliver(state, client.insert(made), queued).await,
+                Err(err) => Err(err),
+            },
+        };
+        let recorded = match sent {
             Ok(()) => state.store.mark_logout_sent(queued.id, Utc::now()).await,
             Err(err) => {
                 let base = RETRY_BASE.mul_f64(state.config.webhooks.retry_scale);
