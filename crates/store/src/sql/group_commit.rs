@@ -1,5 +1,5 @@
-//! Group commit: token writes queued by concurrent requests and stored by one flush, a batch
-//! at a time (see [`PendingTokens`]).
+//! Group commit: writes queued by concurrent requests (tokens, DPoP proofs) and stored by one
+//! flush, a batch at a time (see [`Pending`]).
 
 use crate::StoreResult;
 use ticketbooth_domain::model::{AccessToken, NewAccessToken};
@@ -25,7 +25,19 @@ pub(crate) struct PendingToken {
     pub(crate) answer: oneshot::Sender<StoreResult<Option<AccessToken>>>,
 }
 
+/// A DPoP proof waiting for the writer, with the channel its request awaits: true when the proof
+/// was new, false when any request (here, in this batch, or on another instance) had it first.
+#[derive(Debug)]
+pub(crate) struct PendingProof {
+    pub(crate) proof_hash: [u8; 32],
+    pub(crate) expires_at: i64,
+    pub(crate) answer: oneshot::Sender<StoreResult<bool>>,
+}
+
 /// Tokens waiting for the writer.
+pub(crate) type PendingTokens = Pending<PendingToken>;
+
+/// Writes waiting for the writer.
 ///
 /// Group commit: a request that needs to store a token queues it and waits for its answer. The
 /// request that finds no flush under way starts one, in a task of its own: it takes the writer,
@@ -33,61 +45,68 @@ pub(crate) struct PendingToken {
 /// and goes on with whatever queued meanwhile until the queue is empty. Under load one commit
 /// carries many tokens; alone, a request stores just its own. Each answer is sent after the
 /// commit. The other requests never touch the writer, so they never queue for it one by one.
-#[derive(Debug, Default)]
-pub(crate) struct PendingTokens(std::sync::Mutex<TokenQueue>);
+#[derive(Debug)]
+pub(crate) struct Pending<T>(std::sync::Mutex<Queue<T>>);
 
-#[derive(Debug, Default)]
-struct TokenQueue {
-    tokens: Vec<PendingToken>,
+impl<T> Default for Pending<T> {
+    fn default() -> Self {
+        Pending(std::sync::Mutex::new(Queue { items: Vec::new(), flushing: false }))
+    }
+}
+
+#[derive(Debug)]
+struct Queue<T> {
+    items: Vec<T>,
     /// A flush is under way, and will take what is queued.
     flushing: bool,
 }
 
-impl PendingTokens {
-    fn lock(&self) -> std::sync::MutexGuard<'_, TokenQueue> {
+impl<T> Pending<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue<T>> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Queues a token; true when no flush was under way, so the caller must start one.
-    pub(crate) fn queue(&self, token: PendingToken) -> bool {
+    /// Queues a write; true when no flush was under way, so the caller must start one.
+    pub(crate) fn queue(&self, item: T) -> bool {
         let mut queue = self.lock();
-        queue.tokens.push(token);
+        queue.items.push(item);
         !std::mem::replace(&mut queue.flushing, true)
     }
 
     /// Everything queued, for the flush to store; `None` when the queue is empty, which ends the
     /// flush (the next token queued starts another).
-    pub(crate) fn take_or_finish(&self) -> Option<Vec<PendingToken>> {
+    pub(crate) fn take_or_finish(&self) -> Option<Vec<T>> {
         let mut queue = self.lock();
-        if queue.tokens.is_empty() {
+        if queue.items.is_empty() {
             queue.flushing = false;
             return None;
         }
-        Some(std::mem::take(&mut queue.tokens))
+        Some(std::mem::take(&mut queue.items))
     }
 
     /// Marks the flush the caller runs; should it stop before the queue is empty (a panic, or the
     /// runtime shutting down), the queued requests get an error instead of waiting forever, and
     /// the next token queued starts a new flush.
-    pub(crate) fn flush_guard(&self) -> FlushGuard<'_> {
+    pub(crate) fn flush_guard(&self) -> FlushGuard<'_, T> {
         FlushGuard(self)
     }
 }
 
-/// See [`PendingTokens::flush_guard`].
-pub(crate) struct FlushGuard<'a>(&'a PendingTokens);
+/// See [`Pending::flush_guard`].
+pub(crate) struct FlushGuard<'a, T>(&'a Pending<T>);
 
-impl FlushGuard<'_> {
+impl<T> FlushGuard<'_, T> {
     /// The flush emptied the queue and ended normally.
     pub(crate) fn finish(self) {
         std::mem::forget(self);
     }
 }
 
-impl Drop for FlushGuard<'_> {
+impl<T> Drop for FlushGuard<'_, T> {
     fn drop(&mut self) {
         let mut queue = self.0.lock();
-        queue.tokens.clear();
+        // Dropping the queued items drops their answer channels: their requests get an error.
+        queue.items.clear();
         queue.flushing = false;
     }
 }

@@ -36,7 +36,7 @@ mod webhooks;
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
 use crate::{PoolStats, StoreResult};
 use built::BuiltStatements;
-use group_commit::PendingTokens;
+use group_commit::{Pending, PendingProof, PendingTokens};
 use sqlx::migrate::Migrator;
 use sqlx::{Database, Decode, Encode, Type};
 use std::future::Future;
@@ -110,6 +110,7 @@ pub(crate) trait Backend: Send + Sync + 'static {
 pub(crate) struct SqlStore<B> {
     pub(crate) backend: Arc<B>,
     pending_tokens: Arc<PendingTokens>,
+    pending_proofs: Arc<Pending<PendingProof>>,
     usage: Arc<usage::UsageTally>,
 }
 
@@ -118,6 +119,7 @@ impl<B> Clone for SqlStore<B> {
         SqlStore {
             backend: Arc::clone(&self.backend),
             pending_tokens: Arc::clone(&self.pending_tokens),
+            pending_proofs: Arc::clone(&self.pending_proofs),
             usage: Arc::clone(&self.usage),
         }
     }
@@ -125,7 +127,12 @@ impl<B> Clone for SqlStore<B> {
 
 impl<B: Backend> SqlStore<B> {
     pub(crate) fn new(backend: B) -> Self {
-        SqlStore { backend: Arc::new(backend), pending_tokens: Arc::default(), usage: Arc::default() }
+        SqlStore {
+            backend: Arc::new(backend),
+            pending_tokens: Arc::default(),
+            pending_proofs: Arc::default(),
+            usage: Arc::default(),
+        }
     }
 }
 

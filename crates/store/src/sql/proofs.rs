@@ -1,8 +1,11 @@
-//! DPoP proofs seen and shared secrets: one statement each.
+//! DPoP proofs seen, recorded by group commit (every DPoP-bound request records one, so under load
+//! one multi-row insert records many), and shared secrets.
 
-use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use super::built::BuiltStatements;
+use super::group_commit::PendingProof;
+use super::{Args, Backend, Column, Conn, Row, SqlStore};
 use crate::rows::ts;
-use crate::StoreResult;
+use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, FromRow, IntoArguments, Type};
 use ticketbooth_domain::secret::SecretHash;
@@ -23,15 +26,14 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn remember_proof(&self, proof_hash: &SecretHash, expires_at: DateTime<Utc>) -> StoreResult<bool> {
-        let inserted = sqlx::query(
-            "INSERT INTO dpop_proofs (proof_hash, expires_at) VALUES ($1, $2) ON CONFLICT (proof_hash) DO NOTHING",
-        )
-        .bind(proof_hash.as_bytes().as_slice())
-        .bind(ts(expires_at))
-        .execute(&mut *self.backend.write().await?)
-        .await?
-        .rows_affected();
-        Ok(inserted == 1)
+        let (answer, receiver) = tokio::sync::oneshot::channel();
+        let proof = PendingProof { proof_hash: *proof_hash.as_bytes(), expires_at: ts(expires_at), answer };
+        if self.pending_proofs.queue(proof) {
+            // A task of its own, so a cancelled request cannot cancel the others' writes.
+            let store = self.clone();
+            tokio::spawn(async move { store.flush_proofs().await });
+        }
+        receiver.await.map_err(|_| StoreError::Batched("the batch was dropped".into()))?
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -50,5 +52,54 @@ where
             .fetch_one(&mut *conn)
             .await?;
         Ok(secret)
+    }
+}
+
+impl<B> SqlStore<B>
+where
+    B: Backend,
+    for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
+    i64: Column<B::Db>,
+    Vec<u8>: Column<B::Db>,
+    for<'r> (Vec<u8>,): FromRow<'r, Row<B>>,
+{
+    /// Records queued proofs batch by batch until the queue is empty, as tokens are (see
+    /// `group_commit`): one insert per batch, whose `RETURNING` names the proofs that were new.
+    async fn flush_proofs(&self) {
+        let guard = self.pending_proofs.flush_guard();
+        loop {
+            let conn = self.backend.write().await;
+            let Some(batch) = self.pending_proofs.take_or_finish() else { return guard.finish() };
+            let recorded = match conn {
+                Ok(mut conn) => Self::insert_proofs(&mut conn, &batch).await,
+                Err(err) => Err(err),
+            };
+            match recorded {
+                Ok(new) => {
+                    for proof in batch {
+                        let _ = proof.answer.send(Ok(new.contains(&proof.proof_hash.to_vec())));
+                    }
+                }
+                Err(err) => {
+                    let message = err.to_string();
+                    for proof in batch {
+                        let _ = proof.answer.send(Err(StoreError::Batched(message.clone())));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inserts a batch, keeping the first of any proof seen twice; returns the hashes stored.
+    async fn insert_proofs(conn: &mut Conn<B>, batch: &[PendingProof]) -> StoreResult<Vec<Vec<u8>>> {
+        let rows: Vec<(Vec<u8>,)> = B::Db::fetch_built(conn, move |qb| {
+            qb.push("INSERT INTO dpop_proofs (proof_hash, expires_at) ");
+            qb.push_values(batch, |mut row, proof| {
+                row.push_bind(proof.proof_hash.to_vec()).push_bind(proof.expires_at);
+            });
+            qb.push(" ON CONFLICT (proof_hash) DO NOTHING RETURNING proof_hash");
+        })
+        .await?;
+        Ok(rows.into_iter().map(|(hash,)| hash).collect())
     }
 }

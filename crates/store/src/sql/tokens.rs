@@ -268,7 +268,7 @@ where
                 batch = rest;
             }
             if let Some(counts) = self.usage.take(false) {
-                self.write_usage(&mut conn, counts).await;
+                self.write_usage(&mut *conn, counts).await;
             }
         }
     }
@@ -335,10 +335,13 @@ where
         }
     }
 
-    /// Writes whatever usage is tallied (for the sweeper, and before the counts are read).
+    /// Writes whatever usage is tallied (for the sweeper, and before the counts are read). The
+    /// writer is taken first: on SQLite a token flush holds it while it writes the tally it took,
+    /// so once we have it, that tally is committed too.
     pub(super) async fn flush_usage(&self) -> StoreResult<()> {
+        let mut conn = self.backend.write().await?;
         if let Some(counts) = self.usage.take(true) {
-            self.write_usage(&mut *self.backend.write().await?, counts).await;
+            self.write_usage(&mut *conn, counts).await;
         }
         Ok(())
     }

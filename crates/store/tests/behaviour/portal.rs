@@ -104,7 +104,16 @@ async fn suspension_revokes_every_token_of_the_application() {
         let new = token(app.id, None, None);
         let hash = new.access_token_hash;
         store.create_access_token(new).await.unwrap();
-        let usage = store.application_usage(app.id, now).await.unwrap();
+        // The tally is written by the flush that stored the token, just after it answered (on
+        // PostgreSQL possibly on another connection than the read's): give it a moment.
+        let mut usage = store.application_usage(app.id, now).await.unwrap();
+        for _ in 0..50 {
+            if usage.issued_last_day == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            usage = store.application_usage(app.id, now).await.unwrap();
+        }
         assert_eq!((usage.issued_last_day, usage.issued_last_30_days), (1, 1), "{name}");
 
         let audit = AuditEntry::new(&actor("cli"), "application.suspend", format!("application:{}", app.id));
