@@ -71,14 +71,18 @@ pub(crate) async fn dpop_reads(
     let point = secret.public_key().to_encoded_point(false);
     let x = URL_SAFE_NO_PAD.encode(point.x().expect("an uncompressed point"));
     let y = URL_SAFE_NO_PAD.encode(point.y().expect("an uncompressed point"));
-    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(serde_json::json!({ "kty": "EC", "crv": "P-256", "x": x, "y": y }))?;
+    let jwk: jsonwebtoken::jwk::Jwk =
+        serde_json::from_value(serde_json::json!({ "kty": "EC", "crv": "P-256", "x": x, "y": y }))?;
     let jkt = jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)?;
     let key = jsonwebtoken::EncodingKey::from_ec_der(secret.to_pkcs8_der()?.as_bytes());
 
     let tokens: Vec<Secret> = (0..DPOP_TOKENS).map(|_| Secret::generate()).collect();
     let rows: Vec<NewAccessToken> = tokens
         .iter()
-        .map(|secret| NewAccessToken { dpop_jkt: Some(jkt.clone()), ..token(application_id, user_id, secret.hash(), None) })
+        .map(|secret| NewAccessToken {
+            dpop_jkt: Some(jkt.clone()),
+            ..token(application_id, user_id, secret.hash(), None)
+        })
         .collect();
     let now = Utc::now();
     store.import_access_tokens(&rows).await?;

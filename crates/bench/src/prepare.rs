@@ -166,7 +166,12 @@ fn user_with_hash(email: String, first_name: &str, number: usize, hash: &str) ->
     }
 }
 
-pub(crate) fn token(application_id: i64, user_id: i64, access: SecretHash, refresh: Option<SecretHash>) -> NewAccessToken {
+pub(crate) fn token(
+    application_id: i64,
+    user_id: i64,
+    access: SecretHash,
+    refresh: Option<SecretHash>,
+) -> NewAccessToken {
     let now = Utc::now();
     NewAccessToken {
         access_token_hash: access,

@@ -61,6 +61,9 @@ mod tests {
         let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &signed).unwrap();
         assert!(ring.verify(b"header.payload", &raw).is_ok());
         assert!(ring.verify(b"header.payloaD", &raw).is_err());
-        assert!(signature(&signed, b"header.payload", &decoding, Algorithm::ES256).unwrap(), "and through jsonwebtoken");
+        assert!(
+            signature(&signed, b"header.payload", &decoding, Algorithm::ES256).unwrap(),
+            "and through jsonwebtoken"
+        );
     }
 }

@@ -62,7 +62,8 @@ pub fn spawn_logout_delivery(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             let claimed = deliver_due(&state, &mut client).await;
             if claimed < BATCH as usize {
-                let _ = tokio::time::timeout(state.config.webhooks.poll_interval, state.logouts_queued.notified()).await;
+                let _ =
+                    tokio::time::timeout(state.config.webhooks.poll_interval, state.logouts_queued.notified()).await;
             }
         }
     })

@@ -53,7 +53,9 @@ async fn a_device_authorization_is_decided_once_polled_with_a_shared_interval_an
         // Eight people decide at once: one decision stands.
         let decisions = (0..8).map(|i| {
             let store = Arc::clone(&store);
-            tokio::spawn(async move { store.decide_device_authorization(created.id, user.id, i % 2 == 0, Utc::now(), Utc::now()).await })
+            tokio::spawn(async move {
+                store.decide_device_authorization(created.id, user.id, i % 2 == 0, Utc::now(), Utc::now()).await
+            })
         });
         let mut decided = 0;
         for decision in decisions {
@@ -87,7 +89,10 @@ async fn a_pushed_request_opens_within_its_minute_stays_open_for_the_flow_and_is
         let other = store.create_application(new_app("other")).await.unwrap();
         let now = Utc::now();
         let hash = SecretHash::of("request-uri");
-        store.push_authorization_request(&hash, app.id, "response_type=code", now + Duration::seconds(60)).await.unwrap();
+        store
+            .push_authorization_request(&hash, app.id, "response_type=code", now + Duration::seconds(60))
+            .await
+            .unwrap();
         let flow = Duration::minutes(10);
         assert_eq!(store.open_pushed_request(&hash, other.id, now, flow).await.unwrap(), None, "{name}");
         let opened = store.open_pushed_request(&hash, app.id, now, flow).await.unwrap().unwrap();
@@ -144,7 +149,8 @@ async fn proofs_are_remembered_once_and_a_shared_secret_has_one_value() {
 async fn logout_notifications_go_to_listening_applications_and_are_claimed_until_sent() {
     for Backend { name, store, .. } in backends().await {
         let user = store.create_user(new_user("leaving@example.com")).await.unwrap();
-        let listening = NewApplication { backchannel_logout_uri: Some("https://rp.example/bc".into()), ..new_app("rp") };
+        let listening =
+            NewApplication { backchannel_logout_uri: Some("https://rp.example/bc".into()), ..new_app("rp") };
         let listening = store.create_application(listening).await.unwrap();
         let deaf = store.create_application(new_app("deaf")).await.unwrap();
         let scopes = ScopeSet::parse("public").unwrap();
