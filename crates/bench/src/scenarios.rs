@@ -82,25 +82,6 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
             refusals_expected: false,
         },
         Scenario {
-            name: "dpop-bearer-read",
-            script: format!(
-                "{DATA_LIB}\nfunction request()\n  local token, proof = next_line():match(\"(%S+) (%S+)\")\n  return wrk.format(\"GET\", \"/api/public/me\", {{[\"Authorization\"] = \"DPoP \" .. token, [\"DPoP\"] = proof}})\nend\n{DONE}"
-            ),
-            data: Some(files.dpop.clone()),
-            single_use: true,
-            refusals_expected: false,
-        },
-        Scenario {
-            name: "device-poll",
-            script: format!(
-                "{DATA_LIB}\n{}\nfunction request()\n  return wrk.format(nil, \"/oauth/token\", nil, \"grant_type=urn:ietf:params:oauth:grant-type:device_code&client_id={DEVICE_CLIENT_ID}&device_code=\" .. next_line())\nend\n{DONE}",
-                token_form("")
-            ),
-            data: Some(files.devices.clone()),
-            single_use: false,
-            refusals_expected: true,
-        },
-        Scenario {
             name: "client-credentials",
             script: format!(
                 "{}\nwrk.path = \"/oauth/token\"\nwrk.body = \"grant_type=client_credentials&{client}\"\n{DONE}",
@@ -149,6 +130,27 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
             data: Some(files.sessions.clone()),
             single_use: true,
             refusals_expected: false,
+        },
+        // Last, so their writes (a proof per read, a poll's update) leave the token scenarios' database as
+        // it was before they were added.
+        Scenario {
+            name: "dpop-bearer-read",
+            script: format!(
+                "{DATA_LIB}\nfunction request()\n  local token, proof = next_line():match(\"(%S+) (%S+)\")\n  return wrk.format(\"GET\", \"/api/public/me\", {{[\"Authorization\"] = \"DPoP \" .. token, [\"DPoP\"] = proof}})\nend\n{DONE}"
+            ),
+            data: Some(files.dpop.clone()),
+            single_use: true,
+            refusals_expected: false,
+        },
+        Scenario {
+            name: "device-poll",
+            script: format!(
+                "{DATA_LIB}\n{}\nfunction request()\n  return wrk.format(nil, \"/oauth/token\", nil, \"grant_type=urn:ietf:params:oauth:grant-type:device_code&client_id={DEVICE_CLIENT_ID}&device_code=\" .. next_line())\nend\n{DONE}",
+                token_form("")
+            ),
+            data: Some(files.devices.clone()),
+            single_use: false,
+            refusals_expected: true,
         },
     ]
 }
