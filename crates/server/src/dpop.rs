@@ -8,14 +8,14 @@
 //! Nonces are stateless: a five-minute window number and its HMAC under a secret every instance
 //! reads from the store, so any instance accepts any instance's nonce of this window or the last.
 
-use crate::AppState;
+use crate::{jose, AppState};
 use axum::http::HeaderMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::jwk::ThumbprintHash;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{DecodingKey, Validation};
 use sha2::Sha256;
 use ticketbooth_domain::dpop::{self, ProofClaims, ProofTarget, PROOF_MAX_AGE_SECONDS, PROOF_MAX_SKEW_SECONDS};
 use ticketbooth_domain::secret::{Secret, SecretHash};
@@ -73,10 +73,8 @@ pub(crate) async fn verify(
     if header.typ.as_deref() != Some("dpop+jwt") {
         return Err(invalid("The DPoP proof's typ must be dpop+jwt."));
     }
-    if !matches!(
-        header.alg,
-        Algorithm::ES256 | Algorithm::ES384 | Algorithm::EdDSA | Algorithm::RS256 | Algorithm::PS256
-    ) {
+    // The advertised list (`dpop_signing_alg_values_supported`) is the checked one.
+    if !jose::algorithm_name(header.alg).is_some_and(|name| dpop::SIGNING_ALGORITHMS.contains(&name)) {
         return Err(invalid("The DPoP proof's alg is not supported."));
     }
     let jwk = header.jwk.as_ref().ok_or_else(|| invalid("The DPoP proof's header has no jwk."))?;

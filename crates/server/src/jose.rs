@@ -24,6 +24,19 @@ fn verifier(algorithm: &Algorithm, key: &DecodingKey) -> jsonwebtoken::errors::R
     }
 }
 
+/// The JWS name of an asymmetric algorithm we verify, to check against an advertised list;
+/// `None` for the others (HMAC above all: a public key must never serve as an HMAC secret).
+pub(crate) fn algorithm_name(algorithm: Algorithm) -> Option<&'static str> {
+    Some(match algorithm {
+        Algorithm::RS256 => "RS256",
+        Algorithm::PS256 => "PS256",
+        Algorithm::ES256 => "ES256",
+        Algorithm::ES384 => "ES384",
+        Algorithm::EdDSA => "EdDSA",
+        _ => return None,
+    })
+}
+
 /// ES256 (ECDSA P-256 SHA-256, the JWS fixed-length `r || s` signature) by ring.
 struct RingEs256 {
     point: Vec<u8>,

@@ -144,8 +144,8 @@ pub async fn sign_typed<T: Serialize>(
 pub async fn verify_own(store: &DynStore, issuer: &str, token: &str) -> StoreResult<Option<Value>> {
     let Ok(header) = jsonwebtoken::decode_header(token) else { return Ok(None) };
     let keys = store.published_signing_keys(Utc::now()).await?;
-    let key =
-        keys.iter().find(|key| Some(&key.kid) == header.kid.as_ref() && key.algorithm == format!("{:?}", header.alg));
+    let alg = crate::jose::algorithm_name(header.alg);
+    let key = keys.iter().find(|key| Some(&key.kid) == header.kid.as_ref() && Some(key.algorithm.as_str()) == alg);
     let Some(jwk) = key.and_then(|key| serde_json::from_str::<jsonwebtoken::jwk::Jwk>(&key.public_jwk).ok()) else {
         return Ok(None);
     };

@@ -3,17 +3,16 @@
 //! `client_assertion` with `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
 //! Each assertion is accepted once (its `jti` is remembered until it expires, on every instance).
 
-use super::client_auth::{AuthenticatedClient, ClientRequest};
+use super::client_auth::{self, AuthenticatedClient, ClientRequest};
 use super::params::Params;
 use crate::error::OAuthError;
-use crate::throttle::Attempt;
-use crate::AppState;
+use crate::{jose, AppState};
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{DecodingKey, Validation};
 use serde::Deserialize;
 use ticketbooth_domain::model::Application;
 use ticketbooth_domain::secret::SecretHash;
@@ -79,11 +78,7 @@ pub(crate) async fn authenticate(
         }
         tracing::warn!(application_id = app.id, "client assertion replayed");
     }
-    let attempt = Attempt::new("client", &client_id, address, state.config.client_auth_limits, now);
-    match attempt.take(&state.store, now).await? {
-        Ok(()) => Err(OAuthError::invalid_client()),
-        Err(wait) => Err(OAuthError::throttled(wait)),
-    }
+    client_auth::refuse(state, &client_id, address, now).await
 }
 
 /// The assertion's `jti` and expiry, when it is signed by one of the client's keys and says
@@ -91,7 +86,7 @@ pub(crate) async fn authenticate(
 fn verify(state: &AppState, app: &Application, assertion: &str, now: DateTime<Utc>) -> Option<(String, DateTime<Utc>)> {
     let keys: JwkSet = serde_json::from_str(app.jwks.as_deref()?).ok()?;
     let header = jsonwebtoken::decode_header(assertion).ok()?;
-    if !SIGNING_ALGORITHMS.contains(&algorithm_name(header.alg)?) {
+    if !SIGNING_ALGORITHMS.contains(&jose::algorithm_name(header.alg)?) {
         return None;
     }
     let mut validation = Validation::new(header.alg);
@@ -109,17 +104,6 @@ fn verify(state: &AppState, app: &Application, assertion: &str, now: DateTime<Ut
     let expires = DateTime::from_timestamp(claims.exp, 0)?;
     let jti = claims.jti.filter(|jti| !jti.is_empty() && jti.len() <= 256)?;
     (claims.sub == app.client_id && expires <= now + MAX_LIFETIME).then_some((jti, expires))
-}
-
-fn algorithm_name(alg: Algorithm) -> Option<&'static str> {
-    Some(match alg {
-        Algorithm::RS256 => "RS256",
-        Algorithm::PS256 => "PS256",
-        Algorithm::ES256 => "ES256",
-        Algorithm::ES384 => "ES384",
-        Algorithm::EdDSA => "EdDSA",
-        _ => return None,
-    })
 }
 
 /// The `iss` of an assertion not yet verified: only to find whose keys to verify it with.

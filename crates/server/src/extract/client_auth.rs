@@ -96,7 +96,18 @@ pub(crate) async fn authenticate(
         // successes would only let strangers lock a client out.
         return Ok(client);
     }
-    let attempt = Attempt::new("client", &credentials.client_id, address, state.config.client_auth_limits, now);
+    refuse(state, &credentials.client_id, address, now).await
+}
+
+/// A failed client authentication: counted against the limits, answered `invalid_client`, or
+/// 429 once past them. Secrets and assertions share the counters.
+pub(super) async fn refuse(
+    state: &AppState,
+    client_id: &str,
+    address: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<AuthenticatedClient, OAuthError> {
+    let attempt = Attempt::new("client", client_id, address, state.config.client_auth_limits, now);
     match attempt.take(&state.store, now).await? {
         Ok(()) => Err(OAuthError::invalid_client()),
         Err(wait) => Err(OAuthError::throttled(wait)),
