@@ -188,6 +188,7 @@ pub(crate) fn token(
         refresh_expires_at: refresh.map(|_| now + REFRESH_TOKEN_TTL),
         grace_salt: None,
         dpop_jkt: None,
+        audience: None,
     }
 }
 
@@ -261,6 +262,7 @@ pub(crate) async fn prepare(store: &DynStore, sizes: Sizes, base: &str, dir: &Pa
                 created_at: now,
                 // Codes must outlive preparation and the run.
                 expires_at: now + AUTHORIZATION_CODE_TTL + Duration::minutes(50),
+                resource: None,
             })
             .await?;
         if (i + 1) % 5000 == 0 || i + 1 == codes.len() {

@@ -224,7 +224,7 @@ async fn list_users(store: &dyn Store, args: ListUsers) -> anyhow::Result<()> {
 async fn reset_password(store: DynStore, settings: &Settings, args: ResetPassword) -> anyhow::Result<()> {
     let email = normalize_email(&args.email);
     let issuer = settings.issuer.clone().unwrap_or_else(|| format!("http://{}", settings.addr));
-    let config = settings.server(&issuer);
+    let config = settings.server(&issuer)?;
     ticketbooth_server::check_mail(&config.mail).map_err(|err| anyhow::anyhow!("mail: {err}"))?;
     let state = ticketbooth_server::AppState::new(store.clone(), config);
     let user = store.find_user_by_email(&email).await?.with_context(|| format!("no user has the email {email}"))?;

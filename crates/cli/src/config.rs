@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 use ticketbooth_server::throttle::FailureLimits;
-use ticketbooth_server::{ConnectionLimits, MailConfig, MailTransport, Profile, ServerConfig, WebhookSettings};
+use ticketbooth_server::{
+    ArrivalPolicy, ClientFetchSettings, ConnectionLimits, MailConfig, MailTransport, Profile, ServerConfig,
+    WebhookSettings,
+};
 use ticketbooth_store::PoolSettings;
 
 /// Every setting a file, the environment or a flag can give.
@@ -51,6 +54,10 @@ pub(crate) struct Settings {
     pub(crate) allow_insecure_webhooks: bool,
     /// `eventpop` (compatible) or `oauth2.1` (strict).
     pub(crate) profile: ProfileName,
+    pub(crate) client_metadata_documents: Arrival,
+    pub(crate) registration: Arrival,
+    pub(crate) allow_private_client_metadata: bool,
+    pub(crate) client_metadata_ca_file: Option<String>,
 }
 
 /// The server profile's name, as `--profile` and `TICKETBOOTH_PROFILE` take it.
@@ -69,6 +76,26 @@ impl From<ProfileName> for Profile {
         match name {
             ProfileName::Eventpop => Profile::Eventpop,
             ProfileName::OAuth21 => Profile::OAuth21,
+        }
+    }
+}
+
+/// What happens to clients that arrive without an operator (`--client-metadata-documents`,
+/// `--registration`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Arrival {
+    Off,
+    Approval,
+    Open,
+}
+
+impl From<Arrival> for ArrivalPolicy {
+    fn from(arrival: Arrival) -> Self {
+        match arrival {
+            Arrival::Off => ArrivalPolicy::Off,
+            Arrival::Approval => ArrivalPolicy::Approval,
+            Arrival::Open => ArrivalPolicy::Open,
         }
     }
 }
@@ -117,6 +144,10 @@ impl Default for Settings {
             mail_from: "Ticketbooth <no-reply@localhost>".into(),
             allow_insecure_webhooks: false,
             profile: ProfileName::Eventpop,
+            client_metadata_documents: Arrival::Approval,
+            registration: Arrival::Off,
+            allow_private_client_metadata: false,
+            client_metadata_ca_file: None,
         }
     }
 }
@@ -167,8 +198,12 @@ impl Settings {
     }
 
     /// The server's configuration, for the issuer URL it will be reached at.
-    pub(crate) fn server(&self, issuer: &str) -> ServerConfig {
-        ServerConfig {
+    pub(crate) fn server(&self, issuer: &str) -> anyhow::Result<ServerConfig> {
+        let extra_root_pem = match self.client_metadata_ca_file.as_deref() {
+            Some(path) => Some(std::fs::read(path).with_context(|| format!("read --client-metadata-ca-file {path}"))?),
+            None => None,
+        };
+        Ok(ServerConfig {
             me_rate_limit: self.me_rate_limit,
             sign_in_limits: FailureLimits {
                 per_subject_and_address: self.sign_in_failures_per_account,
@@ -192,8 +227,15 @@ impl Settings {
             mail: self.mail(),
             webhooks: WebhookSettings { allow_insecure: self.allow_insecure_webhooks, ..WebhookSettings::default() },
             profile: self.profile.into(),
+            client_metadata_documents: self.client_metadata_documents.into(),
+            registration: self.registration.into(),
+            client_fetch: ClientFetchSettings {
+                allow_private: self.allow_private_client_metadata,
+                extra_root_pem,
+                ..ClientFetchSettings::default()
+            },
             ..ServerConfig::new(issuer)
-        }
+        })
     }
 
     /// How mail is sent: through `smtp_url`, else into `mail_outbox`.
@@ -317,7 +359,7 @@ mod tests {
             assert_eq!(settings.profile, ProfileName::Eventpop, "the default profile");
             jail.set_env("TICKETBOOTH_PROFILE", "oauth2.1");
             let strict = Settings::load(None, flags("")).unwrap();
-            assert_eq!(strict.server("https://tickets.example").profile, Profile::OAuth21);
+            assert_eq!(strict.server("https://tickets.example").unwrap().profile, Profile::OAuth21);
             jail.set_env("TICKETBOOTH_PROFILE", "oauth2");
             assert!(Settings::load(None, flags("")).is_err(), "an unknown profile is refused");
             assert!(matches!(settings.mail().transport, MailTransport::Smtp(_)));
@@ -372,7 +414,7 @@ mod tests {
     fn the_server_configuration_carries_every_setting() {
         let settings =
             Settings { me_rate_limit: 3, sign_in_failures_per_address: 4, idle_timeout: 5, ..Settings::default() };
-        let config = settings.server("http://localhost:1/");
+        let config = settings.server("http://localhost:1/").unwrap();
         assert_eq!(config.issuer, "http://localhost:1");
         assert_eq!(config.me_rate_limit, 3);
         assert_eq!(config.sign_in_limits.per_address, 4);

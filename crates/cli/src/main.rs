@@ -3,6 +3,7 @@
 mod admin;
 mod config;
 mod demo;
+mod resources;
 mod review;
 mod serve;
 mod ticketing;
@@ -90,6 +91,9 @@ enum Command {
     /// Manage an organizer's webhook subscriptions.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
+    /// Register resource servers tokens may be issued for (RFC 8707).
+    #[command(subcommand)]
+    Resources(resources::ResourcesCommand),
     /// Manage id_token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -176,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(args) => review::audit(store, args).await,
         Command::Events(command) => ticketing::events(&store, command).await,
         Command::Webhooks(command) => webhooks::run(store.as_ref(), command).await,
+        Command::Resources(command) => resources::run(store.as_ref(), command).await,
         Command::Orders(command) => ticketing::orders(store.as_ref(), command).await,
         Command::Keys(KeysCommand::Rotate { json }) => {
             // One new key per algorithm; `kid` is the default algorithm's (RS256).

@@ -144,7 +144,7 @@ pub(crate) async fn audit_cli(
 /// The server's state, for actions that mail people; what they queue is delivered before exit.
 fn state(store: &DynStore, settings: &Settings) -> anyhow::Result<AppState> {
     let issuer = settings.issuer.clone().unwrap_or_else(|| format!("http://{}", settings.addr));
-    let config = settings.server(&issuer);
+    let config = settings.server(&issuer)?;
     ticketbooth_server::check_mail(&config.mail).map_err(|err| anyhow::anyhow!("mail: {err}"))?;
     Ok(AppState::new(store.clone(), config))
 }

@@ -114,6 +114,27 @@ pub(crate) struct ServeFlags {
     #[arg(long, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     profile: Option<crate::config::ProfileName>,
+    /// Clients whose client_id is the https URL of their metadata document: `off` refuses them,
+    /// `approval` holds each new one for an admin's approval in /admin, `open` takes them at once
+    /// (people still see the consent page) [approval].
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_metadata_documents: Option<crate::config::Arrival>,
+    /// Dynamic client registration at /oauth/register (RFC 7591): `off`, `approval` (registered
+    /// clients wait for an admin) or `open` [off].
+    #[arg(long, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration: Option<crate::config::Arrival>,
+    /// Let metadata documents be fetched from loopback and private addresses (development and
+    /// tests only: it turns off the protection against reaching internal services) [off].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    allow_private_client_metadata: bool,
+    /// A PEM file of an extra root certificate trusted when fetching metadata documents (a
+    /// private certificate authority).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_metadata_ca_file: Option<String>,
 }
 
 pub(crate) async fn run(store: DynStore, settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
@@ -122,7 +143,7 @@ pub(crate) async fn run(store: DynStore, settings: &Settings, args: ServeArgs) -
     let local = listener.local_addr()?;
     let issuer = settings.issuer.clone().unwrap_or_else(|| format!("http://{local}"));
     ticketbooth_server::keys::ensure(&store).await?;
-    let config = settings.server(&issuer);
+    let config = settings.server(&issuer)?;
     let demo = match args.demo {
         true => {
             let seeded = demo::seed(store.as_ref(), &config.issuer, args.force).await?;

@@ -8,6 +8,7 @@ use crate::model::Application;
 use crate::oauth_error::OAuthErrorCode;
 use crate::pkce;
 use crate::redirect::{self, RedirectUriError};
+use crate::resource::{self, ResourceError};
 use crate::scope::{ScopeError, ScopeSet};
 use chrono::{DateTime, Utc};
 
@@ -40,6 +41,8 @@ pub struct AuthorizationParams {
     /// From `POST /oauth/par` (RFC 9126): the pushed request stands for every other parameter
     /// but `client_id`.
     pub request_uri: Option<String>,
+    /// RFC 8707: the resource server the token is for (one per request).
+    pub resource: Option<String>,
     /// The first parameter that was sent more than once (RFC 6749 §3.1 forbids repeats).
     #[cfg_attr(feature = "openapi", param(ignore))]
     pub repeated: Option<String>,
@@ -63,6 +66,7 @@ impl AuthorizationParams {
                 "prompt" => &mut params.prompt,
                 "max_age" => &mut params.max_age,
                 "request_uri" => &mut params.request_uri,
+                "resource" => &mut params.resource,
                 _ => continue,
             };
             if slot.is_some() {
@@ -88,6 +92,7 @@ impl AuthorizationParams {
             ("prompt", &self.prompt),
             ("max_age", &self.max_age),
             ("request_uri", &self.request_uri),
+            ("resource", &self.resource),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
@@ -141,6 +146,9 @@ pub struct ValidAuthorization {
     /// `create` is met by a sign-in since then, as the pushed parameters cannot be rewritten on
     /// the way back from sign-in (see [`AuthorizationParams::after_sign_in`]).
     pub flow_started_at: Option<DateTime<Utc>>,
+    /// RFC 8707: the resource asked for, in the form §2 requires (whether this server knows it is
+    /// checked against the store).
+    pub resource: Option<String>,
 }
 
 impl ValidAuthorization {
@@ -245,8 +253,13 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
         })
     };
 
-    if let Some(name) = &params.repeated {
-        return Err(fail(OAuthErrorCode::InvalidRequest, &format!("The {name} parameter is repeated.")));
+    match params.repeated.as_deref() {
+        Some("resource") => return Err(fail(OAuthErrorCode::InvalidTarget, &ResourceError::Several.to_string())),
+        Some(name) => return Err(fail(OAuthErrorCode::InvalidRequest, &format!("The {name} parameter is repeated."))),
+        None => {}
+    }
+    if let Some(resource) = &params.resource {
+        resource::check_form(resource).map_err(|err| fail(OAuthErrorCode::InvalidTarget, &err.to_string()))?;
     }
     match params.response_type.as_deref() {
         Some("code") => {}
@@ -316,6 +329,7 @@ pub fn validate(params: &AuthorizationParams, app: &Application) -> Result<Valid
         create,
         max_age,
         flow_started_at: None,
+        resource: params.resource.clone(),
     })
 }
 
@@ -348,6 +362,10 @@ mod tests {
             jwks: None,
             post_logout_redirect_uris: vec![],
             backchannel_logout_uri: None,
+            origin: Default::default(),
+            review: Default::default(),
+            registration_token_hash: None,
+            metadata_expires_at: None,
         }
     }
 

@@ -149,6 +149,7 @@ mod tests {
             created_at: now,
             expires_at: now + Duration::minutes(10),
             redeemed_at: None,
+            resource: None,
         }
     }
 
@@ -228,6 +229,7 @@ mod tests {
             has_refresh_token: true,
             family_id: 1,
             dpop_jkt: None,
+            audience: None,
         }
     }
 

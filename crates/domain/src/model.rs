@@ -129,6 +129,72 @@ pub struct Application {
     pub post_logout_redirect_uris: Vec<String>,
     /// Where a signed logout token is posted when a person signs out (Back-Channel Logout 1.0).
     pub backchannel_logout_uri: Option<String>,
+    pub origin: ClientOrigin,
+    pub review: Review,
+    /// RFC 7592: the hash of the token that manages a dynamically registered client.
+    pub registration_token_hash: Option<SecretHash>,
+    /// For a metadata-document client: when its cached document is to be fetched again.
+    pub metadata_expires_at: Option<DateTime<Utc>>,
+}
+
+impl Application {
+    /// Whether the application may be used: approved and not suspended.
+    pub fn is_usable(&self) -> bool {
+        self.review == Review::Approved && self.suspended_at.is_none()
+    }
+}
+
+/// How an application came to be registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientOrigin {
+    /// By an operator, or from a developer's approved request.
+    #[default]
+    Console,
+    /// Its `client_id` is the https URL of its metadata document
+    /// (draft-ietf-oauth-client-id-metadata-document).
+    MetadataDocument,
+    /// Dynamic client registration (RFC 7591).
+    Registration,
+}
+
+impl ClientOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientOrigin::Console => "console",
+            ClientOrigin::MetadataDocument => "metadata_document",
+            ClientOrigin::Registration => "registration",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ClientOrigin> {
+        [ClientOrigin::Console, ClientOrigin::MetadataDocument, ClientOrigin::Registration]
+            .into_iter()
+            .find(|origin| origin.as_str() == name)
+    }
+}
+
+/// Where an application stands with the platform's staff. Only clients that arrive by themselves
+/// (metadata documents, registration) under the `approval` policy are ever anything but approved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Review {
+    #[default]
+    Approved,
+    Pending,
+    Rejected,
+}
+
+impl Review {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Review::Approved => "approved",
+            Review::Pending => "pending",
+            Review::Rejected => "rejected",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Review> {
+        [Review::Approved, Review::Pending, Review::Rejected].into_iter().find(|review| review.as_str() == name)
+    }
 }
 
 /// Per-application protocol options beyond Eventpop's, all off by default (contract §9).
@@ -210,6 +276,10 @@ pub struct NewApplication {
     pub jwks: Option<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub backchannel_logout_uri: Option<String>,
+    pub origin: ClientOrigin,
+    pub review: Review,
+    pub registration_token_hash: Option<SecretHash>,
+    pub metadata_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A browser session on our own pages. Anonymous until sign-in; every form carries its CSRF token.
@@ -251,6 +321,8 @@ pub struct AuthorizationCode {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub redeemed_at: Option<DateTime<Utc>>,
+    /// The resource (RFC 8707) the authorization was asked for.
+    pub resource: Option<String>,
 }
 
 /// A new authorization code to store.
@@ -267,6 +339,7 @@ pub struct NewAuthorizationCode {
     pub auth_time: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    pub resource: Option<String>,
 }
 
 /// An issued access token (and its refresh token, if any), by hash.
@@ -286,6 +359,8 @@ pub struct AccessToken {
     /// The JWK SHA-256 thumbprint of the DPoP key the token is bound to (RFC 9449 §6); `None` for
     /// a bearer token.
     pub dpop_jkt: Option<String>,
+    /// The resource (RFC 8707) the token is for; `None` for the public API, as before.
+    pub audience: Option<String>,
 }
 
 impl AccessToken {
@@ -317,6 +392,7 @@ pub struct NewAccessToken {
     pub grace_salt: Option<Vec<u8>>,
     /// The DPoP key thumbprint to bind the pair to.
     pub dpop_jkt: Option<String>,
+    pub audience: Option<String>,
 }
 
 /// An id_token signing key (ES256), as stored.

@@ -44,6 +44,14 @@ pub enum OAuthErrorCode {
     InvalidDpopProof,
     /// RFC 9449 §8: the proof must carry the nonce sent in `DPoP-Nonce`.
     UseDpopNonce,
+    /// RFC 8707 §2: the `resource` is unknown, malformed or not one this client may ask for.
+    InvalidTarget,
+    /// RFC 6750 §3.1: the bearer token (here, RFC 7592's registration access token) is not valid.
+    InvalidToken,
+    /// RFC 7591 §3.2.2: a redirect URI in the client metadata is refused.
+    InvalidRedirectUri,
+    /// RFC 7591 §3.2.2: a client metadata field is refused.
+    InvalidClientMetadata,
 }
 
 impl OAuthErrorCode {
@@ -69,6 +77,10 @@ impl OAuthErrorCode {
             OAuthErrorCode::InvalidRequestUri => "invalid_request_uri",
             OAuthErrorCode::InvalidDpopProof => "invalid_dpop_proof",
             OAuthErrorCode::UseDpopNonce => "use_dpop_nonce",
+            OAuthErrorCode::InvalidTarget => "invalid_target",
+            OAuthErrorCode::InvalidToken => "invalid_token",
+            OAuthErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
+            OAuthErrorCode::InvalidClientMetadata => "invalid_client_metadata",
         }
     }
 }

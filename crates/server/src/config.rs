@@ -38,6 +38,59 @@ pub struct ServerConfig {
     pub webhooks: WebhookSettings,
     /// Eventpop compatibility or OAuth 2.1 strictness (`serve --profile`, `TICKETBOOTH_PROFILE`).
     pub profile: Profile,
+    /// Whether clients identified by a metadata document URL are taken
+    /// (`serve --client-metadata-documents`, default `approval`).
+    pub client_metadata_documents: ArrivalPolicy,
+    /// Whether clients may register themselves (RFC 7591; `serve --registration`, default `off`).
+    pub registration: ArrivalPolicy,
+    /// How metadata documents are fetched.
+    pub client_fetch: ClientFetchSettings,
+}
+
+/// What happens to a client that arrives without an operator (a metadata document or a
+/// registration request): Eventpop creates API applications by request only, so by default an
+/// admin approves each one first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrivalPolicy {
+    /// Refused.
+    Off,
+    /// Held as a pending request in the admin console until an admin approves it.
+    Approval,
+    /// Accepted at once; people still see the consent page.
+    Open,
+}
+
+impl ArrivalPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArrivalPolicy::Off => "off",
+            ArrivalPolicy::Approval => "approval",
+            ArrivalPolicy::Open => "open",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ArrivalPolicy> {
+        [ArrivalPolicy::Off, ArrivalPolicy::Approval, ArrivalPolicy::Open].into_iter().find(|p| p.as_str() == name)
+    }
+}
+
+/// How client metadata documents are fetched (outbound requests a client's `client_id` causes).
+#[derive(Debug, Clone)]
+pub struct ClientFetchSettings {
+    /// Allow documents on loopback and private addresses (`serve --allow-private-client-metadata`;
+    /// for development and tests only: in production it would open the server to SSRF).
+    pub allow_private: bool,
+    /// An extra trusted root certificate, PEM (`serve --client-metadata-ca-file`): for a private
+    /// PKI, or a test's own certificate authority.
+    pub extra_root_pem: Option<Vec<u8>>,
+    /// One fetch's limit, connection to the last byte.
+    pub timeout: std::time::Duration,
+}
+
+impl Default for ClientFetchSettings {
+    fn default() -> Self {
+        ClientFetchSettings { allow_private: false, extra_root_pem: None, timeout: std::time::Duration::from_secs(5) }
+    }
 }
 
 /// What the server accepts beyond the RFCs' musts (`serve --profile eventpop|oauth2.1`).
@@ -108,6 +161,9 @@ impl ServerConfig {
             connection_limits: ConnectionLimits::default(),
             webhooks: WebhookSettings::default(),
             profile: Profile::default(),
+            client_metadata_documents: ArrivalPolicy::Approval,
+            registration: ArrivalPolicy::Off,
+            client_fetch: ClientFetchSettings::default(),
         }
     }
 

@@ -54,11 +54,22 @@ pub(crate) struct OAuthError {
     retry_after: Option<u64>,
     /// A fresh nonce for the client's next DPoP proof (`DPoP-Nonce`, RFC 9449 §8).
     dpop_nonce: Option<String>,
+    /// A status other than the code's usual one (RFC 7592 answers a bad registration token 401).
+    status: Option<StatusCode>,
 }
 
 impl OAuthError {
     pub(crate) fn new(code: OAuthErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
-        OAuthError { code, description: description.into(), retry_after: None, dpop_nonce: None }
+        OAuthError { code, description: description.into(), retry_after: None, dpop_nonce: None, status: None }
+    }
+
+    pub(crate) fn code(&self) -> OAuthErrorCode {
+        self.code
+    }
+
+    /// The same error with another HTTP status.
+    pub(crate) fn with_status(self, status: StatusCode) -> Self {
+        OAuthError { status: Some(status), ..self }
     }
 
     /// The same error, telling the client the nonce to put in its next DPoP proof.
@@ -105,6 +116,7 @@ impl From<StoreError> for OAuthError {
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let status = match self.code {
+            _ if self.status.is_some() => self.status.unwrap_or(StatusCode::BAD_REQUEST),
             OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             OAuthErrorCode::TemporarilyUnavailable => StatusCode::TOO_MANY_REQUESTS,

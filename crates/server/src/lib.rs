@@ -2,6 +2,7 @@
 //! API. Handlers stay thin: they parse, call a domain rule, call the store, and render.
 
 pub mod api;
+mod client_documents;
 mod config;
 mod connections;
 mod dpop;
@@ -16,9 +17,11 @@ mod metrics;
 pub mod oauth;
 mod openapi;
 mod ops;
+mod outbound;
 pub mod pages;
 pub mod passes;
 pub mod portal;
+mod resources;
 mod routes;
 mod sweeper;
 pub mod throttle;
@@ -32,7 +35,7 @@ use ticketbooth_store::DynStore;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-pub use config::{DemoCredentials, Profile, ServerConfig};
+pub use config::{ArrivalPolicy, ClientFetchSettings, DemoCredentials, Profile, ServerConfig};
 pub use connections::ConnectionLimits;
 pub use logout::spawn_logout_delivery;
 pub use mail::delivery::{check as check_mail, deliver_now as deliver_mail_now, spawn_delivery as spawn_mail_delivery};
@@ -58,6 +61,8 @@ pub struct AppState {
     pub(crate) dpop_nonce_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
     /// Woken when a sign-out queues back-channel logout notifications.
     pub logouts_queued: Arc<tokio::sync::Notify>,
+    /// Fetches client metadata documents; made at the first fetch (its TLS roots cost memory).
+    pub(crate) document_fetcher: Arc<client_documents::Fetcher>,
 }
 
 impl AppState {
@@ -79,6 +84,7 @@ impl AppState {
             webhooks_queued: Arc::default(),
             dpop_nonce_key: Arc::default(),
             logouts_queued: Arc::default(),
+            document_fetcher: Arc::default(),
         }
     }
 }
@@ -92,6 +98,7 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), oauth::protected_resource::point_to_metadata))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::record));
     pages::security_headers(routes)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

@@ -66,6 +66,8 @@ impl Modify for SecuritySchemes {
         );
         components.add_security_scheme("client_basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
         components.add_security_scheme("metrics_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        // RFC 7592: the token a registration answered with, for managing that client.
+        components.add_security_scheme("registration_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

@@ -6,7 +6,7 @@ use crate::i18n::Tr;
 use crate::mail::{self, Notice};
 use crate::AppState;
 use chrono::Utc;
-use ticketbooth_domain::model::{Application, User};
+use ticketbooth_domain::model::{Application, Review, User};
 use ticketbooth_domain::portal::{
     audit_draft, audit_view, grace_period, Actor, ApplicationDraft, ApplicationRequest, AuditEntry, RequestStatus,
 };
@@ -162,6 +162,27 @@ pub async fn set_suspended(state: &AppState, actor: &Actor, app: &Application, s
         Ok(())
     } else {
         Err(PortalError::NotFound)
+    }
+}
+
+/// Approves or rejects a client that arrived by itself (a metadata document or a registration)
+/// under the `approval` policy; `NotPending` when it was decided already.
+pub async fn decide_client(
+    state: &AppState,
+    actor: &Actor,
+    app: &Application,
+    approve: bool,
+    reason: &str,
+) -> PortalResult<()> {
+    let (action, decision) = match approve {
+        true => ("application.approve", Review::Approved),
+        false => ("application.reject", Review::Rejected),
+    };
+    let audit = AuditEntry::new(actor, action, format!("application:{}", app.id))
+        .with_change(None, Some(serde_json::json!({ "client_id": app.client_id, "reason": reason })));
+    match state.store.decide_client(app.id, decision, &audit).await? {
+        true => Ok(()),
+        false => Err(PortalError::NotPending),
     }
 }
 

@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 const GET: Method = Method::GET;
 const POST: Method = Method::POST;
 const PATCH: Method = Method::PATCH;
+const PUT: Method = Method::PUT;
 const DELETE: Method = Method::DELETE;
 
 /// Every route with its OpenAPI operation.
@@ -35,6 +36,12 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .at(GET, "/oauth/discovery/keys", routes!(oauth::oidc::jwks))
         .at(GET, "/.well-known/oauth-authorization-server", routes!(oauth::oidc::oauth_metadata))
         .at(GET, "/.well-known/openid-configuration", routes!(oauth::oidc::openid_configuration))
+        .at(GET, "/.well-known/oauth-protected-resource", routes!(oauth::protected_resource::root_metadata))
+        .at(GET, "/.well-known/oauth-protected-resource/api/public", routes!(oauth::protected_resource::api_metadata))
+        .at(POST, "/oauth/register", routes!(oauth::registration::register))
+        .at(GET, "/oauth/register/{client_id}", routes!(oauth::registration::read))
+        .at(PUT, "/oauth/register/{client_id}", routes!(oauth::registration::update))
+        .at(DELETE, "/oauth/register/{client_id}", routes!(oauth::registration::delete))
         // Pages.
         .page(GET, "/", routes!(pages::home))
         .page(GET, "/session/new", routes!(pages::sign_in::show))

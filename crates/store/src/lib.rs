@@ -22,6 +22,7 @@ mod outbox;
 mod portal;
 pub mod postgres;
 mod proofs;
+mod registry;
 mod rows;
 mod sql;
 pub mod sqlite;
@@ -47,6 +48,7 @@ pub use outbox::{MailOutbox, OutgoingMail, QueuedMail};
 pub use portal::{ApplicationEdit, ApplicationFilter, Approval, PortalStore, RequestFilter};
 pub use postgres::PoolSettings;
 pub use proofs::ProofStore;
+pub use registry::RegistryStore;
 pub use throttles::ThrottleStore;
 pub use ticketing::{EventChange, Invalidation, Page, TicketCreation, TicketQuery, TicketRef, TicketStore};
 pub use tokens::TokenStore;
@@ -62,6 +64,7 @@ pub trait Store:
     + AccountLinkStore
     + MailOutbox
     + ClientStore
+    + RegistryStore
     + PortalStore
     + AdminStore
     + TokenStore
@@ -84,6 +87,7 @@ impl<T> Store for T where
         + AccountLinkStore
         + MailOutbox
         + ClientStore
+        + RegistryStore
         + PortalStore
         + AdminStore
         + TokenStore

@@ -3,8 +3,8 @@
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use ticketbooth_domain::model::{
-    AccessToken, Application, AuthorizationCode, BrowserSession, ClientOptions, IdTokenAlg, Language, SessionOrigin,
-    SigningKey, User,
+    AccessToken, Application, AuthorizationCode, BrowserSession, ClientOptions, ClientOrigin, IdTokenAlg, Language,
+    Review, SessionOrigin, SigningKey, User,
 };
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::SecretHash;
@@ -90,6 +90,10 @@ pub(crate) struct ApplicationRow {
     pub(crate) jwks: Option<String>,
     pub(crate) post_logout_redirect_uris: String,
     pub(crate) backchannel_logout_uri: Option<String>,
+    pub(crate) origin: String,
+    pub(crate) review: String,
+    pub(crate) registration_token_hash: Option<Vec<u8>>,
+    pub(crate) metadata_expires_at: Option<i64>,
 }
 
 impl ApplicationRow {
@@ -125,6 +129,12 @@ impl ApplicationRow {
             jwks: self.jwks,
             post_logout_redirect_uris: self.post_logout_redirect_uris.lines().map(str::to_owned).collect(),
             backchannel_logout_uri: self.backchannel_logout_uri,
+            origin: ClientOrigin::from_name(&self.origin)
+                .ok_or_else(|| StoreError::Corrupt(format!("application origin {:?}", self.origin)))?,
+            review: Review::from_name(&self.review)
+                .ok_or_else(|| StoreError::Corrupt(format!("application review {:?}", self.review)))?,
+            registration_token_hash: self.registration_token_hash.as_deref().map(hash).transpose()?,
+            metadata_expires_at: self.metadata_expires_at.map(from_ts),
         })
     }
 }
@@ -173,6 +183,7 @@ pub(crate) struct AuthorizationCodeRow {
     pub(crate) created_at: i64,
     pub(crate) expires_at: i64,
     pub(crate) redeemed_at: Option<i64>,
+    pub(crate) resource: Option<String>,
 }
 
 impl AuthorizationCodeRow {
@@ -191,6 +202,7 @@ impl AuthorizationCodeRow {
             created_at: from_ts(self.created_at),
             expires_at: from_ts(self.expires_at),
             redeemed_at: self.redeemed_at.map(from_ts),
+            resource: self.resource,
         })
     }
 }
@@ -208,6 +220,7 @@ pub(crate) struct AccessTokenRow {
     pub(crate) refresh_expires_at: Option<i64>,
     pub(crate) family_id: Option<i64>,
     pub(crate) dpop_jkt: Option<String>,
+    pub(crate) audience: Option<String>,
 }
 
 impl AccessTokenRow {
@@ -225,6 +238,7 @@ impl AccessTokenRow {
                 has_refresh_token: self.has_refresh_token,
                 family_id: self.family_id.unwrap_or(self.id),
                 dpop_jkt: self.dpop_jkt,
+                audience: self.audience,
             },
             self.refresh_expires_at.map(from_ts),
         ))

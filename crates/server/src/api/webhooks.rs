@@ -42,7 +42,7 @@ async fn deliverable_url(state: &AppState, text: &str) -> Result<String, ApiErro
     let url = check_endpoint_url(text, allow_insecure).map_err(|problem| refuse(problem.to_string()))?;
     if !allow_insecure {
         if let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) {
-            if crate::webhooks::resolves_to_forbidden(host, port).await {
+            if crate::outbound::resolves_to_forbidden(host, port).await {
                 return Err(refuse("url resolves to a loopback, private or link-local address".into()));
             }
         }

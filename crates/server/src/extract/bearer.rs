@@ -15,6 +15,7 @@ use axum::http::{header, HeaderMap};
 use chrono::Utc;
 use ticketbooth_domain::access::Caller;
 use ticketbooth_domain::model::{AccessToken, User};
+use ticketbooth_domain::resource;
 use ticketbooth_domain::secret::{looks_like_secret, SecretHash};
 use ticketbooth_domain::Scope;
 
@@ -138,6 +139,7 @@ impl FromRequest<AppState> for ApiRequest {
             }
         }
         // What the proof is checked against; kept only for requests that use DPoP.
+        let for_the_api = request.uri().path().starts_with(resource::API_PATH);
         let dpop_target = dpop_scheme.then(|| {
             (request.headers().clone(), request.method().as_str().to_owned(), request.uri().path().to_owned())
         });
@@ -170,6 +172,12 @@ impl FromRequest<AppState> for ApiRequest {
             Some(_) => return Err(in_scheme(ApiError::invalid_token("The access token expired or was revoked."))),
             None => return Err(in_scheme(ApiError::invalid_token("The access token is invalid."))),
         };
+        // RFC 8707: a token issued for another resource server is not good here (RFC 9068 §4).
+        if let Some(audience) = bearer.token.audience.as_deref() {
+            if for_the_api && audience != resource::api_identifier(&state.config.issuer) {
+                return Err(in_scheme(ApiError::invalid_token("The access token is for another resource.")));
+            }
+        }
         match (dpop_target, bearer.token.dpop_jkt.as_deref()) {
             (None, None) => {}
             // RFC 9449 §7.2: a bound token is never accepted as a bearer token.

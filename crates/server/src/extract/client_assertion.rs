@@ -64,7 +64,7 @@ pub(crate) async fn authenticate(
     let Some(client_id) = request.client_id().map(str::to_owned).or_else(|| unverified_issuer(assertion)) else {
         return Err(OAuthError::invalid_client());
     };
-    let app = state.store.find_application_by_client_id(&client_id).await?.filter(|app| app.suspended_at.is_none());
+    let app = state.store.find_application_by_client_id(&client_id).await?.filter(Application::is_usable);
     let now = Utc::now();
     let verified = match &app {
         Some(app) => verify(state, app, assertion, now),

@@ -86,7 +86,7 @@ pub(crate) async fn authenticate(
     let presented = credentials.client_secret.as_deref().map(SecretHash::of);
     let now = Utc::now();
     // A suspended application's clients are refused as unknown ones, until it is resumed.
-    let authenticated = app.filter(|app| app.suspended_at.is_none()).and_then(|app| match presented {
+    let authenticated = app.filter(Application::is_usable).and_then(|app| match presented {
         Some(presented) if app.accepts_secret(&presented, now) => Some(AuthenticatedClient { app, with_secret: true }),
         None if !app.is_confidential() => Some(AuthenticatedClient { app, with_secret: false }),
         _ => None,

@@ -2,6 +2,7 @@
 //! the user's decision and redirects to the client with a code or `access_denied`
 //! (RFC 6749 §4.1.1–§4.1.2.1, contract §3).
 
+use crate::client_documents::{self, ClientLookup};
 use crate::error::PageError;
 use crate::extract::form::{CsrfForm, CsrfProtected};
 use crate::extract::params::Params;
@@ -10,6 +11,7 @@ use crate::extract::session;
 use crate::i18n::Tr;
 use crate::oauth::par;
 use crate::pages::templates::ConsentPage;
+use crate::resources;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -19,7 +21,8 @@ use chrono::Utc;
 use ticketbooth_domain::authorize::{
     self, AuthorizationParams, AuthorizeError, Prompt, RedirectedError, UnsafeToRedirect, ValidAuthorization,
 };
-use ticketbooth_domain::model::{Application, BrowserSession, NewAuthorizationCode, User};
+use ticketbooth_domain::client_metadata;
+use ticketbooth_domain::model::{Application, BrowserSession, ClientOrigin, NewAuthorizationCode, User};
 use ticketbooth_domain::redirect;
 use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_domain::token::AUTHORIZATION_CODE_TTL;
@@ -113,7 +116,13 @@ pub(crate) async fn show(
     let signed_in_as =
         t.tn("consent-signed-in", &[("email", &user.email), ("host", &redirect_host(&valid.redirect_uri))]);
     let here = format!("/oauth/authorize?{query}");
+    // A metadata-document client is whoever controls its host: the page names the host, and warns
+    // when the client only returns to the person's own device, where any program can claim a name.
+    let document_host =
+        (app.origin == ClientOrigin::MetadataDocument).then(|| client_metadata::document_host(&app.client_id));
     let page = ConsentPage {
+        loopback_only: document_host.is_some() && client_metadata::redirects_only_to_loopback(&app.redirect_uris),
+        document_host,
         t,
         here: &here,
         app_name: &app.name,
@@ -215,10 +224,14 @@ async fn validate(state: &AppState, request: &AuthorizationParams) -> Result<Res
         Ok(client_id) => client_id,
         Err(err) => return Ok(Err(unsafe_to_redirect(err))),
     };
-    // A suspended application is refused as an unknown one until it is resumed.
-    let app = state.store.find_application_by_client_id(client_id).await?.filter(|app| app.suspended_at.is_none());
-    let Some(app) = app else {
-        return Ok(Err(unsafe_to_redirect(UnsafeToRedirect::UnknownClient)));
+    // A suspended or rejected application is refused as an unknown one.
+    let app = match client_documents::look_up(state, client_id).await? {
+        ClientLookup::Usable(app) => app,
+        ClientLookup::Unknown => return Ok(Err(unsafe_to_redirect(UnsafeToRedirect::UnknownClient))),
+        ClientLookup::BadDocument(why) => return Ok(Err(PageError::bad_request_detail(why).into_response())),
+        ClientLookup::AwaitingApproval => {
+            return Err(PageError::new(StatusCode::FORBIDDEN, "awaiting-approval-title", "awaiting-approval-body"))
+        }
     };
     let (pushed, flow_started_at, pushed_params) = match &request.request_uri {
         None => (None, None, None),
@@ -245,6 +258,13 @@ async fn validate(state: &AppState, request: &AuthorizationParams) -> Result<Res
         Err(AuthorizeError::Redirect(err)) => return Ok(Err(redirect_error(state, err))),
     };
     valid.flow_started_at = flow_started_at;
+    match resources::check(state, valid.resource.as_deref(), valid.scopes).await? {
+        Ok(resource) => valid.resource = resource,
+        Err(err) => {
+            let error = valid.error(resources::refusal(err.clone()).code(), &err.to_string());
+            return Ok(Err(redirect_error(state, error)));
+        }
+    }
     if app.options.require_par && pushed.is_none() {
         let error =
             valid.error(OAuthErrorCode::InvalidRequest, "This application must push its requests to /oauth/par.");
@@ -288,6 +308,7 @@ async fn issue_code(
             scopes: valid.scopes,
             code_challenge: valid.code_challenge.clone(),
             nonce: valid.nonce.clone(),
+            resource: valid.resource.clone(),
             auth_time: authenticated_at.unwrap_or(now),
             created_at: now,
             expires_at: now + AUTHORIZATION_CODE_TTL,

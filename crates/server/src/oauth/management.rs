@@ -159,6 +159,9 @@ pub(super) struct Introspection {
     sub: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     iss: Option<String>,
+    /// The resource server the token is for (RFC 8707); absent for the public API's classic tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
     /// For a DPoP-bound token, the key it is bound to (RFC 9449 §6.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     cnf: Option<Confirmation>,
@@ -221,6 +224,7 @@ pub(crate) async fn introspect(
         iat: Some(token.created_at.timestamp()),
         sub: token.user_id.map(subject),
         iss: Some(state.config.issuer.clone()),
+        aud: token.audience.clone(),
         cnf: token.dpop_jkt.map(|jkt| Confirmation { jkt }),
     };
     Ok((no_store_headers(), Json(answer)).into_response())

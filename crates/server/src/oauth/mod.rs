@@ -6,4 +6,6 @@ pub(crate) mod logout;
 pub(crate) mod management;
 pub(crate) mod oidc;
 pub(crate) mod par;
+pub(crate) mod protected_resource;
+pub(crate) mod registration;
 pub(crate) mod token;

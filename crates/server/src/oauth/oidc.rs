@@ -4,7 +4,7 @@
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::bearer::ApiRequest;
 use crate::extract::client_assertion;
-use crate::{keys, AppState, ServerConfig};
+use crate::{keys, AppState, ArrivalPolicy, ServerConfig};
 use axum::extract::State;
 use axum::Json;
 use chrono::Utc;
@@ -66,6 +66,9 @@ pub(crate) struct TokenInfo {
     expires_in: i64,
     application: TokenInfoApplication,
     created_at: i64,
+    /// The resource server the token is for (RFC 8707), when it was issued for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -94,6 +97,7 @@ pub(crate) async fn token_info(
         expires_in: (token.expires_at - Utc::now()).num_seconds().max(0),
         application: TokenInfoApplication { uid: app.map(|app| app.client_id).unwrap_or_default() },
         created_at: token.created_at.timestamp(),
+        aud: token.audience.clone(),
     }))
 }
 
@@ -156,10 +160,19 @@ fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
         "authorization_response_iss_parameter_supported": true,
         "prompt_values_supported": prompts,
     });
-    match value {
+    let mut map = match value {
         Value::Object(map) => map,
         _ => serde_json::Map::new(),
+    };
+    // Clients that arrive by themselves, as the operator's policy allows.
+    map.insert(
+        "client_id_metadata_document_supported".into(),
+        json!(config.client_metadata_documents != ArrivalPolicy::Off),
+    );
+    if config.registration != ArrivalPolicy::Off {
+        map.insert("registration_endpoint".into(), json!(url("/oauth/register")));
     }
+    map
 }
 
 /// Authorization server metadata (RFC 8414).

@@ -100,7 +100,11 @@ pub(crate) async fn push(
         _ => request.client_id = Some(client.app.client_id.clone()),
     }
     match authorize::validate(&request, &client.app) {
-        Ok(_) => {}
+        Ok(valid) => {
+            crate::resources::check(&state, valid.resource.as_deref(), valid.scopes)
+                .await?
+                .map_err(crate::resources::refusal)?;
+        }
         Err(AuthorizeError::UnsafeToRedirect(err)) => return Err(OAuthError::invalid_request(err.to_string())),
         Err(AuthorizeError::Redirect(err)) => return Err(OAuthError::new(err.code, err.description)),
     }

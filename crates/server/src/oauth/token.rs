@@ -10,6 +10,7 @@ use crate::extract::client_auth::ClientRequest;
 use crate::extract::client_auth::{self, AuthenticatedClient};
 use crate::extract::params::{FromParams, ParamError, Params};
 use crate::keys;
+use crate::resources;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -21,6 +22,7 @@ use ticketbooth_domain::device::{answer_poll, PollAnswer, POLL_SLACK_MS, SLOW_DO
 use ticketbooth_domain::grant::{self, CodeRedemption, GrantError};
 use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken};
 use ticketbooth_domain::oidc::{IdTokenClaims, IdTokenInput};
+use ticketbooth_domain::resource;
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_domain::token::{TokenResponse, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL};
@@ -48,6 +50,9 @@ pub(crate) struct TokenRequest {
     device_code: Option<String>,
     /// For `client_credentials` (default `public`) or to narrow a refresh.
     scope: Option<String>,
+    /// RFC 8707: the resource server the access token is for; with a code or refresh token, the
+    /// one the grant was for (or any known one, when the grant named none).
+    resource: Option<String>,
 }
 
 impl FromParams for TokenRequest {
@@ -62,6 +67,7 @@ impl FromParams for TokenRequest {
             refresh_token: params.optional("refresh_token")?,
             device_code: params.optional("device_code")?,
             scope: params.optional("scope")?,
+            resource: params.optional("resource")?,
         })
     }
 }
@@ -185,6 +191,7 @@ fn mint_pair(
         refresh_expires_at: refresh.as_ref().map(|_| now + REFRESH_TOKEN_TTL),
         grace_salt: None,
         dpop_jkt: None,
+        audience: None,
     };
     Minted { access, refresh, record }
 }
@@ -202,6 +209,12 @@ impl Minted {
     /// Binds the pair to the request's DPoP key, if it sent a proof.
     fn bound_to(mut self, dpop_jkt: &Option<String>) -> Minted {
         self.record.dpop_jkt = dpop_jkt.clone();
+        self
+    }
+
+    /// Makes the pair for a resource server (RFC 8707), `None` for the public API as before.
+    fn for_audience(mut self, audience: Option<String>) -> Minted {
+        self.record.audience = audience;
         self
     }
 
@@ -236,7 +249,9 @@ async fn authorization_code(state: &AppState, grant: &Grant<'_>) -> Result<Token
         Err(GrantError::CodeReused) => return Err(replayed(state, code.id, now).await),
         Err(err) => return Err(err.into()),
     }
-    let mut minted = mint(client, Some(code.user_id), code.scopes, now).bound_to(&grant.dpop_jkt);
+    let audience = audience(state, code.resource.as_deref(), request.resource.as_deref(), code.scopes).await?;
+    let mut minted =
+        mint(client, Some(code.user_id), code.scopes, now).bound_to(&grant.dpop_jkt).for_audience(audience);
     minted.record.authorization_code_id = Some(code.id);
     // Sign before storing, so the response can be sent the moment the token is committed.
     let id_token = match code.scopes.contains(Scope::OpenId) {
@@ -317,7 +332,8 @@ async fn refresh_token(state: &AppState, grant: &Grant<'_>) -> Result<TokenRespo
             minted
         }
     };
-    let mut minted = minted.bound_to(&grant.dpop_jkt);
+    let audience = audience(state, old.audience.as_deref(), request.resource.as_deref(), scopes).await?;
+    let mut minted = minted.bound_to(&grant.dpop_jkt).for_audience(audience);
     minted.record.previous_token_id = Some(old.id);
     minted.record.family_id = Some(old.family_id);
     match state.store.rotate_refresh_token(old.id, minted.record.clone()).await? {
@@ -371,9 +387,25 @@ async fn client_credentials(state: &AppState, grant: &Grant<'_>) -> Result<Token
         ));
     }
     let scopes = requested_scopes(client, request.scope.as_deref())?;
-    let minted = mint(client, None, scopes, Utc::now()).bound_to(&grant.dpop_jkt);
+    let audience = audience(state, None, request.resource.as_deref(), scopes).await?;
+    let minted = mint(client, None, scopes, Utc::now()).bound_to(&grant.dpop_jkt).for_audience(audience);
     state.store.create_access_token(minted.record.clone()).await?;
     Ok(minted.response())
+}
+
+/// The audience of the tokens a grant ends in (RFC 8707 §2.2): the grant's own resource, which a
+/// token request may repeat but not change; for a grant without one, any resource this server
+/// knows that takes the scopes.
+async fn audience(
+    state: &AppState,
+    granted: Option<&str>,
+    requested: Option<&str>,
+    scopes: ScopeSet,
+) -> Result<Option<String>, OAuthError> {
+    match granted {
+        Some(_) => resource::audience_for(granted, requested).map_err(resources::refusal),
+        None => resources::check(state, requested, scopes).await?.map_err(resources::refusal),
+    }
 }
 
 /// The scopes a client asked for (default `public`), within those it is registered for.
@@ -407,7 +439,8 @@ async fn device_code(state: &AppState, grant: &Grant<'_>) -> Result<TokenRespons
         PollAnswer::Approved { user_id } => user_id,
         PollAnswer::Refused(code) => return Err(OAuthError::new(code, poll_refusal(code))),
     };
-    let minted = mint(client, Some(user_id), record.scopes, now).bound_to(&grant.dpop_jkt);
+    let audience = audience(state, None, request.resource.as_deref(), record.scopes).await?;
+    let minted = mint(client, Some(user_id), record.scopes, now).bound_to(&grant.dpop_jkt).for_audience(audience);
     match state.store.redeem_device_authorization(record.id, minted.record.clone()).await? {
         Some(_) => Ok(minted.response()),
         // A concurrent poll redeemed it first: the device already has its tokens.

@@ -22,7 +22,7 @@ use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 use ticketbooth_domain::device::{display_user_code, normalize_user_code};
-use ticketbooth_domain::model::{BrowserSession, User};
+use ticketbooth_domain::model::{Application, BrowserSession, User};
 
 /// `GET /device`'s query: the code, when the person followed `verification_uri_complete`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -116,9 +116,7 @@ pub(crate) async fn submit(
         None => None,
     };
     let app = match &found {
-        Some(found) => {
-            state.store.find_application(found.application_id).await?.filter(|app| app.suspended_at.is_none())
-        }
+        Some(found) => state.store.find_application(found.application_id).await?.filter(Application::is_usable),
         None => None,
     };
     let (Some(found), Some(app)) = (found, app) else {

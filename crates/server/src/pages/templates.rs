@@ -84,6 +84,10 @@ pub(crate) struct ConsentPage<'a> {
     pub(crate) scopes: Vec<&'static str>,
     pub(crate) hidden: Vec<(&'static str, &'a str)>,
     pub(crate) csrf_token: &'a str,
+    /// For a metadata-document client: the host that publishes it, shown prominently.
+    pub(crate) document_host: Option<String>,
+    /// Its redirect URIs are all loopback: any program could publish such a document.
+    pub(crate) loopback_only: bool,
 }
 
 #[derive(Template)]
@@ -339,6 +343,8 @@ pub(crate) struct DeveloperAppPage<'a> {
 pub(crate) struct AdminRequestsPage<'a> {
     pub(crate) frame: AccountFrame<'a>,
     pub(crate) requests: Vec<crate::pages::portal::developers::RequestView>,
+    /// Clients that arrived by themselves and wait for a decision.
+    pub(crate) arrivals: Vec<ticketbooth_domain::model::Application>,
 }
 
 #[derive(Template)]

@@ -4,8 +4,8 @@
 //! only after it ends, so a process killed in between sends it again later with the same
 //! `webhook-id` (at least once).
 
-use super::resolver::PublicOnly;
 use super::{payload, signature, WebhookSettings};
+use crate::outbound::PublicOnly;
 use chrono::{TimeDelta, Utc};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

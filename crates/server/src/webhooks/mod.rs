@@ -2,9 +2,6 @@
 //! the API's own model) and signed (Standard Webhooks), and the delivery worker.
 
 pub(crate) mod delivery;
-mod resolver;
-
-pub(crate) use resolver::resolves_to_forbidden;
 
 use crate::api::models::time;
 use crate::api::models::{EventBody, OrderBody, TicketBody};

@@ -84,6 +84,7 @@ backend_test! {
                 auth_time: issued,
                 created_at: issued,
                 expires_at: issued + Duration::minutes(10),
+                resource: None,
             })
             .await
             .unwrap();

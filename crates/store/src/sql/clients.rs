@@ -32,8 +32,9 @@ where
             "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, \
              organizer_id, id_token_alg, created_at, description, website, owner_id, secret_shown, \
              device_grant, require_par, require_dpop, refresh_grace_seconds, jwks, post_logout_redirect_uris, \
-             backchannel_logout_uri) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ",
+             backchannel_logout_uri, origin, review, registration_token_hash, metadata_expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+             $23) RETURNING ",
             application_columns!()
         ))
         .bind(&app.client_id)
@@ -55,6 +56,10 @@ where
         .bind(app.jwks.clone())
         .bind(app.post_logout_redirect_uris.join("\n"))
         .bind(app.backchannel_logout_uri.clone())
+        .bind(app.origin.as_str())
+        .bind(app.review.as_str())
+        .bind(app.registration_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
+        .bind(app.metadata_expires_at.map(ts))
         .fetch_one(&mut *self.backend.write().await?)
         .await?;
         row.into_domain()

@@ -12,7 +12,7 @@ macro_rules! user_columns {
 macro_rules! token_with_user_columns {
     () => {
         "t.id, t.application_id, t.user_id, t.scopes, t.created_at, t.expires_at, t.revoked_at, \
-         t.refresh_token_hash IS NOT NULL AS has_refresh_token, t.refresh_expires_at, t.family_id, t.dpop_jkt, \
+         t.refresh_token_hash IS NOT NULL AS has_refresh_token, t.refresh_expires_at, t.family_id, t.dpop_jkt, t.audience, \
          u.id AS u_id, u.email AS u_email, u.password_hash AS u_password_hash, u.first_name AS u_first_name, \
          u.last_name AS u_last_name, u.phone AS u_phone, u.birthday AS u_birthday, u.gender AS u_gender, \
          u.is_admin AS u_is_admin, u.created_at AS u_created_at, u.email_verified_at AS u_email_verified_at, \
@@ -29,19 +29,19 @@ macro_rules! application_columns {
         "id, client_id, name, secret_hash, redirect_uris, scopes, organizer_id, id_token_alg, created_at, \
          description, website, owner_id, suspended_at, secret_shown, previous_secret_hash, previous_secret_expires_at, \
          device_grant, require_par, require_dpop, refresh_grace_seconds, jwks, \
-         post_logout_redirect_uris, backchannel_logout_uri"
+         post_logout_redirect_uris, backchannel_logout_uri, origin, review, registration_token_hash, metadata_expires_at"
     };
 }
 macro_rules! code_columns {
     () => {
         "id, code_hash, application_id, user_id, redirect_uri, redirect_uri_was_sent, scopes, \
-         code_challenge, nonce, auth_time, created_at, expires_at, redeemed_at"
+         code_challenge, nonce, auth_time, created_at, expires_at, redeemed_at, resource"
     };
 }
 macro_rules! access_token_columns {
     () => {
         "id, application_id, user_id, scopes, created_at, expires_at, revoked_at, \
-         refresh_token_hash IS NOT NULL AS has_refresh_token, refresh_expires_at, family_id, dpop_jkt"
+         refresh_token_hash IS NOT NULL AS has_refresh_token, refresh_expires_at, family_id, dpop_jkt, audience"
     };
 }
 

@@ -137,6 +137,7 @@ pub(crate) mod tests {
             refresh_expires_at: None,
             grace_salt: None,
             dpop_jkt: None,
+            audience: None,
         }
     }
 

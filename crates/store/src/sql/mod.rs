@@ -25,6 +25,7 @@ mod logouts;
 mod outbox;
 mod portal;
 mod proofs;
+mod registry;
 mod throttles;
 pub(crate) mod ticketing;
 mod tokens;

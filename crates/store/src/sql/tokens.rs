@@ -43,8 +43,8 @@ where
     async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, \
-             redirect_uri_was_sent, scopes, code_challenge, nonce, auth_time, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             redirect_uri_was_sent, scopes, code_challenge, nonce, auth_time, created_at, expires_at, resource) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(code.code_hash.as_bytes().as_slice())
         .bind(code.application_id)
@@ -57,6 +57,7 @@ where
         .bind(ts(code.auth_time))
         .bind(ts(code.created_at))
         .bind(ts(code.expires_at))
+        .bind(&code.resource)
         .execute(&mut *self.backend.write().await?)
         .await?;
         Ok(())
@@ -355,7 +356,7 @@ where
             qb.push(
                 "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, scopes, \
                  authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id, \
-                 grace_salt, dpop_jkt) ",
+                 grace_salt, dpop_jkt, audience) ",
             );
             qb.push_values(tokens, |mut row, token| {
                 row.push_bind(token.access_token_hash.as_bytes().to_vec())
@@ -370,7 +371,8 @@ where
                     .push_bind(token.refresh_expires_at.map(ts))
                     .push_bind(token.family_id)
                     .push_bind(token.grace_salt.clone())
-                    .push_bind(token.dpop_jkt.clone());
+                    .push_bind(token.dpop_jkt.clone())
+                    .push_bind(token.audience.clone());
             });
             qb.push(concat!(" RETURNING access_token_hash, ", access_token_columns!()));
         })

@@ -105,6 +105,7 @@ impl AccessTokenRow {
             refresh_expires_at: columns.take("refresh_expires_at")?,
             family_id: columns.take("family_id")?,
             dpop_jkt: columns.take("dpop_jkt")?,
+            audience: columns.take("audience")?,
         })
     }
 }
@@ -158,6 +159,10 @@ impl ApplicationRow {
             jwks: columns.take("jwks")?,
             post_logout_redirect_uris: columns.take("post_logout_redirect_uris")?,
             backchannel_logout_uri: columns.take("backchannel_logout_uri")?,
+            origin: columns.take("origin")?,
+            review: columns.take("review")?,
+            registration_token_hash: columns.take("registration_token_hash")?,
+            metadata_expires_at: columns.take("metadata_expires_at")?,
         })
     }
 }
@@ -179,6 +184,7 @@ impl AuthorizationCodeRow {
             created_at: columns.take("created_at")?,
             expires_at: columns.take("expires_at")?,
             redeemed_at: columns.take("redeemed_at")?,
+            resource: columns.take("resource")?,
         })
     }
 }

@@ -25,6 +25,7 @@ pub(crate) fn token(application_id: i64, user_id: Option<i64>, code_id: Option<i
         refresh_expires_at: user_id.map(|_| now + Duration::days(30)),
         grace_salt: None,
         dpop_jkt: None,
+        audience: None,
     }
 }
 
@@ -97,6 +98,7 @@ async fn stored_code(store: &DynStore, app_id: i64, user_id: i64) -> (i64, Secre
             auth_time: now,
             created_at: now,
             expires_at: now + Duration::minutes(10),
+            resource: None,
         })
         .await
         .unwrap();

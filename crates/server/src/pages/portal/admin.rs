@@ -37,9 +37,10 @@ pub(crate) async fn requests(
 ) -> Result<Response, PageError> {
     let requests = state.store.list_requests(RequestFilter::default()).await?;
     let requests = requests.iter().map(|request| request_view(t, request)).collect();
+    let arrivals = state.store.clients_in_review().await?;
     let mut frame = frame(t, "/admin", &session, &user, None);
     frame.notice = done_notice(t, query.as_deref());
-    page(StatusCode::OK, &AdminRequestsPage { frame, requests })
+    page(StatusCode::OK, &AdminRequestsPage { frame, requests, arrivals })
 }
 
 /// One request, with everything its requester wrote, and the review form.
@@ -161,7 +162,7 @@ async fn render_app(
 #[utoipa::path(post, path = "/admin/applications/{application_id}", operation_id = "change_admin_application",
     tag = "Pages", params(("application_id" = i64, Path)),
     request_body(content = Fields, content_type = "application/x-www-form-urlencoded",
-        description = "`action` (`suspend`, `resume`, `rotate` with `grace_days`, `edit` with `name`, `description`, `website`, `redirect_uris`, `scopes`), `csrf_token`"),
+        description = "`action` (`suspend`, `resume`, `rotate` with `grace_days`, `edit` with `name`, `description`, `website`, `redirect_uris`, `scopes`, or `review` with `decision` `approve` or `reject` and `reason`), `csrf_token`"),
     responses((status = 200, description = "Rotated: the new secret, shown this once", content_type = "text/html"),
         (status = 303, description = "Done: back to the application"),
         (status = 400, description = "A field was refused", content_type = "text/html"),
@@ -181,6 +182,16 @@ pub(crate) async fn change_application(
             let suspend = fields.get("action") == "suspend";
             portal::set_suspended(&state, &actor, &app, suspend).await?;
             Ok(see_other(&format!("{back}?done={}", if suspend { "suspended" } else { "resumed" })))
+        }
+        "review" => {
+            let approve = match fields.get("decision") {
+                "approve" => true,
+                "reject" if !fields.get("reason").is_empty() => false,
+                "reject" => return Err(PageError::bad_request("portal-error-reason")),
+                _ => return Err(PageError::bad_request("error-form-malformed")),
+            };
+            portal::decide_client(&state, &actor, &app, approve, fields.get("reason")).await?;
+            Ok(see_other(&format!("{back}?done={}", if approve { "approved" } else { "rejected" })))
         }
         "rotate" => {
             let days = fields.get("grace_days").parse().map_err(|_| PortalError::GraceTooLong)?;

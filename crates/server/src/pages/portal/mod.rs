@@ -14,7 +14,7 @@ use crate::portal::PortalError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use ticketbooth_domain::model::{BrowserSession, User};
+use ticketbooth_domain::model::{BrowserSession, ClientOrigin, Review, User};
 use ticketbooth_domain::portal::Actor;
 use ticketbooth_domain::scope::{Scope, ScopeSet};
 
@@ -54,6 +54,24 @@ impl CsrfProtected for Fields {
 }
 
 /// The actor of an audit line: the signed-in person, from their address.
+/// The message naming how an application came to be.
+pub(crate) fn origin_message(origin: &ClientOrigin) -> &'static str {
+    match origin {
+        ClientOrigin::Console => "admin-origin-console",
+        ClientOrigin::MetadataDocument => "admin-origin-document",
+        ClientOrigin::Registration => "admin-origin-registration",
+    }
+}
+
+/// The message naming a self-arrived client's review.
+pub(crate) fn review_message(review: &Review) -> &'static str {
+    match review {
+        Review::Approved => "admin-review-approved",
+        Review::Pending => "admin-review-pending",
+        Review::Rejected => "admin-review-rejected",
+    }
+}
+
 pub(crate) fn actor(user: &User, address: &str) -> Actor {
     Actor { user_id: Some(user.id), name: user.email.clone(), address: address.to_owned() }
 }

@@ -1,13 +1,13 @@
-//! Name resolution for deliveries that never reaches a loopback, private or link-local address
-//! (SSRF): checked on every connection, so a name that changes its address after the endpoint
-//! was registered is still refused.
+//! Outbound requests on behalf of others (webhook deliveries, client metadata documents): name
+//! resolution that never reaches a loopback, private or link-local address (SSRF), checked on
+//! every connection, so a name that changes its address after it was checked is still refused.
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::SocketAddr;
 use ticketbooth_domain::webhooks::forbidden_address;
 
 /// Resolves through the system, keeping public addresses only.
-pub(super) struct PublicOnly;
+pub(crate) struct PublicOnly;
 
 impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
