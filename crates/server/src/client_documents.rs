@@ -131,7 +131,7 @@ impl Fetcher {
         .await;
         match fetched {
             Ok(result) => result,
-            Err(_) => Err("The client's metadata document took too long to fetch.".into()),
+            Err(_) => Err("The client's metadata document could not be fetched (timed out).".into()),
         }
     }
 }

@@ -4,6 +4,7 @@ mod harness;
 
 mod account_area;
 mod accounts;
+mod agents;
 mod api_lists;
 mod api_tickets;
 mod api_world;

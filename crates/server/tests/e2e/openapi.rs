@@ -6,10 +6,16 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Every route Ticketbooth serves (contract §2–§5 plus pages and operations).
-const ROUTES: [(&str, &str); 89] = [
+const ROUTES: [(&str, &str); 95] = [
     ("get", "/"),
     ("get", "/.well-known/oauth-authorization-server"),
     ("get", "/.well-known/openid-configuration"),
+    ("get", "/.well-known/oauth-protected-resource"),
+    ("get", "/.well-known/oauth-protected-resource/api/public"),
+    ("post", "/oauth/register"),
+    ("get", "/oauth/register/{client_id}"),
+    ("put", "/oauth/register/{client_id}"),
+    ("delete", "/oauth/register/{client_id}"),
     ("get", "/account"),
     ("get", "/account/applications"),
     ("post", "/account/applications/{application_id}/revoke"),
@@ -176,6 +182,7 @@ backend_test! {
                     "get" => app.http.get(app.url(&concrete)),
                     "post" => app.http.post(app.url(&concrete)).form(&[("x", "y")]),
                     "patch" => app.http.patch(app.url(&concrete)).form(&[("x", "y")]),
+                    "put" => app.http.put(app.url(&concrete)).form(&[("x", "y")]),
                     "delete" => app.http.delete(app.url(&concrete)),
                     other => panic!("unexpected method {other}"),
                 };
