@@ -369,6 +369,24 @@ mod tests {
     }
 
     #[test]
+    fn arrival_policies_default_to_approval_and_off_and_read_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            let defaults = Settings::load(None, flags("")).unwrap().server("https://t.example").unwrap();
+            assert_eq!(defaults.client_metadata_documents, ArrivalPolicy::Approval);
+            assert_eq!(defaults.registration, ArrivalPolicy::Off);
+            assert!(!defaults.client_fetch.allow_private);
+            jail.set_env("TICKETBOOTH_CLIENT_METADATA_DOCUMENTS", "open");
+            let settings = Settings::load(None, flags("registration = \"approval\"")).unwrap();
+            let config = settings.server("https://t.example").unwrap();
+            assert_eq!(config.client_metadata_documents, ArrivalPolicy::Open);
+            assert_eq!(config.registration, ArrivalPolicy::Approval);
+            let missing = Settings::load(None, flags("client_metadata_ca_file = \"/nonexistent.pem\"")).unwrap();
+            assert!(missing.server("https://t.example").is_err(), "an unreadable CA file is an error");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn an_unknown_key_in_the_file_is_refused_by_name() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("t.toml", "adress = \"0.0.0.0:1\"\n")?;

@@ -444,6 +444,33 @@ fn requests_are_reviewed_and_applications_run_from_the_shell_and_every_step_is_a
 }
 
 #[test]
+fn resource_servers_are_registered_from_the_shell() {
+    let cli = Cli::new();
+    let made = cli.json(&[
+        "resources",
+        "create",
+        "--identifier",
+        "https://checkin.example/",
+        "--scopes",
+        "public organizer",
+        "--json",
+    ]);
+    assert_eq!(keys(&made), ["id", "identifier", "name", "scopes"]);
+    assert_eq!(
+        (made["name"].as_str(), made["scopes"].as_str()),
+        (Some("https://checkin.example/"), Some("public organizer"))
+    );
+    let listed = cli.json(&["resources", "list", "--json"]);
+    assert_eq!(listed["resources"][0]["identifier"], "https://checkin.example/");
+    let taken = cli.fails(&["resources", "create", "--identifier", "https://checkin.example/"]);
+    assert!(taken.contains("exists"), "{taken}");
+    let fragment = cli.fails(&["resources", "create", "--identifier", "https://checkin.example/#x"]);
+    assert!(fragment.contains("fragment"), "{fragment}");
+    let scope = cli.fails(&["resources", "create", "--identifier", "https://x.example/", "--scopes", "tickets"]);
+    assert!(scope.contains("--scopes"), "{scope}");
+}
+
+#[test]
 fn webhooks_are_managed_and_events_updated_from_the_shell() {
     let cli = Cli::new();
     let organizer = cli.json(&["organizers", "create", "--name", "Hooks Co", "--json"]);

@@ -328,6 +328,7 @@ admin-grant-scopes = Scopes to grant
 admin-arrivals = New clients waiting for approval
 admin-arrivals-about = AI agents and other programs that identified themselves with a metadata document, or registered themselves. Each waits until you approve it.
 admin-arrival-review = Approve this client?
+admin-arrival-redirects = It sends people back to
 admin-origin-console = Created by staff
 admin-origin-document = Metadata document
 admin-origin-registration = Registered itself

@@ -322,6 +322,7 @@ admin-grant-scopes = ขอบเขตสิทธิ์ที่ให้
 admin-arrivals = ไคลเอนต์ใหม่ที่รอการอนุมัติ
 admin-arrivals-about = เอเจนต์ AI และโปรแกรมอื่นที่ระบุตัวตนด้วยเอกสารเมทาดาทา หรือลงทะเบียนด้วยตนเอง แต่ละรายการจะรอจนกว่าคุณจะอนุมัติ
 admin-arrival-review = อนุมัติไคลเอนต์นี้หรือไม่
+admin-arrival-redirects = ส่งผู้ใช้กลับไปที่
 admin-origin-console = สร้างโดยทีมงาน
 admin-origin-document = เอกสารเมทาดาทา
 admin-origin-registration = ลงทะเบียนด้วยตนเอง

@@ -61,19 +61,19 @@ impl Node {
 }
 
 /// An https server on 127.0.0.1 serving client metadata documents (`metadata-host.mjs`).
-struct MetadataHost {
+pub(crate) struct MetadataHost {
     node: Node,
     origin: String,
 }
 
 impl MetadataHost {
-    async fn start(helpers: &std::path::Path, routes: Value) -> MetadataHost {
+    pub(crate) async fn start(helpers: &std::path::Path, routes: Value) -> MetadataHost {
         let mut node = Node::start(helpers, "metadata-host.mjs", routes);
         let port = node.next().await["port"].as_u64().expect("a port");
         MetadataHost { node, origin: format!("https://127.0.0.1:{port}") }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.origin)
     }
 
@@ -88,7 +88,7 @@ fn test_ca() -> PathBuf {
 }
 
 /// Documents on loopback allowed and the test CA trusted, under `policy`.
-fn documents(policy: ArrivalPolicy) -> impl FnOnce(&mut ServerConfig) {
+pub(crate) fn documents(policy: ArrivalPolicy) -> impl FnOnce(&mut ServerConfig) {
     move |config: &mut ServerConfig| {
         config.client_metadata_documents = policy;
         config.client_fetch.allow_private = true;
@@ -97,7 +97,7 @@ fn documents(policy: ArrivalPolicy) -> impl FnOnce(&mut ServerConfig) {
     }
 }
 
-fn document(redirect_uri: &str) -> Value {
+pub(crate) fn document(redirect_uri: &str) -> Value {
     json!({
         "client_id": "{origin}/agent/client.json",
         "client_name": "Ticket assistant",
@@ -108,7 +108,7 @@ fn document(redirect_uri: &str) -> Value {
 }
 
 /// A code request of a public client with PKCE.
-fn pkce_request<'a>(client_id: &'a str, redirect_uri: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn pkce_request<'a>(client_id: &'a str, redirect_uri: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("response_type", "code"),
         ("client_id", client_id),

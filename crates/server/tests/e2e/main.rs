@@ -11,6 +11,7 @@ mod api_world;
 mod authorize_errors;
 mod bearer;
 mod browser;
+mod browser_agents;
 mod browser_portal;
 mod check_in;
 mod client_assertions;

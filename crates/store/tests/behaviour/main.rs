@@ -1,5 +1,6 @@
 //! The store's behaviour suite: every test runs on each backend available (SQLite always).
 
+mod agents;
 mod identity;
 mod modern_oauth;
 mod portal;
