@@ -366,6 +366,7 @@ admin-audit-target = Target
 admin-audit-change = Change
 admin-audit-older = Older entries
 error-forbidden-title = Not allowed
+error-busy-title = Too many requests
 error-admin-only = This page is for the platform's administrators.
 portal-error-too-many = At most 5 of your requests can wait for review at once. Withdraw one, or wait for the reviewers.
 

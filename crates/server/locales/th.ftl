@@ -360,6 +360,7 @@ admin-audit-target = เป้าหมาย
 admin-audit-change = การเปลี่ยนแปลง
 admin-audit-older = รายการก่อนหน้า
 error-forbidden-title = ไม่ได้รับอนุญาต
+error-busy-title = มีคำขอมากเกินไป
 error-admin-only = หน้านี้สำหรับผู้ดูแลแพลตฟอร์มเท่านั้น
 portal-error-too-many = คำขอของคุณรอตรวจสอบพร้อมกันได้ไม่เกิน 5 รายการ โปรดถอนคำขอหนึ่งรายการ หรือรอผลการตรวจสอบ
 

@@ -6,6 +6,7 @@
 
 use crate::config::{ArrivalPolicy, ClientFetchSettings};
 use crate::outbound::PublicOnly;
+use crate::throttle::{Attempt, FailureLimits};
 use crate::AppState;
 use chrono::Utc;
 use std::net::IpAddr;
@@ -33,11 +34,13 @@ pub(crate) enum ClientLookup {
     Unknown,
     /// A metadata document that could not be used, and why (shown to the person).
     BadDocument(String),
+    /// Too many new clients from this address: wait this many seconds.
+    Throttled(u64),
 }
 
 /// The application a `client_id` names, fetching its metadata document when the id is an https
 /// URL whose cached copy is missing or stale.
-pub(crate) async fn look_up(state: &AppState, client_id: &str) -> Result<ClientLookup, StoreError> {
+pub(crate) async fn look_up(state: &AppState, client_id: &str, address: &str) -> Result<ClientLookup, StoreError> {
     let found = state.store.find_application_by_client_id(client_id).await?;
     if !client_metadata::is_document_url(client_id)
         || found.as_ref().is_some_and(|app| app.origin != ClientOrigin::MetadataDocument)
@@ -51,6 +54,14 @@ pub(crate) async fn look_up(state: &AppState, client_id: &str) -> Result<ClientL
     }
     if fresh {
         return Ok(classify(found));
+    }
+    if found.is_none() {
+        // Counted before the fetch, so parallel first uses cannot slip past the limit.
+        let now = Utc::now();
+        let attempt = Attempt::new("document", "first-use", address, FailureLimits::ARRIVALS, now);
+        if let Err(wait) = attempt.take(&state.store, now).await? {
+            return Ok(ClientLookup::Throttled(wait));
+        }
     }
     let (metadata, lifetime) = match state.document_fetcher.fetch(&state.config.client_fetch, client_id).await {
         Ok(fetched) => fetched,

@@ -139,6 +139,11 @@ impl IntoResponse for OAuthError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"ticketbooth\""));
         }
+        if self.code == OAuthErrorCode::InvalidToken {
+            // RFC 7592 §2 answers a bad registration access token as RFC 6750 §3 does.
+            let challenge = HeaderValue::from_static("Bearer realm=\"ticketbooth\", error=\"invalid_token\"");
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, challenge);
+        }
         response
     }
 }

@@ -44,6 +44,11 @@ impl FailureLimits {
     /// negligible; keyed on the person, a stranger cannot lock anyone else out.
     pub const USER_CODE: FailureLimits =
         FailureLimits { per_subject_and_address: 10, per_address: 50, window_seconds: 900 };
+    /// Clients that arrive by themselves (registrations, first uses of a metadata document): 20
+    /// per address in an hour, every one counted. Under the approval policy each lands in the
+    /// admins' queue, which a stranger must not be able to flood.
+    pub const ARRIVALS: FailureLimits =
+        FailureLimits { per_subject_and_address: 20, per_address: 20, window_seconds: 3600 };
 }
 
 /// The counters one attempt is judged by.

@@ -4,6 +4,7 @@
 
 use crate::client_documents::{self, ClientLookup};
 use crate::error::PageError;
+use crate::extract::address::ClientAddress;
 use crate::extract::form::{CsrfForm, CsrfProtected};
 use crate::extract::params::Params;
 use crate::extract::params::{FromParams, ParamError};
@@ -79,6 +80,7 @@ impl CsrfProtected for ConsentForm {
 pub(crate) async fn show(
     State(state): State<AppState>,
     t: Tr,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
@@ -86,7 +88,7 @@ pub(crate) async fn show(
     let params =
         Params::from_urlencoded(&query).map_err(|_| PageError::bad_request("error-authorization-malformed"))?;
     let request = AuthorizationParams::from_pairs(params.pairs());
-    let Validated { app, valid, pushed } = match validate(&state, &request).await? {
+    let Validated { app, valid, pushed } = match validate(&state, &request, &address).await? {
         Ok(validated) => validated,
         Err(response) => return Ok(response),
     };
@@ -151,6 +153,7 @@ pub(crate) async fn show(
 )]
 pub(crate) async fn decide(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     CsrfForm { session, form }: CsrfForm<ConsentForm>,
 ) -> Result<Response, PageError> {
     let user = match session.user_id {
@@ -161,7 +164,7 @@ pub(crate) async fn decide(
         return Err(PageError::forbidden_csrf());
     };
     // The hidden fields are re-validated: nothing the browser sends back is trusted.
-    let Validated { app, valid, pushed } = match validate(&state, &form.request).await? {
+    let Validated { app, valid, pushed } = match validate(&state, &form.request, &address).await? {
         Ok(validated) => validated,
         Err(response) => return Ok(response),
     };
@@ -219,16 +222,26 @@ struct Validated {
 /// Looks up the client and validates the request (the pushed one, for a `request_uri`). The outer
 /// error is a page; the inner `Err` is a ready response (an error page or an error redirected to
 /// the client).
-async fn validate(state: &AppState, request: &AuthorizationParams) -> Result<Result<Validated, Response>, PageError> {
+async fn validate(
+    state: &AppState,
+    request: &AuthorizationParams,
+    address: &str,
+) -> Result<Result<Validated, Response>, PageError> {
     let client_id = match authorize::require_client_id(request) {
         Ok(client_id) => client_id,
         Err(err) => return Ok(Err(unsafe_to_redirect(err))),
     };
     // A suspended or rejected application is refused as an unknown one.
-    let app = match client_documents::look_up(state, client_id).await? {
+    let app = match client_documents::look_up(state, client_id, address).await? {
         ClientLookup::Usable(app) => app,
         ClientLookup::Unknown => return Ok(Err(unsafe_to_redirect(UnsafeToRedirect::UnknownClient))),
         ClientLookup::BadDocument(why) => return Ok(Err(PageError::bad_request_detail(why).into_response())),
+        ClientLookup::Throttled(wait) => {
+            let mut busy =
+                PageError::new(StatusCode::TOO_MANY_REQUESTS, "error-busy-title", "throttled").into_response();
+            busy.headers_mut().insert(header::RETRY_AFTER, wait.into());
+            return Ok(Err(busy));
+        }
         ClientLookup::AwaitingApproval => {
             return Err(PageError::new(StatusCode::FORBIDDEN, "awaiting-approval-title", "awaiting-approval-body"))
         }

@@ -6,6 +6,7 @@
 use crate::config::ArrivalPolicy;
 use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
 use crate::extract::address::ClientAddress;
+use crate::throttle::{Attempt, FailureLimits};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -64,6 +65,7 @@ pub(crate) struct ClientInformation {
         (status = 201, body = ClientInformation),
         (status = 400, description = "invalid_client_metadata or invalid_redirect_uri", body = OAuthErrorBody),
         (status = 403, description = "Registration is off", body = OAuthErrorBody),
+        (status = 429, description = "Too many registrations from this address; see Retry-After", body = OAuthErrorBody),
     )
 )]
 pub(crate) async fn register(
@@ -80,6 +82,11 @@ pub(crate) async fn register(
         ArrivalPolicy::Approval => Review::Pending,
         ArrivalPolicy::Open => Review::Approved,
     };
+    let now = chrono::Utc::now();
+    let attempt = Attempt::new("register", "registration", &address, FailureLimits::ARRIVALS, now);
+    if let Err(wait) = attempt.take(&state.store, now).await? {
+        return Err(OAuthError::throttled(wait));
+    }
     let valid = read_metadata(&headers, &body)?;
     let secret = matches!(valid.auth_method, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost)
         .then(Secret::generate);

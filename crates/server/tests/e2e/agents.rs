@@ -525,3 +525,36 @@ backend_test! {
         assert_eq!(approval.token(&form).await.status(), StatusCode::OK, "approved");
     }
 }
+
+backend_test! {
+    async fn new_clients_from_one_address_are_limited_so_the_review_queue_cannot_be_flooded() {
+        let Some(helpers) = node_helpers() else { return };
+        let host = MetadataHost::start(&helpers, json!({})).await;
+        let app = TestApp::spawn_with(|config| {
+            documents(ArrivalPolicy::Approval)(config);
+            config.registration = ArrivalPolicy::Approval;
+        })
+        .await;
+        let registration = json!({ "redirect_uris": [CALLBACK] });
+        for _ in 0..20 {
+            let created = app.http.post(app.url("/oauth/register")).json(&registration).send().await.unwrap();
+            assert_eq!(created.status(), StatusCode::CREATED);
+        }
+        let refused = app.http.post(app.url("/oauth/register")).json(&registration).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.headers().contains_key("retry-after"));
+        assert_eq!(oauth_error(refused).await.1, "temporarily_unavailable");
+
+        // First uses of metadata documents count alike, before anything is fetched.
+        app.create_user("fan@example.com").await;
+        app.browser.sign_in("fan@example.com", PASSWORD).await;
+        for i in 0..20 {
+            let client_id = host.url(&format!("/made-up/{i}.json"));
+            assert_eq!(app.browser.authorize(&pkce_request(&client_id, CALLBACK)).await.status(), StatusCode::BAD_REQUEST);
+        }
+        let busy = app.browser.authorize(&pkce_request(&host.url("/made-up/last.json"), CALLBACK)).await;
+        assert_eq!(busy.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(busy.headers().contains_key("retry-after"));
+        assert_eq!(app.count_rows("applications WHERE review = 'pending'").await, 20, "20 registrations wait, no more");
+    }
+}
