@@ -63,10 +63,6 @@ impl OAuthError {
         OAuthError { code, description: description.into(), retry_after: None, dpop_nonce: None, status: None }
     }
 
-    pub(crate) fn code(&self) -> OAuthErrorCode {
-        self.code
-    }
-
     /// The same error with another HTTP status.
     pub(crate) fn with_status(self, status: StatusCode) -> Self {
         OAuthError { status: Some(status), ..self }

@@ -29,11 +29,16 @@ pub(crate) async fn check(
     Ok(resource::accepts(known.scopes, scopes).map(|()| Some(known.identifier)))
 }
 
-/// A refused resource as the token endpoint answers it.
-pub(crate) fn refusal(err: ResourceError) -> OAuthError {
-    let code = match err {
+/// The error code of a refused resource (RFC 8707 §2): `invalid_target`, or `invalid_scope` when
+/// the resource is known but does not take the scope.
+pub(crate) fn error_code(err: &ResourceError) -> OAuthErrorCode {
+    match err {
         ResourceError::ScopeNotAccepted => OAuthErrorCode::InvalidScope,
         _ => OAuthErrorCode::InvalidTarget,
-    };
-    OAuthError::new(code, err.to_string())
+    }
+}
+
+/// A refused resource as the token and PAR endpoints answer it.
+pub(crate) fn refusal(err: ResourceError) -> OAuthError {
+    OAuthError::new(error_code(&err), err.to_string())
 }

@@ -274,7 +274,7 @@ async fn validate(
     match resources::check(state, valid.resource.as_deref(), valid.scopes).await? {
         Ok(resource) => valid.resource = resource,
         Err(err) => {
-            let error = valid.error(resources::refusal(err.clone()).code(), &err.to_string());
+            let error = valid.error(resources::error_code(&err), &err.to_string());
             return Ok(Err(redirect_error(state, error)));
         }
     }

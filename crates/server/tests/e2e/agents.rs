@@ -4,61 +4,13 @@
 //! rules for fetching documents and the operator's policies, each position.
 
 use crate::harness::*;
-use crate::webhooks::node_helpers;
+use crate::node::{node_helpers, Node};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 use ticketbooth_domain::portal::{Actor, AuditEntry};
 use ticketbooth_server::{ArrivalPolicy, ServerConfig};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-
-/// A Node.js helper spoken to in JSON lines.
-struct Node {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
-}
-
-impl Node {
-    fn start(helpers: &std::path::Path, script: &str, options: Value) -> Node {
-        let mut child = Command::new("node")
-            .arg(helpers.join(script))
-            .arg(options.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        Node { child, stdin, stdout }
-    }
-
-    async fn next(&mut self) -> Value {
-        let line = tokio::time::timeout(Duration::from_secs(20), self.stdout.next_line()).await;
-        let Ok(Ok(Some(line))) = line else {
-            let mut stderr = String::new();
-            let _ = self.child.stderr.take().unwrap().read_to_string(&mut stderr).await;
-            panic!("the Node.js helper stopped: {stderr}");
-        };
-        serde_json::from_str(&line).unwrap()
-    }
-
-    /// The next message, which must be `step`.
-    async fn expect(&mut self, step: &str) -> Value {
-        let message = self.next().await;
-        assert_eq!(message["step"], step, "{message}");
-        message
-    }
-
-    async fn send(&mut self, line: &str) {
-        self.stdin.write_all(format!("{line}\n").as_bytes()).await.unwrap();
-    }
-}
 
 /// An https server on 127.0.0.1 serving client metadata documents (`metadata-host.mjs`).
 pub(crate) struct MetadataHost {
@@ -309,6 +261,11 @@ backend_test! {
             assert_eq!(query["error"], expected, "{resource} at the authorization endpoint");
             assert_eq!(query["iss"], app.base, "iss on error responses too");
         }
+        // A pushed request is checked as it is pushed.
+        let mut pushed = code_request(&client);
+        pushed.push(("resource", "https://unknown.example/"));
+        let pushed = app.http.post(app.url("/oauth/par")).basic_auth(client.id(), Some(client.secret())).form(&pushed).send().await.unwrap();
+        assert_eq!(oauth_error(pushed).await.1, "invalid_target");
         let mut twice = code_request(&client);
         twice.extend([("resource", checkin), ("resource", api.as_str())]);
         assert_eq!(location_query(&app.browser.authorize(&twice).await)["error"], "invalid_target");

@@ -5,7 +5,7 @@
 use crate::agents::{document, documents, pkce_request, MetadataHost};
 use crate::browser::Chrome;
 use crate::harness::*;
-use crate::webhooks::node_helpers;
+use crate::node::node_helpers;
 use serde_json::json;
 use ticketbooth_domain::portal::{Actor, AuditEntry};
 use ticketbooth_server::ArrivalPolicy;

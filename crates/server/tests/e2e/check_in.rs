@@ -5,7 +5,8 @@
 
 use crate::api_world::*;
 use crate::harness::*;
-use crate::webhooks::{node_helpers, subscribe, Receiver};
+use crate::node::node_helpers;
+use crate::webhooks::{subscribe, Receiver};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;

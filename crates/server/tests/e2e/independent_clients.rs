@@ -3,54 +3,13 @@
 //! code flow and a device sign-in, each validated by the library as it would for a partner.
 
 use crate::harness::*;
-use crate::webhooks::node_helpers;
+use crate::node::{node_helpers, Node};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-/// oauth4webapi in a Node.js process, spoken to in JSON lines.
-struct NodeClient {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: Lines<BufReader<ChildStdout>>,
-}
-
-impl NodeClient {
-    fn start(options: Value) -> Option<NodeClient> {
-        let helpers = node_helpers()?;
-        let mut child = Command::new("node")
-            .arg(helpers.join("oauth-client.mjs"))
-            .arg(options.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("node");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        Some(NodeClient { child, stdin, stdout })
-    }
-
-    /// The client's next step, which must be `step`.
-    async fn expect(&mut self, step: &str) -> Value {
-        let line = tokio::time::timeout(Duration::from_secs(20), self.stdout.next_line()).await;
-        let Ok(Ok(Some(line))) = line else {
-            let mut stderr = String::new();
-            let _ = self.child.stderr.take().unwrap().read_to_string(&mut stderr).await;
-            panic!("oauth4webapi stopped before {step}: {stderr}");
-        };
-        let message: Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(message["step"], step, "{message}");
-        message
-    }
-
-    async fn send(&mut self, line: &str) {
-        self.stdin.write_all(format!("{line}\n").as_bytes()).await.unwrap();
-    }
+/// oauth4webapi in a Node.js process; `None` when the helpers are not installed (outside CI).
+fn oauth_client(options: Value) -> Option<Node> {
+    Some(Node::start(&node_helpers()?, "oauth-client.mjs", options))
 }
 
 backend_test! {
@@ -62,7 +21,7 @@ backend_test! {
             "mode": "code", "issuer": app.base, "client_id": client.id(), "client_secret": client.secret(),
             "scope": "public", "redirect_uri": CALLBACK, "dpop": true,
         });
-        let Some(mut node) = NodeClient::start(options) else { return };
+        let Some(mut node) = oauth_client(options) else { return };
 
         let authorize = node.expect("authorize").await;
         let url = authorize["url"].as_str().unwrap().strip_prefix(&app.base).unwrap().to_owned();
@@ -111,7 +70,7 @@ backend_test! {
         let options = ClientOptions { device_grant: true, ..ClientOptions::default() };
         let client = app.create_client_with_options(false, &[], "public", options).await;
         let config = json!({ "mode": "device", "issuer": app.base, "client_id": client.id(), "scope": "public" });
-        let Some(mut node) = NodeClient::start(config) else { return };
+        let Some(mut node) = oauth_client(config) else { return };
 
         let started = node.expect("user_code").await;
         assert_eq!(started["interval"], 5);

@@ -22,6 +22,7 @@ mod device;
 mod dpop;
 mod independent_clients;
 mod logout;
+mod node;
 mod oidc;
 mod openapi;
 mod ops;

@@ -5,11 +5,12 @@
 
 use crate::api_world::*;
 use crate::harness::*;
+use crate::node::node_helpers;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -354,17 +355,6 @@ backend_test! {
         let ticket_ids: Vec<i64> = received.iter().map(|r| r.body["ticket"]["id"].as_i64().unwrap()).collect();
         assert!(ticket_ids.windows(2).all(|pair| pair[0] < pair[1]), "in order of creation: {ticket_ids:?}");
     }
-}
-
-/// The Node.js helpers' folder, with its pinned packages installed (`npm ci --prefix browser-tests`).
-pub(crate) fn node_helpers() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../browser-tests");
-    if dir.join("node_modules/standardwebhooks").is_dir() {
-        return Some(dir);
-    }
-    assert!(std::env::var_os("CI").is_none(), "CI must have run npm ci --prefix browser-tests");
-    eprintln!("skipped: the Node.js helpers are not installed (npm ci --prefix browser-tests)");
-    None
 }
 
 backend_test! {
