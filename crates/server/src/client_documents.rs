@@ -27,7 +27,7 @@ const CONCURRENT_FETCHES: usize = 8;
 #[derive(Debug)]
 pub(crate) enum ClientLookup {
     /// An approved, unsuspended client.
-    Usable(Application),
+    Usable(Box<Application>),
     /// A client that arrived by itself and waits for an admin's approval.
     AwaitingApproval,
     /// No client: unknown, suspended, rejected, or metadata documents are off.
@@ -95,7 +95,7 @@ pub(crate) async fn look_up(state: &AppState, client_id: &str, address: &str) ->
 
 fn classify(found: Option<Application>) -> ClientLookup {
     match found {
-        Some(app) if app.is_usable() => ClientLookup::Usable(app),
+        Some(app) if app.is_usable() => ClientLookup::Usable(Box::new(app)),
         Some(app) if app.review == Review::Pending && app.suspended_at.is_none() => ClientLookup::AwaitingApproval,
         _ => ClientLookup::Unknown,
     }

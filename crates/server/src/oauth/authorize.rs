@@ -233,7 +233,7 @@ async fn validate(
     };
     // A suspended or rejected application is refused as an unknown one.
     let app = match client_documents::look_up(state, client_id, address).await? {
-        ClientLookup::Usable(app) => app,
+        ClientLookup::Usable(app) => *app,
         ClientLookup::Unknown => return Ok(Err(unsafe_to_redirect(UnsafeToRedirect::UnknownClient))),
         ClientLookup::BadDocument(why) => return Ok(Err(PageError::bad_request_detail(why).into_response())),
         ClientLookup::Throttled(wait) => {

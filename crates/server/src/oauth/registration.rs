@@ -164,7 +164,7 @@ pub(crate) async fn update(
         return Err(invalid_metadata("token_endpoint_auth_method cannot change; register a new client instead."));
     }
     let updated = state.store.update_registered_client(app.id, application(valid)).await?;
-    let updated = updated.ok_or_else(|| unknown_registration())?;
+    let updated = updated.ok_or_else(unknown_registration)?;
     Ok((no_store_headers(), Json(information(&state, &updated))).into_response())
 }
 

@@ -63,4 +63,3 @@ impl Node {
         self.stdin.write_all(format!("{line}\n").as_bytes()).await.unwrap();
     }
 }
-

@@ -286,7 +286,9 @@ where
                 }
             }
             Err(err) if batch.len() == 1 => {
-                let _ = batch.into_iter().next().map(|pending| pending.answer.send(Err(err)));
+                if let Some(pending) = batch.into_iter().next() {
+                    let _ = pending.answer.send(Err(err));
+                }
             }
             Err(err) => {
                 tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
