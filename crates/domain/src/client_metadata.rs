@@ -54,7 +54,7 @@ pub struct ClientMetadata {
     /// The public keys of a `private_key_jwt` client (a JWK Set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub jwks: Option<serde_json::Value>,
+    pub jwks: Option<serde_json::Map<String, serde_json::Value>>,
     /// `RS256` (default) or `ES256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_signed_response_alg: Option<String>,
@@ -143,7 +143,7 @@ impl ClientMetadata {
             return field("A metadata-document client must use token_endpoint_auth_method none.");
         }
         let jwks = match (auth_method, &self.jwks) {
-            (AuthMethod::PrivateKeyJwt, Some(jwks)) => Some(jwks.to_string()),
+            (AuthMethod::PrivateKeyJwt, Some(jwks)) => Some(serde_json::Value::Object(jwks.clone()).to_string()),
             (AuthMethod::PrivateKeyJwt, None) => {
                 return field("private_key_jwt needs jwks (jwks_uri is not supported).")
             }
