@@ -49,18 +49,45 @@ pub fn validate_registration(uri: &str) -> Result<String, RedirectUriError> {
 
 /// Picks the redirect URI for an authorization request: the requested one if it equals a
 /// registered URI exactly (simple string comparison, RFC 9700 §4.1.3), or the single registered
-/// URI when none was requested (RFC 6749 §3.1.2.3).
-pub fn resolve<'a>(requested: Option<&str>, registered: &'a [String]) -> Result<&'a str, RedirectUriError> {
+/// URI when none was requested (RFC 6749 §3.1.2.3). The one exception is RFC 8252 §7.3's: a
+/// native app listening on a loopback IP address gets whatever port the system gave it, so for
+/// `http://127.0.0.1` and `http://[::1]` the port may differ and all else must be equal.
+pub fn resolve<'a>(requested: Option<&'a str>, registered: &'a [String]) -> Result<&'a str, RedirectUriError> {
     match requested {
         Some(requested) => registered
             .iter()
             .find(|candidate| candidate.as_str() == requested)
             .map(String::as_str)
+            .or_else(|| {
+                registered.iter().any(|candidate| same_loopback_but_port(candidate, requested)).then_some(requested)
+            })
             .ok_or(RedirectUriError::NotRegistered),
         None => match registered {
             [only] => Ok(only.as_str()),
             _ => Err(RedirectUriError::Missing),
         },
+    }
+}
+
+/// Whether two URIs are the same `http` loopback IP address URI but for the port. The requested
+/// one must be in its normal form, so nothing the parser would rewrite (dot segments, case) slips
+/// through.
+fn same_loopback_but_port(registered: &str, requested: &str) -> bool {
+    let without_port = |uri: &str| -> Option<Url> {
+        let mut url = Url::parse(uri).ok()?;
+        let loopback_ip = match url.host()? {
+            url::Host::Ipv4(ip) => ip.is_loopback(),
+            url::Host::Ipv6(ip) => ip.is_loopback(),
+            url::Host::Domain(_) => false,
+        };
+        (url.scheme() == "http" && loopback_ip).then_some(())?;
+        url.set_port(None).ok()?;
+        Some(url)
+    };
+    let normal = Url::parse(requested).is_ok_and(|url| url.as_str() == requested);
+    match (normal, without_port(registered), without_port(requested)) {
+        (true, Some(registered), Some(requested)) => registered == requested,
+        _ => false,
     }
 }
 
@@ -109,6 +136,25 @@ mod tests {
     }
 
     #[test]
+    fn a_loopback_ip_redirect_may_use_any_port_and_nothing_else_may_differ() {
+        let uris = registered(&["http://127.0.0.1/callback", "http://[::1]:8080/cb", "http://localhost/cb"]);
+        assert_eq!(resolve(Some("http://127.0.0.1:53111/callback"), &uris), Ok("http://127.0.0.1:53111/callback"));
+        assert_eq!(resolve(Some("http://[::1]:9/cb"), &uris), Ok("http://[::1]:9/cb"));
+        for attempt in [
+            "http://127.0.0.1:53111/callback/",
+            "http://127.0.0.1:53111/other",
+            "http://127.0.0.1:53111/callback?x=1",
+            "https://127.0.0.1:53111/callback",
+            "http://127.0.0.2:53111/callback",
+            "http://localhost:3000/cb",
+            "http://127.0.0.1:53111/x/../callback",
+            "http://user@127.0.0.1:53111/callback",
+        ] {
+            assert_eq!(resolve(Some(attempt), &uris), Err(RedirectUriError::NotRegistered), "{attempt}");
+        }
+    }
+
+    #[test]
     fn omitted_redirect_uri_needs_exactly_one_registration() {
         assert_eq!(resolve(None, &registered(&["https://a.example/cb"])), Ok("https://a.example/cb"));
         assert_eq!(
@@ -141,6 +187,16 @@ mod tests {
             let uris = registered(&["https://a.example/cb"]);
             if let Ok(resolved) = resolve(Some(&requested), &uris) {
                 prop_assert_eq!(resolved, requested.as_str());
+            }
+        }
+
+        #[test]
+        fn a_loopback_registration_resolves_only_to_its_own_address_and_path(port in 0u16.., path in "[a-z./%]{0,12}") {
+            let uris = registered(&["http://127.0.0.1/cb"]);
+            let requested = format!("http://127.0.0.1:{port}/{path}");
+            if let Ok(resolved) = resolve(Some(&requested), &uris) {
+                let url = Url::parse(resolved).unwrap();
+                prop_assert_eq!((url.host_str(), url.path(), url.query()), (Some("127.0.0.1"), "/cb", None));
             }
         }
     }

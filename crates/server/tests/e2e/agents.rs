@@ -164,6 +164,11 @@ backend_test! {
         // The document is cached for its max-age: another sign-in does not fetch it again.
         assert_eq!(app.browser.authorize(&pkce_request(&client_id, redirect_uri)).await.status(), StatusCode::FOUND, "consent remembered");
         assert!(!host.was_fetched().await, "cached for max-age=600");
+        // RFC 8252 §7.3: a native client on a loopback IP address may come back on another port.
+        let other_port = app.browser.authorize(&pkce_request(&client_id, "http://127.0.0.1:50123/callback")).await;
+        assert!(location(&other_port).starts_with("http://127.0.0.1:50123/callback?code="), "{}", location(&other_port));
+        let other_path = app.browser.authorize(&pkce_request(&client_id, "http://127.0.0.1:50123/elsewhere")).await;
+        assert_eq!(other_path.status(), StatusCode::BAD_REQUEST, "only the port may differ");
     }
 }
 
