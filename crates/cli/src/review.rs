@@ -109,6 +109,27 @@ pub(crate) enum ReviewCommand {
     Resume(AppId),
     /// Give an application a new client secret (shown this once).
     RotateSecret(RotateSecret),
+    /// List the clients that arrived by themselves (metadata documents, registration) and wait
+    /// for approval.
+    Arrivals {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a client waiting for approval.
+    ApproveClient(AppId),
+    /// Reject a client waiting for approval; it stays refused.
+    RejectClient(RejectClient),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RejectClient {
+    /// The application's id.
+    id: i64,
+    /// Why (kept in the audit log).
+    #[arg(long)]
+    reason: String,
+    #[arg(long)]
+    json: bool,
 }
 
 /// The staff commands of `users`.
@@ -186,6 +207,8 @@ fn app_json(app: &Application) -> serde_json::Value {
         "organizer_id": app.organizer_id,
         "owner_id": app.owner_id,
         "suspended": app.suspended_at.is_some(),
+        "origin": app.origin.as_str(),
+        "review": app.review.as_str(),
     })
 }
 
@@ -228,6 +251,21 @@ pub(crate) async fn review(store: DynStore, settings: &Settings, command: Review
             deliver(&state).await?;
             print(args.json, json!({ "id": args.id, "status": "rejected" }), format!("rejected request {}", args.id));
         }
+        ReviewCommand::Arrivals { json } => {
+            let waiting = store.clients_in_review().await?;
+            if json {
+                println!("{}", serde_json::Value::Array(waiting.iter().map(app_json).collect()));
+            }
+            for app in waiting.iter().filter(|_| !json) {
+                println!("{}\t{}\t{}\t{}", app.id, app.origin.as_str(), app.client_id, app.name);
+            }
+        }
+        ReviewCommand::ApproveClient(args) => decide_client(&state, &actor, args.id, None, args.json).await?,
+        ReviewCommand::RejectClient(args) => {
+            let reason = args.reason.trim();
+            anyhow::ensure!(!reason.is_empty(), "--reason must say why");
+            decide_client(&state, &actor, args.id, Some(reason), args.json).await?
+        }
         ReviewCommand::Suspend(args) => set_suspended(&state, &actor, args, true).await?,
         ReviewCommand::Resume(args) => set_suspended(&state, &actor, args, false).await?,
         ReviewCommand::RotateSecret(args) => {
@@ -239,6 +277,21 @@ pub(crate) async fn review(store: DynStore, settings: &Settings, command: Review
             print(args.json, value, human);
         }
     }
+    Ok(())
+}
+
+/// Approves (`reason` none) or rejects a client waiting for approval.
+async fn decide_client(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    reason: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let app = find_app(&state.store, id).await?;
+    portal::decide_client(state, actor, &app, reason.is_none(), reason.unwrap_or_default()).await?;
+    let app = find_app(&state.store, id).await?;
+    print(json, app_json(&app), format!("{} client {} \"{}\"", app.review.as_str(), app.id, app.name));
     Ok(())
 }
 

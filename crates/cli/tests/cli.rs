@@ -444,6 +444,52 @@ fn requests_are_reviewed_and_applications_run_from_the_shell_and_every_step_is_a
 }
 
 #[test]
+fn clients_that_arrived_by_themselves_are_reviewed_from_the_shell() {
+    use ticketbooth_domain::model::{ClientOrigin, NewApplication, Review};
+    let cli = Cli::new();
+    cli.json(&["resources", "list", "--json"]);
+    // Two metadata-document clients waiting, as the `approval` policy leaves them.
+    let database = cli.dir.path().join("cli.db");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let ids: Vec<i64> = runtime.block_on(async {
+        let store = ticketbooth_store::connect(database.to_str().unwrap(), Default::default()).await.unwrap();
+        let mut ids = Vec::new();
+        for name in ["agent-a", "agent-b"] {
+            let waiting = NewApplication {
+                client_id: format!("https://{name}.example/client.json"),
+                name: name.into(),
+                redirect_uris: vec!["http://127.0.0.1/callback".into()],
+                origin: ClientOrigin::MetadataDocument,
+                review: Review::Pending,
+                ..NewApplication::default()
+            };
+            ids.push(store.create_application(waiting).await.unwrap().id);
+        }
+        ids
+    });
+    let (first, second) = (ids[0].to_string(), ids[1].to_string());
+    let waiting = cli.json(&["apps", "arrivals", "--json"]);
+    assert_eq!(waiting.as_array().unwrap().len(), 2);
+    assert_eq!(
+        (waiting[0]["origin"].as_str(), waiting[0]["review"].as_str()),
+        (Some("metadata_document"), Some("pending"))
+    );
+    assert_eq!(cli.json(&["apps", "approve-client", &first, "--json"])["review"], "approved");
+    let no_reason = cli.fails(&["apps", "reject-client", &second, "--reason", " "]);
+    assert!(no_reason.contains("--reason"), "{no_reason}");
+    assert_eq!(
+        cli.json(&["apps", "reject-client", &second, "--reason", "unknown vendor", "--json"])["review"],
+        "rejected"
+    );
+    let again = cli.fails(&["apps", "approve-client", &second]);
+    assert!(again.contains("already"), "{again}");
+    assert_eq!(cli.json(&["apps", "arrivals", "--json"]), serde_json::json!([]));
+    let audit = cli.json(&["audit", "--action", "application.", "--json"]);
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().filter_map(|line| line["action"].as_str()).collect();
+    assert!(actions.contains(&"application.approve") && actions.contains(&"application.reject"), "{actions:?}");
+}
+
+#[test]
 fn resource_servers_are_registered_from_the_shell() {
     let cli = Cli::new();
     let made = cli.json(&[
