@@ -48,6 +48,7 @@ pub(crate) async fn devices(store: &DynStore, dir: &Path) -> anyhow::Result<Path
                 // Longer than any run.
                 expires_at: now + Duration::hours(2),
                 interval_seconds: 5,
+                resource: None,
             })
             .await?;
         codes.push(code.expose().to_owned());

@@ -66,6 +66,8 @@ pub struct DeviceAuthorization {
     /// `None` until the user decides.
     pub approved: Option<bool>,
     pub redeemed_at: Option<DateTime<Utc>>,
+    /// The resource (RFC 8707) the device asked for.
+    pub resource: Option<String>,
 }
 
 /// A device authorization to store.
@@ -78,6 +80,7 @@ pub struct NewDeviceAuthorization {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub interval_seconds: u32,
+    pub resource: Option<String>,
 }
 
 /// What a device's poll of the token endpoint gets.
@@ -145,6 +148,7 @@ mod tests {
             auth_time: None,
             approved: None,
             redeemed_at: None,
+            resource: None,
         }
     }
 

@@ -33,6 +33,8 @@ pub(crate) struct DeviceAuthorizationRequest {
     client_secret: Option<String>,
     /// Space-separated; default `public`.
     scope: Option<String>,
+    /// RFC 8707: the resource server the device's token is for.
+    resource: Option<String>,
 }
 
 impl FromParams for DeviceAuthorizationRequest {
@@ -41,6 +43,7 @@ impl FromParams for DeviceAuthorizationRequest {
             client_id: params.optional("client_id")?,
             client_secret: params.optional("client_secret")?,
             scope: params.optional("scope")?,
+            resource: params.optional("resource")?,
         })
     }
 }
@@ -105,6 +108,9 @@ pub(crate) async fn start(
             "openid is for the authorization code flow; a device gets an access token.",
         ));
     }
+    let resource = crate::resources::check(&state, request.resource.as_deref(), scopes)
+        .await?
+        .map_err(crate::resources::refusal)?;
     let device_code = Secret::generate();
     let now = Utc::now();
     // 20⁸ codes, a few thousand live at most: a collision is rare, and simply drawn again.
@@ -118,6 +124,7 @@ pub(crate) async fn start(
             created_at: now,
             expires_at: now + DEVICE_CODE_TTL,
             interval_seconds: POLL_INTERVAL_SECONDS,
+            resource: resource.clone(),
         };
         match state.store.create_device_authorization(new).await {
             Err(StoreError::Conflict(_)) if attempts < 3 => attempts += 1,

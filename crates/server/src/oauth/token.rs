@@ -439,7 +439,7 @@ async fn device_code(state: &AppState, grant: &Grant<'_>) -> Result<TokenRespons
         PollAnswer::Approved { user_id } => user_id,
         PollAnswer::Refused(code) => return Err(OAuthError::new(code, poll_refusal(code))),
     };
-    let audience = audience(state, None, request.resource.as_deref(), record.scopes).await?;
+    let audience = audience(state, record.resource.as_deref(), request.resource.as_deref(), record.scopes).await?;
     let minted = mint(client, Some(user_id), record.scopes, now).bound_to(&grant.dpop_jkt).for_audience(audience);
     match state.store.redeem_device_authorization(record.id, minted.record.clone()).await? {
         Some(_) => Ok(minted.response()),

@@ -520,3 +520,43 @@ backend_test! {
         assert_eq!(app.count_rows("applications WHERE review = 'pending'").await, 20, "20 registrations wait, no more");
     }
 }
+
+backend_test! {
+    async fn a_device_asks_for_a_resource_and_its_token_is_for_that_resource() {
+        let app = TestApp::spawn().await;
+        app.create_user("staff@example.com").await;
+        let options = ClientOptions { device_grant: true, ..ClientOptions::default() };
+        let scanner = app.create_client_with_options(false, &[], "public", options).await;
+        let api = app.url("/api/public");
+        let start = |resource: &str| {
+            let form = [("client_id", scanner.id()), ("scope", "public"), ("resource", resource)];
+            app.http.post(app.url("/oauth/device_authorization")).form(&form).send()
+        };
+        assert_eq!(oauth_error(start("https://unknown.example/").await.unwrap()).await.1, "invalid_target");
+        let started: Value = start(&api).await.unwrap().json().await.unwrap();
+        let user_code = started["user_code"].as_str().unwrap();
+        let staff = app.new_browser();
+        staff.sign_in("staff@example.com", PASSWORD).await;
+        let page = format!("/device?user_code={user_code}");
+        let confirmation = staff.submit_form(&page, "/device", &[("user_code", user_code)]).await;
+        let mut form = hidden_inputs(&confirmation.text().await.unwrap());
+        form.insert("decision".into(), "approve".into());
+        staff.post_form("/device", &form).await;
+        let poll = |resource: Option<&str>| {
+            let mut form = vec![
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("client_id", scanner.id()),
+                ("device_code", started["device_code"].as_str().unwrap()),
+            ];
+            form.extend(resource.map(|resource| ("resource", resource)));
+            app.http.post(app.url("/oauth/token")).form(&form).send()
+        };
+        let other = poll(Some("https://other.example/")).await.unwrap();
+        assert_eq!(oauth_error(other).await.1, "invalid_target", "the device's grant is for the API");
+        let tokens: Value = poll(None).await.unwrap().json().await.unwrap();
+        let token = tokens["access_token"].as_str().unwrap();
+        let info: Value = app.http.get(app.url("/oauth/token/info")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(info["aud"], api);
+        assert_eq!(app.me(token).await.status(), StatusCode::OK, "a token for the API works there");
+    }
+}

@@ -14,6 +14,7 @@ CREATE TABLE resources (
 -- The resource an authorization was asked for, carried from the code into its tokens; a token's
 -- audience is the one resource that accepts it (NULL: the public API, as before).
 ALTER TABLE authorization_codes ADD COLUMN resource TEXT;
+ALTER TABLE device_authorizations ADD COLUMN resource TEXT;
 ALTER TABLE access_tokens ADD COLUMN audience TEXT;
 
 -- How the application came to be: 'console' (an operator or an approved request),

@@ -14,7 +14,7 @@ use ticketbooth_domain::secret::SecretHash;
 macro_rules! device_columns {
     () => {
         "id, application_id, user_code, scopes, created_at, expires_at, interval_seconds, polled_too_fast, \
-         user_id, auth_time, approved, redeemed_at"
+         user_id, auth_time, approved, redeemed_at, resource"
     };
 }
 
@@ -32,6 +32,7 @@ pub(crate) struct DeviceRow {
     auth_time: Option<i64>,
     approved: Option<bool>,
     redeemed_at: Option<i64>,
+    resource: Option<String>,
 }
 
 impl DeviceRow {
@@ -50,6 +51,7 @@ impl DeviceRow {
             auth_time: self.auth_time.map(from_ts),
             approved: self.approved,
             redeemed_at: self.redeemed_at.map(from_ts),
+            resource: self.resource,
         })
     }
 }
@@ -78,7 +80,7 @@ where
     async fn create_device_authorization(&self, new: NewDeviceAuthorization) -> StoreResult<DeviceAuthorization> {
         let row: DeviceRow = sqlx::query_as(concat!(
             "INSERT INTO device_authorizations (device_code_hash, user_code, application_id, scopes, created_at, \
-             expires_at, interval_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
+             expires_at, interval_seconds, resource) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
             device_columns!()
         ))
         .bind(new.device_code_hash.as_bytes().as_slice())
@@ -88,6 +90,7 @@ where
         .bind(ts(new.created_at))
         .bind(ts(new.expires_at))
         .bind(i64::from(new.interval_seconds))
+        .bind(&new.resource)
         .fetch_one(&mut *self.backend.write().await?)
         .await?;
         row.into_domain()

@@ -22,6 +22,7 @@ fn device(application_id: i64, user_code: &str, device_code: &Secret) -> NewDevi
         created_at: now,
         expires_at: now + Duration::minutes(10),
         interval_seconds: 5,
+        resource: None,
     }
 }
 
