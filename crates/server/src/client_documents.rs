@@ -4,7 +4,7 @@
 //! long as its `Cache-Control` allows (so every instance shares it), and admitted under the
 //! operator's policy (`serve --client-metadata-documents`).
 
-use crate::config::{ArrivalPolicy, ClientFetchSettings};
+use crate::config::ClientFetchSettings;
 use crate::outbound::PublicOnly;
 use crate::throttle::{Attempt, FailureLimits};
 use crate::AppState;
@@ -47,9 +47,11 @@ pub(crate) async fn look_up(state: &AppState, client_id: &str, address: &str) ->
     {
         return Ok(classify(found));
     }
-    let policy = state.config.client_metadata_documents;
     let fresh = found.as_ref().is_some_and(|app| app.metadata_expires_at.is_some_and(|until| until > Utc::now()));
-    if policy == ArrivalPolicy::Off || found.as_ref().is_some_and(|app| app.review == Review::Rejected) {
+    let Some(review) = state.config.client_metadata_documents.newcomer_review() else {
+        return Ok(ClientLookup::Unknown);
+    };
+    if found.as_ref().is_some_and(|app| app.review == Review::Rejected) {
         return Ok(ClientLookup::Unknown);
     }
     if fresh {
@@ -70,10 +72,6 @@ pub(crate) async fn look_up(state: &AppState, client_id: &str, address: &str) ->
     let valid = match metadata.validate(Source::Document { url: client_id }) {
         Ok(valid) => valid,
         Err(err) => return Ok(ClientLookup::BadDocument(err.to_string())),
-    };
-    let review = match policy {
-        ArrivalPolicy::Open => Review::Approved,
-        _ => Review::Pending,
     };
     let saved = state
         .store

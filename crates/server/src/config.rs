@@ -4,6 +4,7 @@ use crate::connections::ConnectionLimits;
 use crate::mail::MailConfig;
 use crate::throttle::FailureLimits;
 use crate::webhooks::WebhookSettings;
+use ticketbooth_domain::model::Review;
 
 /// Settings the handlers read.
 #[derive(Debug, Clone)]
@@ -61,16 +62,13 @@ pub enum ArrivalPolicy {
 }
 
 impl ArrivalPolicy {
-    pub fn as_str(self) -> &'static str {
+    /// The review a newly arrived client starts with; `None` when such clients are refused.
+    pub fn newcomer_review(self) -> Option<Review> {
         match self {
-            ArrivalPolicy::Off => "off",
-            ArrivalPolicy::Approval => "approval",
-            ArrivalPolicy::Open => "open",
+            ArrivalPolicy::Off => None,
+            ArrivalPolicy::Approval => Some(Review::Pending),
+            ArrivalPolicy::Open => Some(Review::Approved),
         }
-    }
-
-    pub fn from_name(name: &str) -> Option<ArrivalPolicy> {
-        [ArrivalPolicy::Off, ArrivalPolicy::Approval, ArrivalPolicy::Open].into_iter().find(|p| p.as_str() == name)
     }
 }
 
@@ -115,6 +113,15 @@ impl Profile {
     /// which OAuth 2.1 §5.1 drops: they end up in logs and browser history.
     pub fn token_outside_header(self) -> bool {
         self == Profile::Eventpop
+    }
+
+    /// How the resource API takes access tokens, as RFC 9728's `bearer_methods_supported` names
+    /// them (both discovery documents and the resource metadata say it).
+    pub fn bearer_methods(self) -> &'static [&'static str] {
+        match self.token_outside_header() {
+            true => &["header", "body", "query"],
+            false => &["header"],
+        }
     }
 
     /// The name `--profile` takes.

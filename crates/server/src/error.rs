@@ -111,13 +111,12 @@ impl From<StoreError> for OAuthError {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let status = match self.code {
-            _ if self.status.is_some() => self.status.unwrap_or(StatusCode::BAD_REQUEST),
+        let status = self.status.unwrap_or(match self.code {
             OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             OAuthErrorCode::TemporarilyUnavailable => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
-        };
+        });
         let body = Json(OAuthErrorBody {
             error: self.code.as_str().to_owned(),
             error_description: self.description.into_owned(),

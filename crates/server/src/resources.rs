@@ -29,6 +29,15 @@ pub(crate) async fn check(
     Ok(resource::accepts(known.scopes, scopes).map(|()| Some(known.identifier)))
 }
 
+/// [`check`] for the token, PAR and device endpoints: a refusal is their JSON error.
+pub(crate) async fn require(
+    state: &AppState,
+    requested: Option<&str>,
+    scopes: ScopeSet,
+) -> Result<Option<String>, OAuthError> {
+    check(state, requested, scopes).await?.map_err(refusal)
+}
+
 /// The error code of a refused resource (RFC 8707 §2): `invalid_target`, or `invalid_scope` when
 /// the resource is known but does not take the scope.
 pub(crate) fn error_code(err: &ResourceError) -> OAuthErrorCode {

@@ -108,9 +108,7 @@ pub(crate) async fn start(
             "openid is for the authorization code flow; a device gets an access token.",
         ));
     }
-    let resource = crate::resources::check(&state, request.resource.as_deref(), scopes)
-        .await?
-        .map_err(crate::resources::refusal)?;
+    let resource = crate::resources::require(&state, request.resource.as_deref(), scopes).await?;
     let device_code = Secret::generate();
     let now = Utc::now();
     // 20⁸ codes, a few thousand live at most: a collision is rare, and simply drawn again.

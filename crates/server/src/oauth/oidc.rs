@@ -116,10 +116,6 @@ fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
     } else {
         &["none", "login", "consent", "select_account"]
     };
-    let bearer_methods: &[&str] = match config.profile.token_outside_header() {
-        true => &["header", "body", "query"],
-        false => &["header"],
-    };
     let value = json!({
         "issuer": issuer,
         "authorization_endpoint": url("/oauth/authorize"),
@@ -154,7 +150,7 @@ fn metadata(config: &ServerConfig) -> serde_json::Map<String, Value> {
         "code_challenge_methods_supported": ["S256"],
         // Extensions that state the profile (`serve --profile`): RFC 9728's name for where the
         // resource API takes tokens, and whether every client must use PKCE.
-        "bearer_methods_supported": bearer_methods,
+        "bearer_methods_supported": config.profile.bearer_methods(),
         "pkce_required": config.profile.requires_pkce(),
         "dpop_signing_alg_values_supported": ticketbooth_domain::dpop::SIGNING_ALGORITHMS,
         "authorization_response_iss_parameter_supported": true,

@@ -101,9 +101,7 @@ pub(crate) async fn push(
     }
     match authorize::validate(&request, &client.app) {
         Ok(valid) => {
-            crate::resources::check(&state, valid.resource.as_deref(), valid.scopes)
-                .await?
-                .map_err(crate::resources::refusal)?;
+            crate::resources::require(&state, valid.resource.as_deref(), valid.scopes).await?;
         }
         Err(AuthorizeError::UnsafeToRedirect(err)) => return Err(OAuthError::invalid_request(err.to_string())),
         Err(AuthorizeError::Redirect(err)) => return Err(OAuthError::new(err.code, err.description)),

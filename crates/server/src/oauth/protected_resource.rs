@@ -38,15 +38,11 @@ pub(crate) async fn root_metadata(State(state): State<AppState>) -> Json<Value> 
 
 fn document(state: &AppState) -> Value {
     let config = &state.config;
-    let bearer_methods: &[&str] = match config.profile.token_outside_header() {
-        true => &["header", "body", "query"],
-        false => &["header"],
-    };
     json!({
         "resource": resource::api_identifier(&config.issuer),
         "authorization_servers": [config.issuer],
         "scopes_supported": [Scope::Public.as_str(), Scope::Organizer.as_str()],
-        "bearer_methods_supported": bearer_methods,
+        "bearer_methods_supported": config.profile.bearer_methods(),
         "dpop_signing_alg_values_supported": ticketbooth_domain::dpop::SIGNING_ALGORITHMS,
         "dpop_bound_access_tokens_required": false,
         "resource_name": "Ticketbooth public API",

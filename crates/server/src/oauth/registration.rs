@@ -3,7 +3,6 @@
 //! request only). Under `approval` a registered client exists at once but is refused until an
 //! admin approves it in the console.
 
-use crate::config::ArrivalPolicy;
 use crate::error::{no_store_headers, OAuthError, OAuthErrorBody};
 use crate::extract::address::ClientAddress;
 use crate::throttle::{Attempt, FailureLimits};
@@ -15,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use ticketbooth_domain::client_metadata::{AuthMethod, ClientMetadata, MetadataError, Source, ValidClientMetadata};
-use ticketbooth_domain::model::{Application, ClientOrigin, NewApplication, Review};
+use ticketbooth_domain::model::{Application, ClientOrigin, NewApplication};
 use ticketbooth_domain::portal::{Actor, AuditEntry};
 use ticketbooth_domain::secret::{generate_client_id, Secret, SecretHash};
 use ticketbooth_domain::OAuthErrorCode;
@@ -74,13 +73,9 @@ pub(crate) async fn register(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let review = match state.config.registration {
-        ArrivalPolicy::Off => {
-            return Err(OAuthError::new(OAuthErrorCode::AccessDenied, "Dynamic client registration is off.")
-                .with_status(StatusCode::FORBIDDEN))
-        }
-        ArrivalPolicy::Approval => Review::Pending,
-        ArrivalPolicy::Open => Review::Approved,
+    let Some(review) = state.config.registration.newcomer_review() else {
+        return Err(OAuthError::new(OAuthErrorCode::AccessDenied, "Dynamic client registration is off.")
+            .with_status(StatusCode::FORBIDDEN));
     };
     let now = chrono::Utc::now();
     let attempt = Attempt::new("register", "registration", &address, FailureLimits::ARRIVALS, now);

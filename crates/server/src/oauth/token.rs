@@ -404,7 +404,7 @@ async fn audience(
 ) -> Result<Option<String>, OAuthError> {
     match granted {
         Some(_) => resource::audience_for(granted, requested).map_err(resources::refusal),
-        None => resources::check(state, requested, scopes).await?.map_err(resources::refusal),
+        None => resources::require(state, requested, scopes).await,
     }
 }
 

@@ -11,7 +11,11 @@ use ticketbooth_domain::model::{Application, ClientOrigin, NewApplication, Revie
 use ticketbooth_domain::portal::AuditEntry;
 use ticketbooth_domain::resource::{NewResource, Resource};
 
-const RESOURCE_COLUMNS: &str = "id, identifier, name, scopes, created_at";
+macro_rules! resource_columns {
+    () => {
+        "id, identifier, name, scopes, created_at"
+    };
+}
 
 #[derive(sqlx::FromRow)]
 struct ResourceRow {
@@ -54,9 +58,9 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn create_resource(&self, resource: NewResource) -> StoreResult<Resource> {
-        let row: ResourceRow = sqlx::query_as(&format!(
-            "INSERT INTO resources (identifier, name, scopes, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING {RESOURCE_COLUMNS}"
+        let row: ResourceRow = sqlx::query_as(concat!(
+            "INSERT INTO resources (identifier, name, scopes, created_at) VALUES ($1, $2, $3, $4) RETURNING ",
+            resource_columns!()
         ))
         .bind(&resource.identifier)
         .bind(&resource.name)
@@ -70,7 +74,7 @@ where
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_resource(&self, identifier: &str) -> StoreResult<Option<Resource>> {
         let row: Option<ResourceRow> =
-            sqlx::query_as(&format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE identifier = $1"))
+            sqlx::query_as(concat!("SELECT ", resource_columns!(), " FROM resources WHERE identifier = $1"))
                 .bind(identifier)
                 .fetch_optional(&mut *self.backend.read().await?)
                 .await?;
@@ -79,9 +83,10 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn list_resources(&self) -> StoreResult<Vec<Resource>> {
-        let rows: Vec<ResourceRow> = sqlx::query_as(&format!("SELECT {RESOURCE_COLUMNS} FROM resources ORDER BY id"))
-            .fetch_all(&mut *self.backend.read().await?)
-            .await?;
+        let rows: Vec<ResourceRow> =
+            sqlx::query_as(concat!("SELECT ", resource_columns!(), " FROM resources ORDER BY id"))
+                .fetch_all(&mut *self.backend.read().await?)
+                .await?;
         rows.into_iter().map(ResourceRow::into_domain).collect()
     }
 
