@@ -13,7 +13,7 @@ use ticketbooth_server::{
     ArrivalPolicy, ClientFetchSettings, ConnectionLimits, MailConfig, MailTransport, Profile, ServerConfig,
     WebhookSettings,
 };
-use ticketbooth_store::PoolSettings;
+use ticketbooth_store::{PoolSettings, SqliteSync};
 
 /// Every setting a file, the environment or a flag can give.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +24,7 @@ pub(crate) struct Settings {
     pub(crate) db_max_connections: u32,
     /// Seconds.
     pub(crate) db_acquire_timeout: u64,
+    pub(crate) sqlite_synchronous: SqliteSynchronous,
     /// `auto`: every command applies pending migrations first; `refuse`: only `migrate` does, and
     /// other commands refuse to start while any are pending.
     pub(crate) migrations: MigrationPolicy,
@@ -41,6 +42,7 @@ pub(crate) struct Settings {
     pub(crate) request_timeout: u64,
     pub(crate) idle_timeout: u64,
     pub(crate) shutdown_timeout: u64,
+    pub(crate) max_concurrent_requests: usize,
     pub(crate) sweep_interval: u64,
     /// Whether people may create their own accounts at `/account/new`.
     pub(crate) sign_up: Switch,
@@ -108,6 +110,14 @@ pub(crate) enum Switch {
     Off,
 }
 
+/// When an SQLite commit reaches stable storage (`--sqlite-synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
 /// Whether commands apply pending migrations themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -123,6 +133,7 @@ impl Default for Settings {
             database_url: "ticketbooth.db".into(),
             db_max_connections: PoolSettings::default().max_connections,
             db_acquire_timeout: PoolSettings::default().acquire_timeout.as_secs(),
+            sqlite_synchronous: SqliteSynchronous::Full,
             migrations: MigrationPolicy::Auto,
             addr: "127.0.0.1:3000".into(),
             issuer: None,
@@ -137,6 +148,7 @@ impl Default for Settings {
             request_timeout: connections.request.as_secs(),
             idle_timeout: connections.idle.as_secs(),
             shutdown_timeout: connections.shutdown_grace.as_secs(),
+            max_concurrent_requests: connections.concurrent_requests,
             sweep_interval: 300,
             sign_up: Switch::On,
             smtp_url: None,
@@ -194,6 +206,10 @@ impl Settings {
         PoolSettings {
             max_connections: self.db_max_connections.max(1),
             acquire_timeout: Duration::from_secs(self.db_acquire_timeout),
+            sqlite_synchronous: match self.sqlite_synchronous {
+                SqliteSynchronous::Full => SqliteSync::Full,
+                SqliteSynchronous::Normal => SqliteSync::Normal,
+            },
         }
     }
 
@@ -222,6 +238,7 @@ impl Settings {
                 request: Duration::from_secs(self.request_timeout.max(1)),
                 idle: Duration::from_secs(self.idle_timeout.max(1)),
                 shutdown_grace: Duration::from_secs(self.shutdown_timeout),
+                concurrent_requests: self.max_concurrent_requests.max(1),
             },
             sign_up: self.sign_up == Switch::On,
             mail: self.mail(),

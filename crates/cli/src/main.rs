@@ -11,7 +11,7 @@ mod webhooks;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use config::{MigrationPolicy, Settings};
+use config::{MigrationPolicy, Settings, SqliteSynchronous};
 use figment::providers::Serialized;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -54,6 +54,13 @@ struct DatabaseFlags {
     #[arg(long, global = true)]
     #[serde(skip_serializing_if = "Option::is_none")]
     db_acquire_timeout: Option<u64>,
+
+    /// `full`: every SQLite commit is synced to disk before it is acknowledged, so a power cut
+    /// loses nothing acknowledged; `normal`: synced at checkpoints (four a second), so a power
+    /// cut or kernel crash may take back the last moments' commits [default: full].
+    #[arg(long, global = true, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sqlite_synchronous: Option<SqliteSynchronous>,
 
     /// `auto`: every command applies pending migrations first; `refuse`: only `migrate` does, and
     /// other commands refuse to start while any are pending [default: auto].

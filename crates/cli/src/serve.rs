@@ -81,6 +81,11 @@ pub(crate) struct ServeFlags {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     shutdown_timeout: Option<u64>,
+    /// Requests handled at once; past it requests are answered 503 with Retry-After at once,
+    /// instead of queueing [256].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_concurrent_requests: Option<usize>,
     /// Seconds between sweeps of expired codes, tokens and sessions (0 = never) [300].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

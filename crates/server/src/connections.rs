@@ -30,6 +30,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt;
+use crate::admission::Admission;
 
 /// How long clients may take, and how long a shutdown may wait for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub struct ConnectionLimits {
     pub idle: Duration,
     /// From the shutdown signal to dropping the connections that are still open.
     pub shutdown_grace: Duration,
+    /// Requests handled at once; more are answered 503 at once (see [`crate::admission`]).
+    pub concurrent_requests: usize,
 }
 
 impl Default for ConnectionLimits {
@@ -51,9 +54,14 @@ impl Default for ConnectionLimits {
             request: Duration::from_secs(30),
             idle: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
+            concurrent_requests: DEFAULT_CONCURRENT_REQUESTS,
         }
     }
 }
+
+/// Enough requests at once to keep two cores busy through the database's waits, few enough that
+/// the admitted ones stay fast under ten times the load (measured in `docs/benchmarks.md`).
+pub const DEFAULT_CONCURRENT_REQUESTS: usize = 256;
 
 /// Serves `app` on `listener` until `shutdown` resolves, then shuts down within the grace time.
 pub(crate) async fn serve(
@@ -63,6 +71,7 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let (closing, closing_signal) = watch::channel(false);
+    let admission = Admission::new(limits.concurrent_requests);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -70,7 +79,8 @@ pub(crate) async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, peer, app.clone(), limits, closing_signal.clone()));
+                    let connection = (stream, peer, admission.clone());
+                    connections.spawn(serve_connection(connection, app.clone(), limits, closing_signal.clone()));
                 }
                 // Out of descriptors and the like: wait a moment rather than spin.
                 Err(err) => {
@@ -94,8 +104,7 @@ pub(crate) async fn serve(
 }
 
 async fn serve_connection(
-    stream: TcpStream,
-    peer: SocketAddr,
+    (stream, peer, admission): (TcpStream, SocketAddr, Admission),
     app: Router,
     limits: ConnectionLimits,
     mut closing: watch::Receiver<bool>,
@@ -107,11 +116,15 @@ async fn serve_connection(
         request.extensions_mut().insert(ConnectInfo(peer));
         let in_flight = service_activity.request_started();
         let has_body = !hyper::body::Body::is_end_stream(request.body());
-        let response = app.clone().oneshot(request);
+        let admitted = admission.admit(request.uri().path()).map(|place| (place, app.clone().oneshot(request)));
         async move {
-            let response = match has_body {
-                true => tokio::time::timeout(limits.request, response).await.unwrap_or_else(|_| Ok(request_timeout())),
-                false => response.await,
+            // The place is held until the response is ready.
+            let response = match admitted {
+                Err(refusal) => Ok(refusal),
+                Ok((_place, response)) if has_body => {
+                    tokio::time::timeout(limits.request, response).await.unwrap_or_else(|_| Ok(request_timeout()))
+                }
+                Ok((_place, response)) => response.await,
             };
             drop(in_flight);
             response

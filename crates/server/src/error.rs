@@ -45,6 +45,22 @@ fn log_internal(err: &dyn std::error::Error) {
     tracing::error!(error = %err, "internal error");
 }
 
+/// Seconds a client is told to wait (`Retry-After`) when the database is unavailable: long
+/// enough for a restart or fail-over to begin answering, short enough not to strand anyone.
+pub(crate) const OUTAGE_RETRY_SECONDS: u64 = 2;
+
+/// Logs a store failure; true when it was an outage (answered 503 with `Retry-After`, since the
+/// same request may succeed later), false for an internal error (500).
+fn log_store_error(err: &StoreError) -> bool {
+    if err.is_unavailable() {
+        tracing::warn!(error = %err, "database unavailable");
+        true
+    } else {
+        log_internal(err);
+        false
+    }
+}
+
 /// An error of the token endpoint.
 #[derive(Debug)]
 pub(crate) struct OAuthError {
@@ -104,7 +120,13 @@ impl From<GrantError> for OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(err: StoreError) -> Self {
-        log_internal(&err);
+        if log_store_error(&err) {
+            return OAuthError {
+                retry_after: Some(OUTAGE_RETRY_SECONDS),
+                ..Self::new(OAuthErrorCode::TemporarilyUnavailable, "The service is briefly unavailable; retry later.")
+                    .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            };
+        }
         OAuthError::new(OAuthErrorCode::ServerError, "The server could not complete the request.")
     }
 }
@@ -278,7 +300,16 @@ impl From<AccessError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        log_internal(&err);
+        if log_store_error(&err) {
+            return ApiError {
+                retry_after: Some(OUTAGE_RETRY_SECONDS),
+                ..Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    "The service is briefly unavailable; retry later.",
+                )
+            };
+        }
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "The server could not complete the request.")
     }
 }
@@ -367,7 +398,9 @@ impl From<ParamError> for PageError {
 
 impl From<StoreError> for PageError {
     fn from(err: StoreError) -> Self {
-        log_internal(&err);
+        if log_store_error(&err) {
+            return PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable-title", "error-unavailable-body");
+        }
         PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal-title", "error-internal-body")
     }
 }
@@ -400,6 +433,10 @@ impl PageError {
         let hint = self.status == StatusCode::BAD_REQUEST;
         let page = ErrorPage { t, here: "/", title: &title, message: &message, hint };
         match page.render() {
+            Ok(html) if self.status == StatusCode::SERVICE_UNAVAILABLE => {
+                (self.status, [(header::RETRY_AFTER, HeaderValue::from(OUTAGE_RETRY_SECONDS))], Html(html))
+                    .into_response()
+            }
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(err) => {
                 log_internal(&err);

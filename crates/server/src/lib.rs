@@ -1,6 +1,7 @@
 //! Ticketbooth's HTTP edge: the OAuth 2 endpoints, the sign-in and consent pages, and the public
 //! API. Handlers stay thin: they parse, call a domain rule, call the store, and render.
 
+mod admission;
 pub mod api;
 mod client_documents;
 mod config;
@@ -19,6 +20,7 @@ mod openapi;
 mod ops;
 mod outbound;
 pub mod pages;
+pub mod passwords;
 pub mod passes;
 pub mod portal;
 mod resources;
@@ -36,7 +38,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use config::{ArrivalPolicy, ClientFetchSettings, DemoCredentials, Profile, ServerConfig};
-pub use connections::ConnectionLimits;
+pub use connections::{ConnectionLimits, DEFAULT_CONCURRENT_REQUESTS};
 pub use logout::spawn_logout_delivery;
 pub use mail::delivery::{check as check_mail, deliver_now as deliver_mail_now, spawn_delivery as spawn_mail_delivery};
 pub use mail::{MailConfig, MailTransport};
@@ -52,7 +54,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Where Argon2id runs: one thread per core, each with its own 19 MiB of working memory, so a
     /// sign-in burst queues instead of costing gigabytes, and never blocks the async workers.
-    pub passwords: Arc<rayon::ThreadPool>,
+    pub passwords: Arc<passwords::PasswordThreads>,
     /// Woken when a request queues mail, so this instance's delivery task sends it at once.
     pub mail_queued: Arc<tokio::sync::Notify>,
     /// Woken when a request queues a webhook delivery, so this instance's worker sends it at once.
@@ -69,17 +71,11 @@ impl AppState {
     /// Bundles a store and a configuration.
     pub fn new(store: DynStore, config: ServerConfig) -> AppState {
         jose::install();
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let passwords = rayon::ThreadPoolBuilder::new()
-            .num_threads(cores)
-            .thread_name(|i| format!("argon2-{i}"))
-            .build()
-            .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().build().expect("a thread pool"));
         AppState {
             store,
             config: Arc::new(config),
             metrics: Arc::default(),
-            passwords: Arc::new(passwords),
+            passwords: Arc::new(passwords::PasswordThreads::new()),
             mail_queued: Arc::default(),
             webhooks_queued: Arc::default(),
             dpop_nonce_key: Arc::default(),

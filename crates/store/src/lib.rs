@@ -46,7 +46,7 @@ pub use housekeeping::Housekeeping;
 pub use logouts::{LogoutOutbox, QueuedLogout};
 pub use outbox::{MailOutbox, OutgoingMail, QueuedMail};
 pub use portal::{ApplicationEdit, ApplicationFilter, Approval, PortalStore, RequestFilter};
-pub use postgres::PoolSettings;
+pub use postgres::{PoolSettings, SqliteSync};
 pub use proofs::ProofStore;
 pub use registry::RegistryStore;
 pub use throttles::ThrottleStore;
@@ -123,6 +123,6 @@ pub async fn connect(database_url: &str, pool: PoolSettings) -> StoreResult<DynS
     if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
         Ok(Arc::new(postgres::open(database_url, pool).await?))
     } else {
-        Ok(Arc::new(sqlite::open(database_url).await?))
+        Ok(Arc::new(sqlite::open(database_url, pool).await?))
     }
 }

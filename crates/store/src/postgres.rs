@@ -18,19 +18,40 @@ pub(crate) struct PgBackend {
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Pool settings for a PostgreSQL store (see [`crate::connect`]).
+/// Connection settings of a store (see [`crate::connect`]).
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSettings {
-    /// Most connections this instance opens.
+    /// Most connections this instance opens (PostgreSQL).
     pub max_connections: u32,
-    /// How long a request waits for a free connection before failing.
+    /// How long a request waits for a free connection (PostgreSQL), or for the write lock
+    /// (SQLite), before it is answered 503.
     pub acquire_timeout: Duration,
+    /// When an SQLite commit is on stable storage (see [`SqliteSync`]).
+    pub sqlite_synchronous: SqliteSync,
 }
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        PoolSettings { max_connections: 10, acquire_timeout: Duration::from_secs(5) }
+        PoolSettings {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+            sqlite_synchronous: SqliteSync::Full,
+        }
     }
+}
+
+/// SQLite's `synchronous` setting: what a power cut can take back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// Every commit is `fsync`ed to the WAL before it is acknowledged: nothing acknowledged is
+    /// lost to a power cut or kernel crash. Group commit shares one sync among the writes that
+    /// queued together.
+    #[default]
+    Full,
+    /// Commits reach the operating system (so survive a process crash) but are synced only at
+    /// checkpoints: a power cut or kernel crash can take back the commits since the last one
+    /// (at most the last quarter second, the checkpoint interval); the file stays consistent.
+    Normal,
 }
 
 /// Connects to the database a `postgres://` URL names.

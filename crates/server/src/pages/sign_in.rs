@@ -9,6 +9,7 @@ use crate::extract::params::Params;
 use crate::extract::params::{FromParams, ParamError};
 use crate::extract::session;
 use crate::i18n::Tr;
+use crate::passwords::PasswordSlot;
 use crate::throttle::Attempt;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
@@ -156,6 +157,9 @@ pub(crate) async fn submit(
     let email = normalize_email(form.email.as_deref().unwrap_or_default());
     let password = form.password.unwrap_or_default();
 
+    // A place on the password threads first: when they are saturated the sign-in is refused
+    // before its attempt counts against anyone.
+    let slot = state.passwords.reserve()?;
     // The attempt is counted before the password is looked at, so parallel guesses cannot slip
     // past the limit; a successful sign-in gives it back.
     let now = Utc::now();
@@ -174,7 +178,7 @@ pub(crate) async fn submit(
     }
 
     let user = state.store.find_user_by_email(&email).await?;
-    let verified = verify_password(&state, password, user.as_ref().map(|user| user.password_hash.clone())).await;
+    let verified = verify_password(slot, password, user.as_ref().map(|user| user.password_hash.clone())).await;
     let Some(user) = user.filter(|_| verified) else {
         tracing::info!("sign-in failed");
         state.metrics.sign_in_failed();
@@ -193,18 +197,14 @@ pub(crate) async fn submit(
 }
 
 /// Checks a password against a stored hash (or, for an unknown account, against a dummy, so
-/// both take as long). Argon2id takes tens of milliseconds of CPU: it runs on the password threads.
-pub(crate) async fn verify_password(state: &AppState, presented: String, stored: Option<String>) -> bool {
-    let (sender, verified) = tokio::sync::oneshot::channel();
-    state.passwords.spawn(move || {
-        let matches = match stored {
-            Some(stored) => password::verify(&presented, &stored),
-            None => {
-                password::verify_against_dummy(&presented);
-                false
-            }
-        };
-        let _ = sender.send(matches);
+/// both take as long) in the place `slot` reserved on the password threads.
+pub(crate) async fn verify_password(slot: PasswordSlot<'_>, presented: String, stored: Option<String>) -> bool {
+    let verified = slot.run(move || match stored {
+        Some(stored) => password::verify(&presented, &stored),
+        None => {
+            password::verify_against_dummy(&presented);
+            false
+        }
     });
     verified.await.unwrap_or(false)
 }

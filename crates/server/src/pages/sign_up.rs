@@ -239,14 +239,10 @@ fn continue_to(return_to: &str) -> &str {
     }
 }
 
-/// Hashes a new password on the password threads.
+/// Hashes a new password on the password threads (503 when their queue is full).
 pub(crate) async fn hash_password(state: &AppState, password: String) -> Result<String, PageError> {
-    let (sender, hashed) = tokio::sync::oneshot::channel();
-    state.passwords.spawn(move || {
-        let _ = sender.send(password::hash(&password));
-    });
-    match hashed.await {
-        Ok(Ok(hash)) => Ok(hash),
+    match state.passwords.reserve()?.run(move || password::hash(&password)).await {
+        Some(Ok(hash)) => Ok(hash),
         _ => Err(PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal-title", "error-internal-body")),
     }
 }

@@ -45,7 +45,7 @@ where
     #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&mut *self.backend.read().await?).await?;
-        Ok(())
+        self.backend.check_writes().await
     }
 
     fn pool_stats(&self) -> PoolStats {

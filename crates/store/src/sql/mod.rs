@@ -79,6 +79,11 @@ pub(crate) trait Backend: Send + Sync + 'static {
     fn read(&self) -> impl Future<Output = StoreResult<Self::Reader<'_>>> + Send;
     /// Connections open and idle.
     fn stats(&self) -> PoolStats;
+    /// Fails when writes cannot be made now though reads can (part of readiness); a backend whose
+    /// reads and writes share connections has nothing more to check.
+    fn check_writes(&self) -> impl Future<Output = StoreResult<()>> + Send {
+        async { Ok(()) }
+    }
 
     // The hot point lookups (bearer check, client authentication, the grants, introspection),
     // each one row by a unique key. A backend that can answer one without a query's round trip

@@ -81,9 +81,8 @@ where
                     }
                 }
                 Err(err) => {
-                    let message = err.to_string();
                     for proof in batch {
-                        let _ = proof.answer.send(Err(StoreError::Batched(message.clone())));
+                        let _ = proof.answer.send(Err(err.for_batch()));
                     }
                 }
             }

@@ -256,9 +256,8 @@ where
             let mut conn = match conn {
                 Ok(conn) => conn,
                 Err(err) => {
-                    let message = err.to_string();
                     for pending in batch {
-                        let _ = pending.answer.send(Err(StoreError::Batched(message.clone())));
+                        let _ = pending.answer.send(Err(err.for_batch()));
                     }
                     continue;
                 }

@@ -6,15 +6,18 @@
 //! Checkpoints (copying the WAL back into the database, with an `fsync`) would otherwise run
 //! inside whichever commit crosses the WAL size threshold, stalling that request and every write
 //! queued behind it. The writer therefore never checkpoints; a background task on its own
-//! connection does, four times a second. Commits stay durable against a process crash
-//! (`synchronous = NORMAL` in WAL mode: the WAL is written before a commit returns).
+//! connection does, four times a second.
+//!
+//! Durability follows [`SqliteSync`]: by default (`synchronous = FULL`) each commit syncs the WAL
+//! before it is acknowledged, and the group commit (`sql/group_commit.rs`) makes the requests
+//! that queued together share that one sync. `NORMAL` leaves the sync to the checkpoints.
 
 mod checkpoint;
 mod inline;
 
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
 use crate::sql::{columns, Backend, SqlStore};
-use crate::{PoolStats, StoreResult};
+use crate::{PoolSettings, PoolStats, SqliteSync, StoreError, StoreResult};
 use checkpoint::{spawn_checkpointer, CHECKPOINT_INTERVAL};
 use inline::InlineReaders;
 use sqlx::migrate::Migrator;
@@ -36,6 +39,8 @@ pub(crate) struct SqliteBackend {
     /// Connections for the hot point lookups, run inline on the async worker that asks (see
     /// [`INLINE_READERS_PER_CORE`]).
     inline_readers: InlineReaders,
+    /// How long a write waits for the writer before it is answered "unavailable".
+    acquire_timeout: Duration,
 }
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -72,12 +77,20 @@ const INLINE_READER_CACHE_KIB: i64 = -5120;
 const WRITER_CACHE_KIB: i64 = -10240;
 
 /// Opens (creating if missing) the database a `sqlite:` URL or a plain file path names.
-pub(crate) async fn open(url: &str) -> StoreResult<SqlStore<SqliteBackend>> {
-    open_checkpointing_every(url, CHECKPOINT_INTERVAL).await
+pub(crate) async fn open(url: &str, settings: PoolSettings) -> StoreResult<SqlStore<SqliteBackend>> {
+    open_checkpointing_every(url, settings, CHECKPOINT_INTERVAL).await
 }
 
 /// [`open`], with the background checkpoint rounds this far apart.
-async fn open_checkpointing_every(url: &str, interval: Duration) -> StoreResult<SqlStore<SqliteBackend>> {
+async fn open_checkpointing_every(
+    url: &str,
+    settings: PoolSettings,
+    interval: Duration,
+) -> StoreResult<SqlStore<SqliteBackend>> {
+    let synchronous = match settings.sqlite_synchronous {
+        SqliteSync::Full => SqliteSynchronous::Full,
+        SqliteSync::Normal => SqliteSynchronous::Normal,
+    };
     let options = if url.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(url)?
     } else {
@@ -85,9 +98,11 @@ async fn open_checkpointing_every(url: &str, interval: Duration) -> StoreResult<
     }
     .create_if_missing(true)
     .journal_mode(SqliteJournalMode::Wal)
-    .synchronous(SqliteSynchronous::Normal)
+    .synchronous(synchronous)
     .foreign_keys(true)
-    .busy_timeout(Duration::from_secs(5))
+    // Another program holding the write lock (a backup, an operator's shell) makes a write wait
+    // this long, then answer "unavailable" rather than hang.
+    .busy_timeout(settings.acquire_timeout)
     .pragma("temp_store", "memory");
 
     // A WAL that grew under a burst is cut back to 64 MiB when it starts over.
@@ -116,6 +131,7 @@ async fn open_checkpointing_every(url: &str, interval: Duration) -> StoreResult<
         writer,
         readers: Readers { connections, next: AtomicUsize::new(0) },
         inline_readers,
+        acquire_timeout: settings.acquire_timeout,
     }))
 }
 
@@ -134,9 +150,27 @@ impl Backend for SqliteBackend {
         &MIGRATOR
     }
 
-    /// The single write connection.
+    /// The single write connection; "unavailable" when it stays busy past the acquire timeout
+    /// (a write ahead of this one is waiting out a lock another program holds).
     async fn write(&self) -> StoreResult<MutexGuard<'_, SqliteConnection>> {
-        Ok(self.writer.lock().await)
+        tokio::time::timeout(self.acquire_timeout, self.writer.lock())
+            .await
+            .map_err(|_| StoreError::Unavailable("the SQLite writer stayed busy past the acquire timeout".into()))
+    }
+
+    /// Readiness includes writes: an outage that leaves the file readable (another program holds
+    /// the write lock, the disk went read-only) must still take the instance out of rotation.
+    /// `BEGIN IMMEDIATE` takes the write lock without writing, and gives it back at once.
+    async fn check_writes(&self) -> StoreResult<()> {
+        let mut writer = self.write().await?;
+        sqlx::query("PRAGMA busy_timeout = 100").execute(&mut *writer).await?;
+        let began = sqlx::query("BEGIN IMMEDIATE").execute(&mut *writer).await;
+        if began.is_ok() {
+            sqlx::query("ROLLBACK").execute(&mut *writer).await?;
+        }
+        let restore = format!("PRAGMA busy_timeout = {}", self.acquire_timeout.as_millis());
+        sqlx::query(&restore).execute(&mut *writer).await?;
+        began.map(drop).map_err(StoreError::from)
     }
 
     /// A free read connection, or the next one in turn when all are busy.
@@ -191,7 +225,7 @@ mod tests {
 
     /// A migrated store at `path` with checkpoint rounds `interval` apart, and one application in it.
     async fn store_with_app(path: &std::path::Path, interval: Duration) -> (SqlStore<SqliteBackend>, Application) {
-        let store = open_checkpointing_every(path.to_str().unwrap(), interval).await.unwrap();
+        let store = open_checkpointing_every(path.to_str().unwrap(), PoolSettings::default(), interval).await.unwrap();
         store.migrate().await.unwrap();
         let app = store
             .create_application(NewApplication {

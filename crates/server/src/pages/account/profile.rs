@@ -152,12 +152,13 @@ async fn current_password_matches(
     address: &str,
     presented: String,
 ) -> Result<Result<(), Option<u64>>, PageError> {
+    let slot = state.passwords.reserve()?;
     let now = Utc::now();
     let attempt = Attempt::new("signin", &user.email, address, state.config.sign_in_limits, now);
     if let Err(wait) = attempt.take(&state.store, now).await? {
         return Ok(Err(Some(wait)));
     }
-    if verify_password(state, presented, Some(user.password_hash.clone())).await {
+    if verify_password(slot, presented, Some(user.password_hash.clone())).await {
         attempt.refund(&state.store).await?;
         Ok(Ok(()))
     } else {

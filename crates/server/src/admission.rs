@@ -1,0 +1,75 @@
+//! Load shedding: at most so many requests are handled at once; the next ones are answered 503
+//! with `Retry-After` before any work is queued for them (no body read, no database, no hash).
+//!
+//! Past its capacity a server that queues every request makes every request slow, and its
+//! memory grows with the queue. Refusing the excess at once keeps the admitted requests as fast
+//! as at capacity, tells the refused clients when to come back, and lets the server recover the
+//! moment the load drops, since there is no backlog to work off. The operations endpoints are
+//! always admitted: a saturated instance is alive, and a probe must not be shed with the load.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The requests an instance handles at once.
+#[derive(Debug, Clone)]
+pub(crate) struct Admission(Arc<Semaphore>);
+
+/// Holds a request's place until it is answered; `None` for a request that needs none.
+pub(crate) type Place = Option<OwnedSemaphorePermit>;
+
+/// Paths admitted whatever the load.
+const ALWAYS_ADMITTED: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+impl Admission {
+    /// Admits at most `limit` requests at once (at least one).
+    pub(crate) fn new(limit: usize) -> Admission {
+        Admission(Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS))))
+    }
+
+    /// A place for a request to `path`, or the 503 to answer it with at once.
+    pub(crate) fn admit(&self, path: &str) -> Result<Place, Response> {
+        if ALWAYS_ADMITTED.contains(&path) {
+            return Ok(None);
+        }
+        match Arc::clone(&self.0).try_acquire_owned() {
+            Ok(place) => Ok(Some(place)),
+            Err(_) => Err(overloaded()),
+        }
+    }
+}
+
+/// 503 with `Retry-After: 1`, in a JSON body both the API's and OAuth's error formats accept.
+fn overloaded() -> Response {
+    let body = r#"{"success":false,"error":"temporarily_unavailable","error_description":"The server is at capacity; retry in a moment."}"#;
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (header::RETRY_AFTER, HeaderValue::from_static("1")),
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_the_limit_requests_are_refused_until_a_place_is_given_back_and_probes_always_pass() {
+        let admission = Admission::new(2);
+        let first = admission.admit("/oauth/token").unwrap();
+        let _second = admission.admit("/api/public/me").unwrap();
+        let refused = admission.admit("/oauth/token").unwrap_err();
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(refused.headers()[header::RETRY_AFTER], "1");
+        assert!(admission.admit("/healthz").unwrap().is_none(), "probes need no place");
+        assert!(admission.admit("/readyz").is_ok());
+        drop(first);
+        assert!(admission.admit("/oauth/token").unwrap().is_some(), "a finished request gave its place back");
+    }
+}
