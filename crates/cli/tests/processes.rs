@@ -1,115 +1,15 @@
 //! Real `ticketbooth serve` processes on 127.0.0.1: a crash in the middle of a burst loses no token
 //! a client received, and several instances on one PostgreSQL behave as one server.
 
+mod common;
+
+use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use ticketbooth_testkit::{location_query, Browser};
-
-const BIN: &str = env!("CARGO_BIN_EXE_ticketbooth");
-const PASSWORD: &str = "a long test password";
-const CALLBACK: &str = "https://client.example/callback";
-
-/// A running `ticketbooth serve`, killed with SIGKILL when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    /// Everything the server logged, for checking that no secret is ever written there.
-    logs: Arc<Mutex<String>>,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Server {
-        Self::start_with(database_url, &[])
-    }
-
-    /// A server with extra `serve` flags.
-    fn start_with(database_url: &str, flags: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--addr", "127.0.0.1:0", "--sweep-interval", "0", "--database-url", database_url])
-            .args(flags)
-            .env("TICKETBOOTH_LOG_FORMAT", "json")
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start ticketbooth serve");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let base = loop {
-            let line = lines.next().expect("server exited before listening").expect("read stderr");
-            let Ok(log) = serde_json::from_str::<Value>(&line) else { continue };
-            if log["fields"]["message"] == "ticketbooth listening" {
-                break format!("http://{}", log["fields"]["local"].as_str().expect("local address"));
-            }
-        };
-        // Keep draining the log so the server never blocks on a full pipe.
-        let logs = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&logs);
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                let mut logs = sink.lock().unwrap();
-                logs.push_str(&line);
-                logs.push('\n');
-            }
-        });
-        Server { child, base, logs }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    /// Asserts that none of `secrets` appears in what the server logged so far.
-    fn assert_logs_free_of(&self, secrets: &[&str]) {
-        let logs = self.logs.lock().unwrap();
-        assert!(logs.contains("request"), "request logging is on");
-        for secret in secrets {
-            assert!(!logs.contains(secret), "a secret reached the logs");
-        }
-    }
-
-    /// SIGKILL: no graceful shutdown, no flushing.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Runs an admin command with `--json` and returns its object.
-fn admin(database_url: &str, args: &[&str]) -> Value {
-    let output = Command::new(BIN)
-        .args(args)
-        .args(["--json", "--database-url", database_url])
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run ticketbooth");
-    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
-}
-
-async fn postgres_url() -> Option<String> {
-    let base = std::env::var("TEST_DATABASE_URL").ok()?;
-    Some(ticketbooth_store::postgres::create_isolated_schema(&base).await.expect("create schema"))
-}
-
-/// The backends to run on: a SQLite file in `dir`, and PostgreSQL when configured.
-async fn database_urls(dir: &tempfile::TempDir) -> Vec<String> {
-    let mut urls = vec![dir.path().join("processes.db").to_str().unwrap().to_owned()];
-    match postgres_url().await {
-        Some(url) => urls.push(url),
-        None => eprintln!("skipped: TEST_DATABASE_URL is not set, so the PostgreSQL run is skipped"),
-    }
-    urls
-}
 
 #[tokio::test]
 async fn every_token_a_client_received_survives_a_sigkill_in_the_middle_of_a_burst() {

@@ -54,6 +54,16 @@ pub enum SqliteSync {
     Normal,
 }
 
+impl SqliteSync {
+    /// The setting's name, as `PRAGMA synchronous` and `--sqlite-synchronous` spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "full",
+            SqliteSync::Normal => "normal",
+        }
+    }
+}
+
 /// Connects to the database a `postgres://` URL names.
 pub(crate) async fn open(url: &str, settings: PoolSettings) -> StoreResult<SqlStore<PgBackend>> {
     let options = PgConnectOptions::from_str(url)?;
@@ -91,6 +101,10 @@ impl Backend for PgBackend {
 
     async fn read(&self) -> StoreResult<PoolConnection<Postgres>> {
         Ok(self.pool.acquire().await?)
+    }
+
+    fn acquire_timeout(&self) -> Duration {
+        self.pool.options().get_acquire_timeout()
     }
 
     fn stats(&self) -> PoolStats {

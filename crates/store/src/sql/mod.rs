@@ -79,6 +79,8 @@ pub(crate) trait Backend: Send + Sync + 'static {
     fn read(&self) -> impl Future<Output = StoreResult<Self::Reader<'_>>> + Send;
     /// Connections open and idle.
     fn stats(&self) -> PoolStats;
+    /// How long a request may wait for its write before it is answered "unavailable".
+    fn acquire_timeout(&self) -> std::time::Duration;
     /// Fails when writes cannot be made now though reads can (part of readiness); a backend whose
     /// reads and writes share connections has nothing more to check.
     fn check_writes(&self) -> impl Future<Output = StoreResult<()>> + Send {
@@ -138,6 +140,23 @@ impl<B: Backend> SqlStore<B> {
             pending_tokens: Arc::default(),
             pending_proofs: Arc::default(),
             usage: Arc::default(),
+        }
+    }
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// The answer to a write queued for a group commit, or "unavailable" once the acquire timeout
+    /// has passed: in an outage a batch waits out the one before it, and a request must not wait
+    /// for both. A write answered so may still commit; it was never acknowledged, so nobody
+    /// holds what it stored.
+    pub(crate) async fn batched_answer<T>(
+        &self,
+        receiver: tokio::sync::oneshot::Receiver<StoreResult<T>>,
+    ) -> StoreResult<T> {
+        match tokio::time::timeout(self.backend.acquire_timeout(), receiver).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(_)) => Err(crate::StoreError::Batched("the batch was dropped".into())),
+            Err(_) => Err(crate::StoreError::Unavailable("the write did not complete within the acquire timeout".into())),
         }
     }
 }

@@ -5,7 +5,7 @@ use super::built::BuiltStatements;
 use super::group_commit::PendingProof;
 use super::{Args, Backend, Column, Conn, Row, SqlStore};
 use crate::rows::ts;
-use crate::{StoreError, StoreResult};
+use crate::StoreResult;
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, FromRow, IntoArguments, Type};
 use ticketbooth_domain::secret::SecretHash;
@@ -33,7 +33,7 @@ where
             let store = self.clone();
             tokio::spawn(async move { store.flush_proofs().await });
         }
-        receiver.await.map_err(|_| StoreError::Batched("the batch was dropped".into()))?
+        self.batched_answer(receiver).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

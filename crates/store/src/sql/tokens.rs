@@ -243,7 +243,7 @@ where
             let store = self.clone();
             tokio::spawn(async move { store.flush_tokens().await });
         }
-        receiver.await.map_err(|_| StoreError::Batched("the batch was dropped".into()))?
+        self.batched_answer(receiver).await
     }
 
     /// Stores queued tokens batch by batch until the queue is empty: each batch is what queued up

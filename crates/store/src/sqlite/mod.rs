@@ -101,8 +101,9 @@ async fn open_checkpointing_every(
     .synchronous(synchronous)
     .foreign_keys(true)
     // Another program holding the write lock (a backup, an operator's shell) makes a write wait
-    // this long, then answer "unavailable" rather than hang.
-    .busy_timeout(settings.acquire_timeout)
+    // this long, then answer "unavailable" rather than hang: half the acquire timeout, the other
+    // half being the longest wait for the writer connection.
+    .busy_timeout(settings.acquire_timeout / 2)
     .pragma("temp_store", "memory");
 
     // A WAL that grew under a burst is cut back to 64 MiB when it starts over.
@@ -127,6 +128,7 @@ async fn open_checkpointing_every(
         _ => PathBuf::from("."),
     };
     spawn_checkpointer(checkpointer, interval, Arc::downgrade(&writer), directory);
+    tracing::info!(synchronous = settings.sqlite_synchronous.as_str(), "SQLite database opened");
     Ok(SqlStore::new(SqliteBackend {
         writer,
         readers: Readers { connections, next: AtomicUsize::new(0) },
@@ -153,7 +155,7 @@ impl Backend for SqliteBackend {
     /// The single write connection; "unavailable" when it stays busy past the acquire timeout
     /// (a write ahead of this one is waiting out a lock another program holds).
     async fn write(&self) -> StoreResult<MutexGuard<'_, SqliteConnection>> {
-        tokio::time::timeout(self.acquire_timeout, self.writer.lock())
+        tokio::time::timeout(self.acquire_timeout / 2, self.writer.lock())
             .await
             .map_err(|_| StoreError::Unavailable("the SQLite writer stayed busy past the acquire timeout".into()))
     }
@@ -168,7 +170,7 @@ impl Backend for SqliteBackend {
         if began.is_ok() {
             sqlx::query("ROLLBACK").execute(&mut *writer).await?;
         }
-        let restore = format!("PRAGMA busy_timeout = {}", self.acquire_timeout.as_millis());
+        let restore = format!("PRAGMA busy_timeout = {}", (self.acquire_timeout / 2).as_millis());
         sqlx::query(&restore).execute(&mut *writer).await?;
         began.map(drop).map_err(StoreError::from)
     }
@@ -183,6 +185,10 @@ impl Backend for SqliteBackend {
             }
         }
         Ok(connections[start % connections.len()].lock().await)
+    }
+
+    fn acquire_timeout(&self) -> Duration {
+        self.acquire_timeout
     }
 
     fn stats(&self) -> PoolStats {
@@ -241,6 +247,50 @@ mod tests {
             .await
             .unwrap();
         (store, app)
+    }
+
+    #[tokio::test]
+    async fn commits_are_synced_by_default_and_normal_is_an_opt_in() {
+        let dir = tempfile::tempdir().unwrap();
+        for (setting, expected) in [(SqliteSync::Full, 2), (SqliteSync::Normal, 1)] {
+            let path = dir.path().join(format!("{}.db", setting.as_str()));
+            let settings = PoolSettings { sqlite_synchronous: setting, ..PoolSettings::default() };
+            let store = open(path.to_str().unwrap(), settings).await.unwrap();
+            let mut writer = store.backend.write().await.unwrap();
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *writer).await.unwrap();
+            assert_eq!(synchronous, expected, "{setting:?}");
+        }
+        assert_eq!(PoolSettings::default().sqlite_synchronous, SqliteSync::Full, "the default is FULL");
+    }
+
+    #[tokio::test]
+    async fn a_write_lock_held_by_another_program_makes_writes_and_readiness_unavailable_until_it_ends() {
+        use crate::Housekeeping;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locked.db");
+        let settings = PoolSettings { acquire_timeout: Duration::from_millis(300), ..PoolSettings::default() };
+        let store = open(path.to_str().unwrap(), settings).await.unwrap();
+        store.migrate().await.unwrap();
+        let new_app = NewApplication {
+            client_id: "locked".into(),
+            name: "Locked".into(),
+            scopes: ScopeSet::parse("public").unwrap(),
+            ..NewApplication::default()
+        };
+        let app_id = store.create_application(new_app).await.unwrap().id;
+        store.ping().await.expect("ready before the lock");
+
+        let mut other = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path)).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+        let refused = store.create_access_token(app_token(app_id)).await.unwrap_err();
+        assert!(refused.is_unavailable(), "a lock is an outage, not an internal error: {refused}");
+        let not_ready = store.ping().await.unwrap_err();
+        assert!(not_ready.is_unavailable(), "{not_ready}");
+        assert!(store.find_application_by_client_id("locked").await.unwrap().is_some(), "reads go on");
+
+        sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+        store.ping().await.expect("ready again");
+        store.create_access_token(app_token(app_id)).await.expect("writes again");
     }
 
     #[tokio::test]
