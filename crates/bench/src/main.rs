@@ -3,6 +3,7 @@
 //! Run it through `bench/run`, which builds the release binaries and installs wrk first.
 
 mod modern;
+mod overload;
 mod prepare;
 mod report;
 mod scenarios;
@@ -81,6 +82,7 @@ fn start_server(binary: &Path, database_url: &str, port: u16) -> anyhow::Result<
         // The `/me` limit (10 a minute per token) would make bearer-read measure refusals. The
         // failure throttles stay on: they only count failures, but are checked on every request.
         .args(["--me-rate-limit", "0", "--sweep-interval", "0"])
+        .args(["--metrics-token", overload::METRICS_TOKEN])
         // The webhooks scenario's receiver listens on 127.0.0.1.
         .arg("--allow-insecure-webhooks")
         .env("RUST_LOG", "warn")
@@ -112,7 +114,7 @@ fn rss_mb(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn run_wrk(
+pub(crate) fn run_wrk(
     server: &Server,
     scenario: &scenarios::Scenario,
     seconds: u32,
@@ -178,7 +180,7 @@ fn measurement(
 }
 
 /// What a scenario run needs to know of its surroundings.
-struct Run<'a> {
+pub(crate) struct Run<'a> {
     server: &'a Server,
     seconds: u32,
     connections: u32,
@@ -310,10 +312,14 @@ async fn main() -> anyhow::Result<()> {
             let healthz = *healthz_rate.get_or_insert(rate);
             measurements.push(measurement(backend, scenario.name, &summary, rss_idle, rss_peak, healthz));
         }
+        let healthz = healthz_rate.unwrap_or(1.0);
+        let context = Run { server: &server, seconds, connections: args.connections, dir: &dir, rss_idle, healthz };
         if args.only.is_empty() || args.only.iter().any(|o| o == "webhooks") {
-            let healthz = healthz_rate.unwrap_or(1.0);
-            let context = Run { server: &server, seconds, connections: args.connections, dir: &dir, rss_idle, healthz };
             measurements.extend(measure_webhooks(&context, backend, &files).await?);
+        }
+        if args.only.is_empty() || args.only.iter().any(|o| o == "overload") {
+            let tokens = scenarios::all(&files).into_iter().find(|s| s.name == "client-credentials").context("scenario")?;
+            measurements.extend(overload::measure(&context, backend, &tokens).await?);
         }
         drop(server);
         let _ = std::fs::remove_dir_all(&dir);

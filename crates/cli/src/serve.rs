@@ -82,7 +82,7 @@ pub(crate) struct ServeFlags {
     #[serde(skip_serializing_if = "Option::is_none")]
     shutdown_timeout: Option<u64>,
     /// Requests handled at once; past it requests are answered 503 with Retry-After at once,
-    /// instead of queueing [256].
+    /// instead of queueing [32 per core].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     max_concurrent_requests: Option<usize>,

@@ -258,3 +258,56 @@ async fn an_sqlite_file_killed_under_write_load_is_intact_and_holds_every_token_
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "a received token was lost");
     }
 }
+
+/// Peak resident memory of a process (`VmHWM`), in MB.
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|line| line.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<f64>().unwrap() / 1024.0
+}
+
+#[tokio::test]
+async fn two_thousand_connections_get_answers_or_a_fast_503_in_bounded_memory_and_the_server_recovers_at_once() {
+    const CONNECTIONS: usize = 2000;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("overload.db").to_str().unwrap().to_owned();
+    let app = admin(&path, &["apps", "create", "--name", "Overload", "--redirect-uri", CALLBACK]);
+    let server = Server::start_with(&path, &["--metrics-token", "overload-metrics"]);
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = token_load(&server, &app, CONNECTIONS, &stop);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(status_of(&http, server.url("/healthz")).await, 200, "probes are admitted whatever the load");
+    stop.store(true, Ordering::Relaxed);
+    let seen = collect(load).await;
+    let peak = peak_rss_mb(server.child.id());
+
+    // The moment the load is gone, requests are served: there is no backlog to work off.
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", app["client_id"].as_str().unwrap()),
+        ("client_secret", app["client_secret"].as_str().unwrap()),
+    ];
+    let after = http.post(server.url("/oauth/token")).form(&form).send().await.unwrap();
+    assert_eq!(after.status(), StatusCode::OK, "served at once after the load");
+    let metrics = http.get(server.url("/metrics")).bearer_auth("overload-metrics").send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    let shed: f64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("ticketbooth_http_requests_shed_total "))
+        .map(|n| n.trim().parse().unwrap())
+        .unwrap();
+
+    eprintln!(
+        "{CONNECTIONS} connections: {} tokens, {} answered 503 ({shed} shed), slowest answer {:?}, peak RSS {peak:.1} MB",
+        seen.tokens.len(),
+        seen.unavailable,
+        seen.slowest
+    );
+    assert!(seen.other.is_empty(), "only 200 and 503 answers: {:?}", &seen.other[..seen.other.len().min(5)]);
+    assert_eq!(seen.unavailable_without_retry_after, 0, "every 503 says when to retry");
+    assert!(seen.unavailable > 0 && shed >= seen.unavailable as f64, "the excess was shed, and counted");
+    assert!(!seen.tokens.is_empty(), "admitted requests were served");
+    assert!(peak < 150.0, "peak RSS {peak:.1} MB under {CONNECTIONS} connections");
+}

@@ -9,12 +9,16 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use prometheus_client::metrics::counter::Counter;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// The requests an instance handles at once.
+/// The requests an instance handles at once, and the count of those refused.
 #[derive(Debug, Clone)]
-pub(crate) struct Admission(Arc<Semaphore>);
+pub(crate) struct Admission {
+    places: Arc<Semaphore>,
+    shed: Counter,
+}
 
 /// Holds a request's place until it is answered; `None` for a request that needs none.
 pub(crate) type Place = Option<OwnedSemaphorePermit>;
@@ -23,9 +27,9 @@ pub(crate) type Place = Option<OwnedSemaphorePermit>;
 const ALWAYS_ADMITTED: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
 impl Admission {
-    /// Admits at most `limit` requests at once (at least one).
-    pub(crate) fn new(limit: usize) -> Admission {
-        Admission(Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS))))
+    /// Admits at most `limit` requests at once (at least one), counting refusals in `shed`.
+    pub(crate) fn new(limit: usize, shed: Counter) -> Admission {
+        Admission { places: Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS))), shed }
     }
 
     /// A place for a request to `path`, or the 503 to answer it with at once.
@@ -33,9 +37,12 @@ impl Admission {
         if ALWAYS_ADMITTED.contains(&path) {
             return Ok(None);
         }
-        match Arc::clone(&self.0).try_acquire_owned() {
+        match Arc::clone(&self.places).try_acquire_owned() {
             Ok(place) => Ok(Some(place)),
-            Err(_) => Err(overloaded()),
+            Err(_) => {
+                self.shed.inc();
+                Err(overloaded())
+            }
         }
     }
 }
@@ -49,6 +56,9 @@ fn overloaded() -> Response {
             (header::RETRY_AFTER, HeaderValue::from_static("1")),
             (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            // The connection is closed after the answer: a client that retries at once pays
+            // for a new connection, and an idle one holds no buffers here meanwhile.
+            (header::CONNECTION, HeaderValue::from_static("close")),
         ],
         body,
     )
@@ -61,12 +71,14 @@ mod tests {
 
     #[test]
     fn past_the_limit_requests_are_refused_until_a_place_is_given_back_and_probes_always_pass() {
-        let admission = Admission::new(2);
+        let shed = Counter::default();
+        let admission = Admission::new(2, shed.clone());
         let first = admission.admit("/oauth/token").unwrap();
         let _second = admission.admit("/api/public/me").unwrap();
         let refused = admission.admit("/oauth/token").unwrap_err();
         assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(refused.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(shed.get(), 1, "the refusal is counted");
         assert!(admission.admit("/healthz").unwrap().is_none(), "probes need no place");
         assert!(admission.admit("/readyz").is_ok());
         drop(first);

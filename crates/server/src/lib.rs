@@ -38,7 +38,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use config::{ArrivalPolicy, ClientFetchSettings, DemoCredentials, Profile, ServerConfig};
-pub use connections::{ConnectionLimits, DEFAULT_CONCURRENT_REQUESTS};
+pub use connections::ConnectionLimits;
 pub use logout::spawn_logout_delivery;
 pub use mail::delivery::{check as check_mail, deliver_now as deliver_mail_now, spawn_delivery as spawn_mail_delivery};
 pub use mail::{MailConfig, MailTransport};
@@ -113,7 +113,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.config.connection_limits;
-    connections::serve(listener, router(state), limits, shutdown).await
+    let shed = state.metrics.shed_counter();
+    connections::serve(listener, router(state), limits, shed, shutdown).await
 }
 
 /// Unknown routes: JSON under `/api/`, a page in the visitor's language elsewhere.

@@ -46,6 +46,7 @@ pub struct Metrics {
     latency: HistogramFamily,
     tokens_issued: Family<GrantLabels, Counter>,
     sign_in_failures: Counter,
+    requests_shed: Counter,
     pool_connections: Family<PoolLabels, Gauge>,
     mail_undelivered: Gauge,
     webhooks_pending: Gauge,
@@ -75,6 +76,12 @@ impl Default for Metrics {
         registry.register("tokens_issued", "Access tokens issued by grant type", tokens_issued.clone());
         let sign_in_failures = Counter::default();
         registry.register("sign_in_failures", "Failed sign-in attempts", sign_in_failures.clone());
+        let requests_shed = Counter::default();
+        registry.register(
+            "http_requests_shed",
+            "Requests answered 503 at once because the instance was at capacity",
+            requests_shed.clone(),
+        );
         let pool_connections = Family::<PoolLabels, Gauge>::default();
         registry.register("db_pool_connections", "Database pool connections by state", pool_connections.clone());
         let mail_undelivered = Gauge::default();
@@ -95,6 +102,7 @@ impl Default for Metrics {
             latency,
             tokens_issued,
             sign_in_failures,
+            requests_shed,
             pool_connections,
             mail_undelivered,
             webhooks_pending,
@@ -106,6 +114,11 @@ impl Metrics {
     /// Counts a token issued with `grant_type`.
     pub(crate) fn token_issued(&self, grant_type: &'static str) {
         self.tokens_issued.get_or_create(&GrantLabels { grant_type }).inc();
+    }
+
+    /// The count of requests shed at capacity (kept by the connection loop).
+    pub(crate) fn shed_counter(&self) -> Counter {
+        self.requests_shed.clone()
     }
 
     /// Counts a failed sign-in.

@@ -11,7 +11,7 @@ const LIMITS: ConnectionLimits = ConnectionLimits {
     request: Duration::from_millis(600),
     idle: Duration::from_millis(1200),
     shutdown_grace: Duration::from_millis(500),
-    concurrent_requests: ticketbooth_server::DEFAULT_CONCURRENT_REQUESTS,
+    concurrent_requests: 64,
 };
 
 async fn connect(app: &TestApp) -> TcpStream {
