@@ -318,7 +318,8 @@ async fn main() -> anyhow::Result<()> {
             measurements.extend(measure_webhooks(&context, backend, &files).await?);
         }
         if args.only.is_empty() || args.only.iter().any(|o| o == "overload") {
-            let tokens = scenarios::all(&files).into_iter().find(|s| s.name == "client-credentials").context("scenario")?;
+            let tokens =
+                scenarios::all(&files).into_iter().find(|s| s.name == "client-credentials").context("scenario")?;
             measurements.extend(overload::measure(&context, backend, &tokens).await?);
         }
         drop(server);

@@ -71,9 +71,8 @@ async fn scrape(base: &str) -> anyhow::Result<Scrape> {
 /// The upper bound (ms) of the bucket holding the `fraction` quantile of what was counted
 /// between `before` and `after`.
 fn quantile_ms(before: &Scrape, after: &Scrape, fraction: f64) -> f64 {
-    let counted = |bound: f64, scrape: &Scrape| {
-        scrape.buckets.iter().find(|(b, _)| *b == bound).map_or(0.0, |(_, n)| *n)
-    };
+    let counted =
+        |bound: f64, scrape: &Scrape| scrape.buckets.iter().find(|(b, _)| *b == bound).map_or(0.0, |(_, n)| *n);
     let total = after.buckets.last().map_or(0.0, |(bound, n)| n - counted(*bound, before));
     after
         .buckets
@@ -123,12 +122,14 @@ mod tests {
 
     #[test]
     fn samples_of_the_route_are_read_and_quantiles_come_from_the_bucket_deltas() {
-        let line = r#"ticketbooth_http_request_duration_seconds_bucket{method="POST",route="/oauth/token",le="0.0016"} 40"#;
+        let line =
+            r#"ticketbooth_http_request_duration_seconds_bucket{method="POST",route="/oauth/token",le="0.0016"} 40"#;
         let (labels, n) = sample(line, "ticketbooth_http_request_duration_seconds_bucket", ROUTE).unwrap();
         assert_eq!((label(labels, "le"), n), (Some("0.0016"), 40.0));
         assert!(sample(line, "ticketbooth_http_request_duration_seconds_bucket", r#"route="/healthz""#).is_none());
         let before = Scrape { buckets: vec![(0.001, 10.0), (0.002, 10.0), (f64::INFINITY, 10.0)], ..Scrape::default() };
-        let after = Scrape { buckets: vec![(0.001, 60.0), (0.002, 108.0), (f64::INFINITY, 110.0)], ..Scrape::default() };
+        let after =
+            Scrape { buckets: vec![(0.001, 60.0), (0.002, 108.0), (f64::INFINITY, 110.0)], ..Scrape::default() };
         assert_eq!(quantile_ms(&before, &after, 0.5), 1.0);
         assert_eq!(quantile_ms(&before, &after, 0.99), f64::INFINITY);
         assert_eq!(quantile_ms(&before, &after, 0.98), 2.0);

@@ -35,7 +35,12 @@ struct Seen {
 }
 
 /// Client-credentials requests from `workers` clients, each one after another, until `stop`.
-fn token_load(server: &Server, app: &Value, workers: usize, stop: &Arc<AtomicBool>) -> Vec<tokio::task::JoinHandle<Seen>> {
+fn token_load(
+    server: &Server,
+    app: &Value,
+    workers: usize,
+    stop: &Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<Seen>> {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let form = [
         ("grant_type", "client_credentials".to_owned()),
@@ -175,11 +180,19 @@ async fn outage_drill(database_url: &str, mut outage: Outage) {
         seen.slowest
     );
     assert!(recovered <= Duration::from_secs(5), "{database_url}: served again after {recovered:?}");
-    assert!(seen.other.is_empty(), "{database_url}: only 200 and 503 answers: {:?}", &seen.other[..seen.other.len().min(5)]);
+    assert!(
+        seen.other.is_empty(),
+        "{database_url}: only 200 and 503 answers: {:?}",
+        &seen.other[..seen.other.len().min(5)]
+    );
     assert_eq!(seen.unavailable_without_retry_after, 0, "{database_url}: every 503 says when to retry");
     assert!(seen.unavailable > 0, "{database_url}: the outage was felt");
     // Within the acquire timeout, and a margin for a loaded test machine.
-    assert!(seen.slowest <= ACQUIRE_TIMEOUT + Duration::from_secs(1), "{database_url}: a request hung for {:?}", seen.slowest);
+    assert!(
+        seen.slowest <= ACQUIRE_TIMEOUT + Duration::from_secs(1),
+        "{database_url}: a request hung for {:?}",
+        seen.slowest
+    );
 
     // Nothing a client received was lost: an application token is known and active, so /me
     // refuses it for its kind (403), never as unknown (401).
@@ -223,11 +236,11 @@ async fn an_sqlite_file_killed_under_write_load_is_intact_and_holds_every_token_
     let load = token_load(&server, &app, 8, &stop);
     let deadline = Instant::now() + Duration::from_secs(20);
     // Kill while the writes are well under way (the rows in the file say how far they are).
-    let mut reader = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path).read_only(true))
-        .await
-        .unwrap();
+    let mut reader =
+        SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path).read_only(true)).await.unwrap();
     loop {
-        let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM access_tokens").fetch_one(&mut reader).await.unwrap();
+        let stored: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM access_tokens").fetch_one(&mut reader).await.unwrap();
         if stored >= 300 || Instant::now() > deadline {
             break;
         }
@@ -246,7 +259,8 @@ async fn an_sqlite_file_killed_under_write_load_is_intact_and_holds_every_token_
     let broken_references: Vec<(String,)> =
         sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check").fetch_all(&mut connection).await.unwrap();
     assert!(broken_references.is_empty(), "foreign keys hold: {broken_references:?}");
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM access_tokens").fetch_one(&mut connection).await.unwrap();
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM access_tokens").fetch_one(&mut connection).await.unwrap();
     connection.close().await.unwrap();
     eprintln!("{} tokens received before SIGKILL, {stored} in the file", seen.tokens.len());
     assert!(stored >= seen.tokens.len() as i64, "every token received is in the file");

@@ -12,6 +12,7 @@
 //! - On shutdown, idle connections close at once and busy ones finish their request; whatever
 //!   is left after `shutdown_grace` is dropped.
 
+use crate::admission::Admission;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
@@ -30,7 +31,6 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt;
-use crate::admission::Admission;
 
 /// How long clients may take, and how long a shutdown may wait for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -399,7 +399,11 @@ impl From<ParamError> for PageError {
 impl From<StoreError> for PageError {
     fn from(err: StoreError) -> Self {
         if log_store_error(&err) {
-            return PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable-title", "error-unavailable-body");
+            return PageError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error-unavailable-title",
+                "error-unavailable-body",
+            );
         }
         PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal-title", "error-internal-body")
     }

@@ -44,7 +44,11 @@ impl PasswordThreads {
             Ok(permit) => Ok(PasswordSlot { pool: &self.pool, permit }),
             Err(_) => {
                 tracing::warn!("password queue full: sign-in refused with 503");
-                Err(PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-busy-title", "error-busy-body"))
+                Err(PageError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "error-sign-in-busy-title",
+                    "error-sign-in-busy-body",
+                ))
             }
         }
     }

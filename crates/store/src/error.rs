@@ -80,7 +80,9 @@ fn is_outage_code(code: &str) -> bool {
     // SQLite (extended codes carry the primary one in their low byte): 5 BUSY, 6 LOCKED,
     // 8 READONLY, 10 IOERR, 13 FULL, 14 CANTOPEN.
     if code.len() == 5 {
-        return code.starts_with("08") || code.starts_with("53") || matches!(code, "57P01" | "57P02" | "57P03" | "25006");
+        return code.starts_with("08")
+            || code.starts_with("53")
+            || matches!(code, "57P01" | "57P02" | "57P03" | "25006");
     }
     code.parse::<u32>().is_ok_and(|sqlite| matches!(sqlite & 0xff, 5 | 6 | 8 | 10 | 13 | 14))
 }
@@ -91,7 +93,9 @@ mod tests {
 
     #[test]
     fn outage_codes_are_the_not_now_ones_of_either_database() {
-        for code in ["08006", "08001", "53300", "53100", "57P01", "57P03", "25006", "5", "517", "8", "1032", "10", "13", "14"] {
+        for code in
+            ["08006", "08001", "53300", "53100", "57P01", "57P03", "25006", "5", "517", "8", "1032", "10", "13", "14"]
+        {
             assert!(is_outage_code(code), "{code}");
         }
         for code in ["23505", "23503", "40001", "42P01", "22P02", "42501", "19", "2067", "1", "11"] {

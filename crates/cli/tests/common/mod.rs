@@ -113,4 +113,3 @@ pub(crate) async fn database_urls(dir: &tempfile::TempDir) -> Vec<String> {
     }
     urls
 }
-

@@ -157,9 +157,6 @@ pub(crate) async fn submit(
     let email = normalize_email(form.email.as_deref().unwrap_or_default());
     let password = form.password.unwrap_or_default();
 
-    // A place on the password threads first: when they are saturated the sign-in is refused
-    // before its attempt counts against anyone.
-    let slot = state.passwords.reserve()?;
     // The attempt is counted before the password is looked at, so parallel guesses cannot slip
     // past the limit; a successful sign-in gives it back.
     let now = Utc::now();
@@ -177,6 +174,7 @@ pub(crate) async fn submit(
         return Ok(response);
     }
 
+    let slot = password_slot(&state, &attempt).await?;
     let user = state.store.find_user_by_email(&email).await?;
     let verified = verify_password(slot, password, user.as_ref().map(|user| user.password_hash.clone())).await;
     let Some(user) = user.filter(|_| verified) else {
@@ -194,6 +192,18 @@ pub(crate) async fn submit(
         return render(&state, t, StatusCode::FORBIDDEN, csrf_token, SignInView { return_to, email: &email, error });
     }
     begin_signed_in(&state, session.as_ref(), user.id, session::origin(&headers, &address), return_to).await
+}
+
+/// A place on the password threads for a counted attempt; when they are saturated the attempt is
+/// given back and the sign-in refused with 503, so a flood never uses up anyone's allowance.
+pub(crate) async fn password_slot<'a>(state: &'a AppState, attempt: &Attempt) -> Result<PasswordSlot<'a>, PageError> {
+    match state.passwords.reserve() {
+        Ok(slot) => Ok(slot),
+        Err(busy) => {
+            attempt.refund(&state.store).await?;
+            Err(busy)
+        }
+    }
 }
 
 /// Checks a password against a stored hash (or, for an unknown account, against a dummy, so

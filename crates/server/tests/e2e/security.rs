@@ -235,6 +235,42 @@ backend_test! {
 }
 
 backend_test! {
+    async fn a_flood_of_sign_ins_past_the_password_queue_is_answered_503_and_uses_up_nobodys_allowance() {
+        // No load shedding in front: every sign-in reaches the password queue.
+        let app = TestApp::spawn_with(|config| config.connection_limits.concurrent_requests = 1000).await;
+        app.create_user("owner@example.com").await;
+        // 100 wrong passwords at once from one address (its whole allowance), each for an account
+        // of its own: far more than the password threads' queue holds.
+        let page = app.browser.get("/session/new").await.text().await.unwrap();
+        let form = hidden_inputs(&page);
+        let sends: Vec<_> = (0..100)
+            .map(|i| {
+                let (browser, mut form) = (app.browser.clone(), form.clone());
+                form.insert("email".into(), format!("stranger{i}@example.com"));
+                form.insert("password".into(), "guess".into());
+                tokio::spawn(async move {
+                    let response = browser.post_form("/session/new", &form).await;
+                    let retry_after = response.headers().contains_key("retry-after");
+                    (response.status(), retry_after, response.text().await.unwrap())
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for send in sends {
+            answers.push(send.await.unwrap());
+        }
+        let busy: Vec<_> = answers.iter().filter(|(status, ..)| *status == StatusCode::SERVICE_UNAVAILABLE).collect();
+        let checked = answers.iter().filter(|(status, ..)| *status == StatusCode::UNAUTHORIZED).count();
+        assert_eq!(busy.len() + checked, 100, "only 401 and 503: {:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
+        assert!(!busy.is_empty(), "the queue is bounded: {checked} passwords checked of 100");
+        assert!(busy.iter().all(|(_, retry_after, page)| *retry_after && page.contains("Busy right now")), "{:?}", busy[0]);
+        // Only the checked attempts count: had the refused ones counted too, the address's
+        // allowance (100) would be used up and the owner refused.
+        assert_eq!(app.sign_in("owner@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+backend_test! {
     async fn someone_hammering_an_account_cannot_lock_its_owner_out() {
         let app = TestApp::spawn_with(|config| {
             config.client_ip_header = Some("x-forwarded-for".into());

@@ -156,7 +156,9 @@ impl<B: Backend> SqlStore<B> {
         match tokio::time::timeout(self.backend.acquire_timeout(), receiver).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(_)) => Err(crate::StoreError::Batched("the batch was dropped".into())),
-            Err(_) => Err(crate::StoreError::Unavailable("the write did not complete within the acquire timeout".into())),
+            Err(_) => {
+                Err(crate::StoreError::Unavailable("the write did not complete within the acquire timeout".into()))
+            }
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::extract::params::{FromParams, ParamError, Params};
 use crate::extract::session;
 use crate::i18n::Tr;
 use crate::mail::{self, Notice};
-use crate::pages::sign_in::verify_password;
+use crate::pages::sign_in::{password_slot, verify_password};
 use crate::pages::sign_up::{hash_password, password_problem};
 use crate::pages::templates::{AccountFrame, ProfilePage};
 use crate::pages::{links, page, see_other};
@@ -152,12 +152,12 @@ async fn current_password_matches(
     address: &str,
     presented: String,
 ) -> Result<Result<(), Option<u64>>, PageError> {
-    let slot = state.passwords.reserve()?;
     let now = Utc::now();
     let attempt = Attempt::new("signin", &user.email, address, state.config.sign_in_limits, now);
     if let Err(wait) = attempt.take(&state.store, now).await? {
         return Ok(Err(Some(wait)));
     }
+    let slot = password_slot(state, &attempt).await?;
     if verify_password(slot, presented, Some(user.password_hash.clone())).await {
         attempt.refund(&state.store).await?;
         Ok(Ok(()))
