@@ -4,6 +4,7 @@
 
 mod modern;
 mod overload;
+mod pg_costs;
 mod prepare;
 mod report;
 mod scenarios;
@@ -42,6 +43,10 @@ struct Args {
     /// Where results.json, results.md and results.svg go.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
+    /// On PostgreSQL, also read commits, rows written and WAL bytes per request from the
+    /// server's statistics (waits 11 s after each scenario for them).
+    #[arg(long)]
+    postgres_costs: bool,
     /// Only these scenarios (comma-separated).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
@@ -176,6 +181,7 @@ fn measurement(
         rss_idle_mb: rss_idle,
         rss_peak_mb: rss_peak.max(rss_idle),
         ratio_to_healthz: rate / healthz,
+        postgres_costs: None,
     }
 }
 
@@ -247,6 +253,7 @@ async fn measure_webhooks(
             rss_idle_mb: run.rss_idle,
             rss_peak_mb: run.rss_idle.max(peak),
             ratio_to_healthz: rate / run.healthz,
+            postgres_costs: None,
         });
         delivered_before = delivered;
     }
@@ -293,7 +300,18 @@ async fn main() -> anyhow::Result<()> {
                 continue;
             }
             eprintln!("== {backend}: {} for {seconds} s", scenario.name);
+            let costed = backend == "postgres" && args.postgres_costs && scenario.name != "healthz";
+            let counters = if costed { Some(pg_costs::read(&database_url).await?) } else { None };
             let (mut summary, rss_peak) = run_wrk(&server, &scenario, seconds, args.connections, &dir)?;
+            let costs = match counters {
+                Some(before) => {
+                    tokio::time::sleep(pg_costs::REPORTING_DELAY).await;
+                    let costs = before.per_request(&pg_costs::read(&database_url).await?, summary.requests);
+                    eprintln!("   per request: {costs:?}");
+                    Some(costs)
+                }
+                None => None,
+            };
             if scenario.refusals_expected {
                 // device-poll measures the answer a pending device gets: 400 authorization_pending.
                 summary.errors -= summary.status_errors.min(summary.errors);
@@ -310,7 +328,9 @@ async fn main() -> anyhow::Result<()> {
             }
             let rate = summary.requests as f64 / (summary.duration_us.max(1) as f64 / 1e6);
             let healthz = *healthz_rate.get_or_insert(rate);
-            measurements.push(measurement(backend, scenario.name, &summary, rss_idle, rss_peak, healthz));
+            let mut measured = measurement(backend, scenario.name, &summary, rss_idle, rss_peak, healthz);
+            measured.postgres_costs = costs;
+            measurements.push(measured);
         }
         let healthz = healthz_rate.unwrap_or(1.0);
         let context = Run { server: &server, seconds, connections: args.connections, dir: &dir, rss_idle, healthz };

@@ -103,6 +103,7 @@ pub(crate) async fn measure(run: &Run<'_>, backend: &str, tokens: &Scenario) -> 
         rss_idle_mb: run.rss_idle,
         rss_peak_mb: rss_peak.max(run.rss_idle),
         ratio_to_healthz: requests / seconds / run.healthz,
+        postgres_costs: None,
     };
     Ok(vec![
         row(

@@ -18,6 +18,9 @@ pub(crate) struct Measurement {
     pub(crate) rss_peak_mb: f64,
     /// Requests per second as a fraction of `healthz` on the same backend.
     pub(crate) ratio_to_healthz: f64,
+    /// PostgreSQL's commits, rows written and WAL bytes per request (write scenarios).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) postgres_costs: Option<crate::pg_costs::Costs>,
 }
 
 /// What the whole run measured, and on what.
