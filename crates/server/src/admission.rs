@@ -32,8 +32,8 @@ impl Admission {
         Admission { places: Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS))), shed }
     }
 
-    /// A place for a request to `path`, or the 503 to answer it with at once.
-    pub(crate) fn admit(&self, path: &str) -> Result<Place, Response> {
+    /// A place for a request to `path`, or [`AtCapacity`]: answer it at once.
+    pub(crate) fn admit(&self, path: &str) -> Result<Place, AtCapacity> {
         if ALWAYS_ADMITTED.contains(&path) {
             return Ok(None);
         }
@@ -41,28 +41,34 @@ impl Admission {
             Ok(place) => Ok(Some(place)),
             Err(_) => {
                 self.shed.inc();
-                Err(overloaded())
+                Err(AtCapacity)
             }
         }
     }
 }
 
-/// 503 with `Retry-After: 1`, in a JSON body both the API's and OAuth's error formats accept.
-fn overloaded() -> Response {
-    let body = r#"{"success":false,"error":"temporarily_unavailable","error_description":"The server is at capacity; retry in a moment."}"#;
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [
-            (header::RETRY_AFTER, HeaderValue::from_static("1")),
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            // The connection is closed after the answer: a client that retries at once pays
-            // for a new connection, and an idle one holds no buffers here meanwhile.
-            (header::CONNECTION, HeaderValue::from_static("close")),
-        ],
-        body,
-    )
-        .into_response()
+/// A request refused because the instance is at capacity.
+#[derive(Debug)]
+pub(crate) struct AtCapacity;
+
+impl IntoResponse for AtCapacity {
+    /// 503 with `Retry-After: 1`, in a JSON body both the API's and OAuth's error formats accept.
+    fn into_response(self) -> Response {
+        let body = r#"{"success":false,"error":"temporarily_unavailable","error_description":"The server is at capacity; retry in a moment."}"#;
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [
+                (header::RETRY_AFTER, HeaderValue::from_static("1")),
+                (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                // The connection is closed after the answer: a client that retries at once pays
+                // for a new connection, and an idle one holds no buffers here meanwhile.
+                (header::CONNECTION, HeaderValue::from_static("close")),
+            ],
+            body,
+        )
+            .into_response()
+    }
 }
 
 #[cfg(test)]
@@ -75,7 +81,7 @@ mod tests {
         let admission = Admission::new(2, shed.clone());
         let first = admission.admit("/oauth/token").unwrap();
         let _second = admission.admit("/api/public/me").unwrap();
-        let refused = admission.admit("/oauth/token").unwrap_err();
+        let refused = admission.admit("/oauth/token").unwrap_err().into_response();
         assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(refused.headers()[header::RETRY_AFTER], "1");
         assert_eq!(shed.get(), 1, "the refusal is counted");

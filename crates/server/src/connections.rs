@@ -124,7 +124,7 @@ async fn serve_connection(
         async move {
             // The place is held until the response is ready.
             let response = match admitted {
-                Err(refusal) => Ok(refusal),
+                Err(at_capacity) => Ok(axum::response::IntoResponse::into_response(at_capacity)),
                 Ok((_place, response)) if has_body => {
                     tokio::time::timeout(limits.request, response).await.unwrap_or_else(|_| Ok(request_timeout()))
                 }
