@@ -457,3 +457,34 @@ async fn error_pages_and_the_developer_pages_pass_axe() {
     chrome.check_page("api-reference").await;
     let _ = chrome.client.clone().close().await;
 }
+
+#[tokio::test]
+async fn the_outage_page_in_both_languages_passes_axe() {
+    use sqlx::Connection;
+    let Some(chrome) = Chrome::start("outage").await else { return };
+    // A plain (non-backend_test) test runs on SQLite: another program holds its write lock.
+    let app = TestApp::spawn().await;
+    app.create_user("fan@example.com").await;
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&app.database_url);
+    let mut holder = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
+
+    for (language, title) in [("en", "Briefly unavailable"), ("th", "ระบบขัดข้องชั่วคราว")]
+    {
+        chrome.goto(&app.url(&format!("/language/{language}?return_to=/session/new"))).await;
+        chrome.fill("email", "fan@example.com").await;
+        chrome.fill("password", PASSWORD).await;
+        chrome.click("button.primary").await;
+        chrome.wait_for_text(title).await;
+        chrome.check_page(&format!("{language}-database-unavailable")).await;
+    }
+
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    chrome.goto(&app.url("/language/en?return_to=/session/new")).await;
+    chrome.fill("email", "fan@example.com").await;
+    chrome.fill("password", PASSWORD).await;
+    chrome.click("button.primary").await;
+    chrome.wait_for_path("signed in once the database is back", |path| path != "/session/new").await;
+    chrome.wait_for_text("fan@example.com").await;
+    let _ = chrome.client.clone().close().await;
+}
