@@ -1,5 +1,5 @@
-//! Operations endpoints: `/healthz` (the process answers), `/readyz` (the database answers) and
-//! `/metrics` (Prometheus).
+//! Operations endpoints: `/healthz` (the process answers), `/readyz` (the database answers and
+//! takes writes) and `/metrics` (Prometheus).
 
 use crate::error::ApiError;
 use crate::metrics::Backlog;
@@ -17,13 +17,13 @@ pub(crate) async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// The database answers.
+/// The database answers and takes writes.
 #[utoipa::path(
     get,
     path = "/readyz",
     operation_id = "check_readiness",
     tag = "Operations",
-    responses((status = 200, description = "Ready"), (status = 503, description = "The database does not answer"))
+    responses((status = 200, description = "Ready"), (status = 503, description = "The database does not answer or cannot take writes"))
 )]
 pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
