@@ -14,6 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The tests here load the machine on purpose and measure how long answers take: they take turns,
+/// so that one's flood does not slow another's requests.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The acquire timeout the outage drills run with (`--db-acquire-timeout`).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long the database stays away in a drill.
@@ -137,6 +141,7 @@ impl Outage {
 /// timeout (no 500, no hang), `/healthz` 200 and `/readyz` 503 meanwhile, normal service within
 /// 5 s of the database's return, and every token a client received still valid.
 async fn outage_drill(database_url: &str, mut outage: Outage) {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let app = admin(database_url, &["apps", "create", "--name", "Outage", "--redirect-uri", CALLBACK]);
     let server = Server::start_with(database_url, &["--db-acquire-timeout", &ACQUIRE_TIMEOUT.as_secs().to_string()]);
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
@@ -222,6 +227,7 @@ async fn postgresql_stopped_under_load_answers_503_then_serves_again_with_nothin
 
 #[tokio::test]
 async fn an_sqlite_file_killed_under_write_load_is_intact_and_holds_every_token_received() {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.db").to_str().unwrap().to_owned();
     let app = admin(&path, &["apps", "create", "--name", "Crash", "--redirect-uri", CALLBACK]);
@@ -283,6 +289,7 @@ fn peak_rss_mb(pid: u32) -> f64 {
 #[tokio::test]
 async fn two_thousand_connections_get_answers_or_a_fast_503_in_bounded_memory_and_the_server_recovers_at_once() {
     const CONNECTIONS: usize = 2000;
+    let _turn = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("overload.db").to_str().unwrap().to_owned();
     let app = admin(&path, &["apps", "create", "--name", "Overload", "--redirect-uri", CALLBACK]);
