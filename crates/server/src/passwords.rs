@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Hashes that may wait for a password thread, per thread. Measured on this machine, an Argon2id
-/// verification takes about 40 ms, so a full queue is about a third of a second of work.
-const QUEUED_PER_THREAD: usize = 8;
+/// Hashes that may wait for a password thread, per thread. An Argon2id verification takes about
+/// 40 ms here, so a full queue is about two thirds of a second of work; and 32 sign-ins at once on
+/// 2 cores (the benchmark's load) all find a place.
+const QUEUED_PER_THREAD: usize = 16;
 
 /// The password threads and their queue.
 pub struct PasswordThreads {
