@@ -278,6 +278,8 @@ async fn main() -> anyhow::Result<()> {
     if args.postgres.is_some() {
         backends.push("postgres");
     }
+    // Whether `--only` (empty: everything) names a scenario.
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
     let mut measurements = Vec::new();
     for backend in backends {
         let dir = std::env::temp_dir().join(format!("ticketbooth-bench-{}-{backend}", std::process::id()));
@@ -296,7 +298,7 @@ async fn main() -> anyhow::Result<()> {
         let rss_idle = rss_mb(server.child.id());
         let mut healthz_rate = None;
         for scenario in scenarios::all(&files) {
-            if !args.only.is_empty() && !args.only.iter().any(|o| o == scenario.name) {
+            if !wanted(scenario.name) {
                 continue;
             }
             eprintln!("== {backend}: {} for {seconds} s", scenario.name);
@@ -334,10 +336,10 @@ async fn main() -> anyhow::Result<()> {
         }
         let healthz = healthz_rate.unwrap_or(1.0);
         let context = Run { server: &server, seconds, connections: args.connections, dir: &dir, rss_idle, healthz };
-        if args.only.is_empty() || args.only.iter().any(|o| o == "webhooks") {
+        if wanted("webhooks") {
             measurements.extend(measure_webhooks(&context, backend, &files).await?);
         }
-        if args.only.is_empty() || args.only.iter().any(|o| o == "overload") {
+        if wanted("overload") {
             let tokens =
                 scenarios::all(&files).into_iter().find(|s| s.name == "client-credentials").context("scenario")?;
             measurements.extend(overload::measure(&context, backend, &tokens).await?);

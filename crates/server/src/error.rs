@@ -49,6 +49,9 @@ fn log_internal(err: &dyn std::error::Error) {
 /// enough for a restart or fail-over to begin answering, short enough not to strand anyone.
 pub(crate) const OUTAGE_RETRY_SECONDS: u64 = 2;
 
+/// What an API or token-endpoint client is told when the database is unavailable.
+const OUTAGE_DESCRIPTION: &str = "The service is briefly unavailable; retry later.";
+
 /// Logs a store failure; true when it was an outage (answered 503 with `Retry-After`, since the
 /// same request may succeed later), false for an internal error (500).
 fn log_store_error(err: &StoreError) -> bool {
@@ -123,7 +126,7 @@ impl From<StoreError> for OAuthError {
         if log_store_error(&err) {
             return OAuthError {
                 retry_after: Some(OUTAGE_RETRY_SECONDS),
-                ..Self::new(OAuthErrorCode::TemporarilyUnavailable, "The service is briefly unavailable; retry later.")
+                ..Self::new(OAuthErrorCode::TemporarilyUnavailable, OUTAGE_DESCRIPTION)
                     .with_status(StatusCode::SERVICE_UNAVAILABLE)
             };
         }
@@ -303,11 +306,7 @@ impl From<StoreError> for ApiError {
         if log_store_error(&err) {
             return ApiError {
                 retry_after: Some(OUTAGE_RETRY_SECONDS),
-                ..Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "temporarily_unavailable",
-                    "The service is briefly unavailable; retry later.",
-                )
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", OUTAGE_DESCRIPTION)
             };
         }
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "The server could not complete the request.")

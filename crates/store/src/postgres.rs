@@ -2,6 +2,7 @@
 //! between instances (the single-use guards in `sql/tokens.rs` block, then match nothing).
 
 use crate::sql::{Backend, SqlStore};
+use crate::sqlite::SqliteSync;
 use crate::{PoolStats, StoreResult};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
@@ -36,30 +37,6 @@ impl Default for PoolSettings {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
             sqlite_synchronous: SqliteSync::Full,
-        }
-    }
-}
-
-/// SQLite's `synchronous` setting: what a power cut can take back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SqliteSync {
-    /// Every commit is `fsync`ed to the WAL before it is acknowledged: nothing acknowledged is
-    /// lost to a power cut or kernel crash. Group commit shares one sync among the writes that
-    /// queued together.
-    #[default]
-    Full,
-    /// Commits reach the operating system (so survive a process crash) but are synced only at
-    /// checkpoints: a power cut or kernel crash can take back the commits since the last one
-    /// (at most the last quarter second, the checkpoint interval); the file stays consistent.
-    Normal,
-}
-
-impl SqliteSync {
-    /// The setting's name, as `PRAGMA synchronous` and `--sqlite-synchronous` spell it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SqliteSync::Full => "full",
-            SqliteSync::Normal => "normal",
         }
     }
 }

@@ -9,6 +9,8 @@ pub(crate) struct Cluster {
     dir: tempfile::TempDir,
     bin: PathBuf,
     port: u16,
+    /// The test runs as root, so the server's tools run as `postgres` (it refuses root).
+    as_postgres: bool,
 }
 
 impl Cluster {
@@ -17,12 +19,13 @@ impl Cluster {
         let bin = server_binaries()?;
         let dir = tempfile::tempdir().unwrap();
         // PostgreSQL refuses to run as root: as root, the cluster belongs to `postgres`.
-        if running_as_root() {
+        let as_postgres = running_as_root();
+        if as_postgres {
             let owned = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status().unwrap();
             assert!(owned.success(), "chown the cluster's directory to postgres");
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let cluster = Cluster { dir, bin, port };
+        let cluster = Cluster { dir, bin, port, as_postgres };
         let data = cluster.data();
         cluster.run("initdb", &["--auth=trust", "--username=postgres", "--no-sync", "--encoding=UTF8", "-D", &data]);
         Some(cluster)
@@ -51,27 +54,27 @@ impl Cluster {
     }
 
     fn run(&self, tool: &str, args: &[&str]) {
-        let program = self.bin.join(tool);
-        let status = if running_as_root() {
-            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&program).args(args).status()
-        } else {
-            Command::new(&program).args(args).status()
-        };
+        let status = self.command(tool).args(args).status();
         assert!(status.is_ok_and(|status| status.success()), "{tool} {args:?} failed");
+    }
+
+    /// One of the server's tools, run as `postgres` when the test runs as root.
+    fn command(&self, tool: &str) -> Command {
+        let program = self.bin.join(tool);
+        if self.as_postgres {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let pid_file = self.dir.path().join("data").join("postmaster.pid");
-        if pid_file.exists() {
-            let program = self.bin.join("pg_ctl");
-            let args = ["-D", &self.data(), "-m", "immediate", "-w", "stop"];
-            let _ = if running_as_root() {
-                Command::new("runuser").args(["-u", "postgres", "--"]).arg(&program).args(args).status()
-            } else {
-                Command::new(&program).args(args).status()
-            };
+        if self.dir.path().join("data").join("postmaster.pid").exists() {
+            let _ = self.command("pg_ctl").args(["-D", &self.data(), "-m", "immediate", "-w", "stop"]).status();
         }
     }
 }

@@ -113,3 +113,22 @@ pub(crate) async fn database_urls(dir: &tempfile::TempDir) -> Vec<String> {
     }
     urls
 }
+
+/// The form of a client-credentials request for an application that `apps create --json` printed.
+pub(crate) fn client_credentials(app: &Value) -> [(&'static str, String); 3] {
+    [
+        ("grant_type", "client_credentials".to_owned()),
+        ("client_id", app["client_id"].as_str().unwrap().to_owned()),
+        ("client_secret", app["client_secret"].as_str().unwrap().to_owned()),
+    ]
+}
+
+/// Asserts that `server` still knows every application token in `tokens`: `/me` refuses an active
+/// application token for its kind (403), never as unknown (401). `context` names the run.
+pub(crate) async fn assert_tokens_kept(server: &Server, tokens: &[String], context: &str) {
+    let http = reqwest::Client::new();
+    for token in tokens {
+        let response = http.get(server.url("/api/public/me")).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::FORBIDDEN, "{context}: a received token was lost");
+    }
+}

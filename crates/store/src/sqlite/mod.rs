@@ -17,7 +17,7 @@ mod inline;
 
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
 use crate::sql::{columns, Backend, SqlStore};
-use crate::{PoolSettings, PoolStats, SqliteSync, StoreError, StoreResult};
+use crate::{PoolSettings, PoolStats, StoreError, StoreResult};
 use checkpoint::{spawn_checkpointer, CHECKPOINT_INTERVAL};
 use inline::InlineReaders;
 use sqlx::migrate::Migrator;
@@ -76,6 +76,38 @@ const INLINE_READER_CACHE_KIB: i64 = -5120;
 /// 10 MiB since RS256 keys and the new connection loop added 2 MB to the RSS peak.
 const WRITER_CACHE_KIB: i64 = -10240;
 
+/// SQLite's `synchronous` setting: what a power cut can take back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// Every commit is `fsync`ed to the WAL before it is acknowledged: nothing acknowledged is
+    /// lost to a power cut or kernel crash. Group commit shares one sync among the writes that
+    /// queued together.
+    #[default]
+    Full,
+    /// Commits reach the operating system (so survive a process crash) but are synced only at
+    /// checkpoints: a power cut or kernel crash can take back the commits since the last one
+    /// (at most the last quarter second, the checkpoint interval); the file stays consistent.
+    Normal,
+}
+
+impl SqliteSync {
+    /// The setting's name, as `PRAGMA synchronous` and `--sqlite-synchronous` spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "full",
+            SqliteSync::Normal => "normal",
+        }
+    }
+}
+
+/// How long a write waits for each of the two things it may wait for: the writer connection, and
+/// the write lock when another program (a backup, an operator's shell) holds it. Half the acquire
+/// timeout each, so a write is answered within the acquire timeout ("unavailable" rather than a
+/// hang).
+fn each_wait(acquire_timeout: Duration) -> Duration {
+    acquire_timeout / 2
+}
+
 /// Opens (creating if missing) the database a `sqlite:` URL or a plain file path names.
 pub(crate) async fn open(url: &str, settings: PoolSettings) -> StoreResult<SqlStore<SqliteBackend>> {
     open_checkpointing_every(url, settings, CHECKPOINT_INTERVAL).await
@@ -100,10 +132,7 @@ async fn open_checkpointing_every(
     .journal_mode(SqliteJournalMode::Wal)
     .synchronous(synchronous)
     .foreign_keys(true)
-    // Another program holding the write lock (a backup, an operator's shell) makes a write wait
-    // this long, then answer "unavailable" rather than hang: half the acquire timeout, the other
-    // half being the longest wait for the writer connection.
-    .busy_timeout(settings.acquire_timeout / 2)
+    .busy_timeout(each_wait(settings.acquire_timeout))
     .pragma("temp_store", "memory");
 
     // A WAL that grew under a burst is cut back to 64 MiB when it starts over.
@@ -155,7 +184,7 @@ impl Backend for SqliteBackend {
     /// The single write connection; "unavailable" when it stays busy past the acquire timeout
     /// (a write ahead of this one is waiting out a lock another program holds).
     async fn write(&self) -> StoreResult<MutexGuard<'_, SqliteConnection>> {
-        tokio::time::timeout(self.acquire_timeout / 2, self.writer.lock())
+        tokio::time::timeout(each_wait(self.acquire_timeout), self.writer.lock())
             .await
             .map_err(|_| StoreError::Unavailable("the SQLite writer stayed busy past the acquire timeout".into()))
     }
@@ -166,13 +195,14 @@ impl Backend for SqliteBackend {
     async fn check_writes(&self) -> StoreResult<()> {
         let mut writer = self.write().await?;
         sqlx::query("PRAGMA busy_timeout = 100").execute(&mut *writer).await?;
-        let began = sqlx::query("BEGIN IMMEDIATE").execute(&mut *writer).await;
-        if began.is_ok() {
-            sqlx::query("ROLLBACK").execute(&mut *writer).await?;
-        }
-        let restore = format!("PRAGMA busy_timeout = {}", (self.acquire_timeout / 2).as_millis());
+        let locked = match sqlx::query("BEGIN IMMEDIATE").execute(&mut *writer).await {
+            Ok(_) => sqlx::query("ROLLBACK").execute(&mut *writer).await.map(drop),
+            Err(err) => Err(err),
+        };
+        // The writer's own busy timeout comes back whatever the probe found.
+        let restore = format!("PRAGMA busy_timeout = {}", each_wait(self.acquire_timeout).as_millis());
         sqlx::query(&restore).execute(&mut *writer).await?;
-        began.map(drop).map_err(StoreError::from)
+        Ok(locked?)
     }
 
     /// A free read connection, or the next one in turn when all are busy.
