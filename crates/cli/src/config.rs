@@ -13,7 +13,7 @@ use ticketbooth_server::{
     ArrivalPolicy, ClientFetchSettings, ConnectionLimits, MailConfig, MailTransport, Profile, ServerConfig,
     WebhookSettings,
 };
-use ticketbooth_store::{PoolSettings, SqliteSync};
+use ticketbooth_store::{PoolSettings, Pooler, SqliteSync};
 
 /// Every setting a file, the environment or a flag can give.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +25,8 @@ pub(crate) struct Settings {
     /// Seconds.
     pub(crate) db_acquire_timeout: u64,
     pub(crate) sqlite_synchronous: SqliteSynchronous,
+    /// What sits between this instance and PostgreSQL: `none`, or a `transaction` pooler.
+    pub(crate) db_pooler: DbPooler,
     /// `auto`: every command applies pending migrations first; `refuse`: only `migrate` does, and
     /// other commands refuse to start while any are pending.
     pub(crate) migrations: MigrationPolicy,
@@ -118,6 +120,14 @@ pub(crate) enum SqliteSynchronous {
     Normal,
 }
 
+/// What sits between an instance and PostgreSQL (`--db-pooler`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum DbPooler {
+    None,
+    Transaction,
+}
+
 /// Whether commands apply pending migrations themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -134,6 +144,7 @@ impl Default for Settings {
             db_max_connections: PoolSettings::default().max_connections,
             db_acquire_timeout: PoolSettings::default().acquire_timeout.as_secs(),
             sqlite_synchronous: SqliteSynchronous::Full,
+            db_pooler: DbPooler::None,
             migrations: MigrationPolicy::Auto,
             addr: "127.0.0.1:3000".into(),
             issuer: None,
@@ -209,6 +220,10 @@ impl Settings {
             sqlite_synchronous: match self.sqlite_synchronous {
                 SqliteSynchronous::Full => SqliteSync::Full,
                 SqliteSynchronous::Normal => SqliteSync::Normal,
+            },
+            pooler: match self.db_pooler {
+                DbPooler::None => Pooler::None,
+                DbPooler::Transaction => Pooler::Transaction,
             },
         }
     }

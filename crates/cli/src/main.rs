@@ -11,7 +11,7 @@ mod webhooks;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use config::{MigrationPolicy, Settings, SqliteSynchronous};
+use config::{DbPooler, MigrationPolicy, Settings, SqliteSynchronous};
 use figment::providers::Serialized;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -61,6 +61,14 @@ struct DatabaseFlags {
     #[arg(long, global = true, value_enum)]
     #[serde(skip_serializing_if = "Option::is_none")]
     sqlite_synchronous: Option<SqliteSynchronous>,
+
+    /// `transaction`: PostgreSQL is reached through a pooler that hands out server connections
+    /// per transaction (PgBouncer's `pool_mode = transaction`), so each store operation runs in
+    /// one transaction with unnamed statements; `none`: a direct connection, or a session
+    /// pooler [default: none].
+    #[arg(long, global = true, value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    db_pooler: Option<DbPooler>,
 
     /// `auto`: every command applies pending migrations first; `refuse`: only `migrate` does, and
     /// other commands refuse to start while any are pending [default: auto].

@@ -46,7 +46,7 @@ pub use housekeeping::Housekeeping;
 pub use logouts::{LogoutOutbox, QueuedLogout};
 pub use outbox::{MailOutbox, OutgoingMail, QueuedMail};
 pub use portal::{ApplicationEdit, ApplicationFilter, Approval, PortalStore, RequestFilter};
-pub use postgres::PoolSettings;
+pub use postgres::{PoolSettings, Pooler};
 pub use proofs::ProofStore;
 pub use registry::RegistryStore;
 pub use sqlite::SqliteSync;

@@ -1,23 +1,103 @@
 //! The PostgreSQL backend: one pool serves reads and writes; PostgreSQL's row locks settle races
 //! between instances (the single-use guards in `sql/tokens.rs` block, then match nothing).
+//!
+//! Behind a transaction-pooling PgBouncer ([`Pooler::Transaction`]) a client keeps its server
+//! connection only while a transaction is open, so every store operation runs in one, and its
+//! statements are unnamed: `sqlx` prepares a statement in one exchange and runs it in the next,
+//! and a named statement would stay behind on a server connection that PgBouncer then hands to
+//! another client.
 
-use crate::sql::{Backend, SqlStore};
+use crate::sql::{Backend, Commit, SqlStore};
 use crate::sqlite::SqliteSync;
 use crate::{PoolStats, StoreResult};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::{Connection, PgPool, Postgres, Transaction};
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// PostgreSQL's connections.
 #[derive(Debug)]
 pub(crate) struct PgBackend {
     pool: PgPool,
+    pooler: Pooler,
 }
 
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+/// The migrations, serialized by [`MIGRATION_LOCK`] rather than `sqlx`'s session lock: a session
+/// lock behind a transaction pooler is taken on one server connection and may be released on
+/// another.
+static MIGRATOR: LazyLock<Migrator> = LazyLock::new(|| {
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.set_locking(false);
+    migrator
+});
+
+/// The transaction-scoped advisory lock that lets one instance at a time migrate.
+const MIGRATION_LOCK: i64 = 0x7469_636b_6574_626f;
+
+/// What sits between Ticketbooth and PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pooler {
+    /// Nothing, or a pooler that gives each client a server connection for the whole session:
+    /// statements are prepared once per connection and kept.
+    #[default]
+    None,
+    /// A pooler that hands server connections out per transaction (PgBouncer's
+    /// `pool_mode = transaction`): each store operation is one transaction, and statements are
+    /// prepared anew in it. Costs about two round trips per operation more.
+    Transaction,
+}
+
+impl Pooler {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pooler::None => "none",
+            Pooler::Transaction => "transaction",
+        }
+    }
+}
+
+/// A connection held for one store operation; it derefs to the connection itself.
+#[derive(Debug)]
+pub(crate) enum PgSession {
+    /// Each statement commits on its own.
+    Direct(PoolConnection<Postgres>),
+    /// Inside the operation's transaction (behind a transaction pooler). Dropped without
+    /// [`Commit::commit`], it rolls back, which is how reads end.
+    InTransaction(Transaction<'static, Postgres>),
+}
+
+impl Deref for PgSession {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        match self {
+            PgSession::Direct(conn) => conn,
+            PgSession::InTransaction(tx) => tx,
+        }
+    }
+}
+
+impl DerefMut for PgSession {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        match self {
+            PgSession::Direct(conn) => conn,
+            PgSession::InTransaction(tx) => tx,
+        }
+    }
+}
+
+impl Commit for PgSession {
+    async fn commit(self) -> StoreResult<()> {
+        match self {
+            PgSession::Direct(_) => Ok(()),
+            PgSession::InTransaction(tx) => Ok(tx.commit().await?),
+        }
+    }
+}
 
 /// Connection settings of a store (see [`crate::connect`]).
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +109,8 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// When an SQLite commit is on stable storage (see [`SqliteSync`]).
     pub sqlite_synchronous: SqliteSync,
+    /// What sits between this instance and PostgreSQL (see [`Pooler`]).
+    pub pooler: Pooler,
 }
 
 impl Default for PoolSettings {
@@ -37,6 +119,7 @@ impl Default for PoolSettings {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
             sqlite_synchronous: SqliteSync::Full,
+            pooler: Pooler::None,
         }
     }
 }
@@ -52,13 +135,23 @@ pub(crate) async fn open(url: &str, settings: PoolSettings) -> StoreResult<SqlSt
         .acquire_timeout(settings.acquire_timeout)
         .connect_with(options)
         .await?;
-    Ok(SqlStore::new(PgBackend { pool }))
+    tracing::info!(pooler = settings.pooler.as_str(), "PostgreSQL connected");
+    Ok(SqlStore::new(PgBackend { pool, pooler: settings.pooler }))
+}
+
+impl PgBackend {
+    async fn session(&self) -> StoreResult<PgSession> {
+        Ok(match self.pooler {
+            Pooler::None => PgSession::Direct(self.pool.acquire().await?),
+            Pooler::Transaction => PgSession::InTransaction(self.pool.begin().await?),
+        })
+    }
 }
 
 impl Backend for PgBackend {
     type Db = Postgres;
-    type Writer<'a> = PoolConnection<Postgres>;
-    type Reader<'a> = PoolConnection<Postgres>;
+    type Writer<'a> = PgSession;
+    type Reader<'a> = PgSession;
 
     /// Waits for the token inserts under way to commit and holds new ones until the transaction
     /// ends. A statement under READ COMMITTED would otherwise miss a successor that a concurrent
@@ -71,13 +164,33 @@ impl Backend for PgBackend {
         &MIGRATOR
     }
 
-    /// PostgreSQL takes writes on any connection.
-    async fn write(&self) -> StoreResult<PoolConnection<Postgres>> {
-        Ok(self.pool.acquire().await?)
+    /// All pending migrations in one transaction, which holds [`MIGRATION_LOCK`]. The migrator's
+    /// own statements are named; they are closed before the transaction ends, so that none stays
+    /// behind on a server connection a pooler hands on.
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .persistent(false)
+            .execute(&mut *tx)
+            .await?;
+        let migrated = MIGRATOR.run_direct(&mut *tx).await;
+        tx.clear_cached_statements().await?;
+        migrated?;
+        Ok(tx.commit().await?)
     }
 
-    async fn read(&self) -> StoreResult<PoolConnection<Postgres>> {
-        Ok(self.pool.acquire().await?)
+    fn keeps_statements(&self) -> bool {
+        self.pooler == Pooler::None
+    }
+
+    /// PostgreSQL takes writes on any connection.
+    async fn write(&self) -> StoreResult<PgSession> {
+        self.session().await
+    }
+
+    async fn read(&self) -> StoreResult<PgSession> {
+        self.session().await
     }
 
     fn acquire_timeout(&self) -> Duration {
@@ -99,4 +212,30 @@ pub async fn create_isolated_schema(url: &str) -> StoreResult<String> {
     conn.close().await?;
     let separator = if url.contains('?') { '&' } else { '?' };
     Ok(format!("{url}{separator}options[search_path]={schema}"))
+}
+
+/// Creates an empty database with a random name on the server `url` names, for a test that
+/// reaches it through a pooler (which ignores the schema option [`create_isolated_schema`]
+/// uses). Databases such tests left behind, an hour old or more, are dropped first. Returns the
+/// database's name and its URL on the server itself.
+pub async fn create_isolated_database(url: &str) -> StoreResult<(String, String)> {
+    const PREFIX: &str = "tb_isolated_";
+    let mut conn = PgConnection::connect(url).await?;
+    // A database's creation time is its directory's; `pg_stat_file` reads it.
+    let stale: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE $1 \
+         AND (pg_stat_file('base/' || oid || '/PG_VERSION')).modification < now() - interval '1 hour'",
+    )
+    .bind(format!("{PREFIX}%"))
+    .fetch_all(&mut conn)
+    .await?;
+    for name in stale {
+        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn).await?;
+    }
+    let name = format!("{PREFIX}{}", &ticketbooth_domain::secret::generate_client_id()[..16]);
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+    conn.close().await?;
+    // The URL with its path (the database) replaced; test URLs carry no query.
+    let server = url.split('?').next().unwrap_or(url).rsplit_once('/').map_or(url, |(server, _)| server);
+    Ok((name.clone(), format!("{server}/{name}")))
 }

@@ -2,6 +2,7 @@
 //! (cookie jar, redirects not followed so each 302/303 can be asserted), and readers for the
 //! hidden form fields and redirect locations those pages produce.
 
+pub mod pgbouncer;
 pub mod smtp;
 
 use reqwest::header::LOCATION;

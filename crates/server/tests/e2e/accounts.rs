@@ -253,7 +253,7 @@ async fn stored_text(app: &TestApp) -> String {
                 .map(|r| (r.get(0), r.get(1), r.get(2)))
                 .collect()
         }
-        Backend::Postgres => {
+        Backend::Postgres | Backend::PgBouncer => {
             let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
             sqlx::query(statement)
                 .fetch_all(&pool)

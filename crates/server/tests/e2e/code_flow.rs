@@ -336,7 +336,7 @@ async fn stored_bytes(app: &TestApp) -> Vec<u8> {
             }
             bytes
         }
-        Backend::Postgres => {
+        Backend::Postgres | Backend::PgBouncer => {
             use sqlx::Connection;
             let mut conn = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
             let mut text = String::new();

@@ -87,7 +87,7 @@ backend_test! {
 backend_test! {
     async fn shutdown_ends_within_the_grace_time_while_a_client_holds_a_request_open() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, _) = Backend::current().fresh_store(dir.path()).await;
+        let (store, _, _) = Backend::current().fresh_store(dir.path()).await;
         install_signing_keys(&store).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();

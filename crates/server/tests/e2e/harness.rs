@@ -21,8 +21,10 @@ pub const CALLBACK: &str = "https://client.example/callback";
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
-/// Declares an end-to-end test that runs once per backend: `NAME::sqlite` always and
-/// `NAME::postgres` when `TEST_DATABASE_URL` is set (it says so and passes when it is not).
+/// Declares an end-to-end test that runs once per backend: `NAME::sqlite` always, and
+/// `NAME::postgres` and `NAME::pgbouncer` (PostgreSQL through a transaction-pooling PgBouncer)
+/// when `TEST_DATABASE_URL` is set and, for the latter, `pgbouncer` is installed (each says so and
+/// passes when it cannot run).
 macro_rules! backend_test {
     ($(#[$meta:meta])* async fn $name:ident() $body:block) => {
         $(#[$meta])*
@@ -41,6 +43,11 @@ macro_rules! backend_test {
             async fn postgres() {
                 $crate::harness::Backend::Postgres.run(body()).await
             }
+
+            #[tokio::test]
+            async fn pgbouncer() {
+                $crate::harness::Backend::PgBouncer.run(body()).await
+            }
         }
     };
 }
@@ -51,6 +58,8 @@ pub(crate) use backend_test;
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// PostgreSQL through PgBouncer in transaction-pooling mode.
+    PgBouncer,
 }
 
 tokio::task_local! {
@@ -60,11 +69,24 @@ tokio::task_local! {
 impl Backend {
     /// Runs a test body with this backend, or skips it (saying so) when PostgreSQL is not configured.
     pub async fn run(self, body: impl std::future::Future<Output = ()>) {
-        if self == Backend::Postgres && std::env::var("TEST_DATABASE_URL").is_err() {
+        if self != Backend::Sqlite && std::env::var("TEST_DATABASE_URL").is_err() {
             eprintln!("skipped: TEST_DATABASE_URL is not set, so the PostgreSQL run of this test is skipped");
             return;
         }
+        if self == Backend::PgBouncer && pgbouncer().is_none() {
+            eprintln!("skipped: pgbouncer is not installed, so the run through PgBouncer is skipped");
+            return;
+        }
         BACKEND.scope(self, body).await
+    }
+
+    /// How the backend's store connects.
+    pub fn pool_settings(self) -> ticketbooth_store::PoolSettings {
+        let pooler = match self {
+            Backend::PgBouncer => ticketbooth_store::Pooler::Transaction,
+            Backend::Sqlite | Backend::Postgres => ticketbooth_store::Pooler::None,
+        };
+        ticketbooth_store::PoolSettings { pooler, ..Default::default() }
     }
 
     /// The backend of the running test.
@@ -72,19 +94,39 @@ impl Backend {
         BACKEND.try_with(|backend| *backend).unwrap_or(Backend::Sqlite)
     }
 
-    /// A fresh, migrated store: a SQLite file in `dir`, or an isolated PostgreSQL schema.
-    pub async fn fresh_store(self, dir: &std::path::Path) -> (DynStore, String) {
-        let url = match self {
-            Backend::Sqlite => dir.join("test.db").to_str().unwrap().to_owned(),
+    /// A fresh, migrated store: a SQLite file in `dir`, an isolated PostgreSQL schema, or (behind
+    /// PgBouncer, which ignores the schema option) a database of its own. Returns the store, the
+    /// URL it connects to, and the URL a test reads the rows at (the same, but past the pooler).
+    pub async fn fresh_store(self, dir: &std::path::Path) -> (DynStore, String, String) {
+        let (url, direct_url) = match self {
+            Backend::Sqlite => {
+                let path = dir.join("test.db").to_str().unwrap().to_owned();
+                (path.clone(), path)
+            }
             Backend::Postgres => {
                 let base = std::env::var("TEST_DATABASE_URL").unwrap();
-                ticketbooth_store::postgres::create_isolated_schema(&base).await.expect("create schema")
+                let url = ticketbooth_store::postgres::create_isolated_schema(&base).await.expect("create schema");
+                (url.clone(), url)
+            }
+            Backend::PgBouncer => {
+                let base = std::env::var("TEST_DATABASE_URL").unwrap();
+                let (database, direct_url) =
+                    ticketbooth_store::postgres::create_isolated_database(&base).await.expect("create database");
+                let user = url::Url::parse(&base).unwrap().username().to_owned();
+                (pgbouncer().unwrap().url(&user, &database), direct_url)
             }
         };
-        let store = ticketbooth_store::connect(&url, Default::default()).await.expect("connect");
+        let store = ticketbooth_store::connect(&url, self.pool_settings()).await.expect("connect");
         store.migrate().await.expect("migrate");
-        (store, url)
+        (store, url, direct_url)
     }
+}
+
+/// The test process's PgBouncer in front of the `TEST_DATABASE_URL` server.
+fn pgbouncer() -> Option<&'static ticketbooth_testkit::pgbouncer::PgBouncer> {
+    let base = url::Url::parse(&std::env::var("TEST_DATABASE_URL").ok()?).ok()?;
+    let host = base.host_str()?.to_owned();
+    ticketbooth_testkit::pgbouncer::shared(&host, base.port().unwrap_or(5432), base.username())
 }
 
 /// The instance's webhook worker.
@@ -107,8 +149,10 @@ pub struct TestApp {
     pub http: Client,
     pub dir: TempDir,
     pub backend: Backend,
-    /// The database URL, for tests that look at the stored rows themselves.
+    /// The database URL, for tests that look at the stored rows themselves (past any pooler).
     pub database_url: String,
+    /// The URL the server's store connects to.
+    pub store_url: String,
 }
 
 /// A registered client and its secret (None for public clients).
@@ -135,7 +179,7 @@ impl TestApp {
     pub async fn spawn_with(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let backend = Backend::current();
-        let (store, database_url) = backend.fresh_store(dir.path()).await;
+        let (store, store_url, database_url) = backend.fresh_store(dir.path()).await;
         install_signing_keys(&store).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -161,13 +205,13 @@ impl TestApp {
         tokio::spawn(ticketbooth_server::serve(listener, state, std::future::pending()));
         let browser = Browser::new(&base);
         let http = Client::builder().redirect(Policy::none()).build().unwrap();
-        TestApp { base, store, browser, http, dir, backend, database_url }
+        TestApp { base, store, browser, http, dir, backend, database_url, store_url }
     }
 
     /// Another instance of the server on the same database, with its own store and connections
     /// (as a second process would have); returns its base URL.
     pub async fn second_instance(&self) -> String {
-        let store = ticketbooth_store::connect(&self.database_url, Default::default()).await.expect("connect");
+        let store = ticketbooth_store::connect(&self.store_url, self.backend.pool_settings()).await.expect("connect");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut config = ServerConfig::new(&base);
@@ -403,7 +447,7 @@ impl TestApp {
                 let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
                 sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
             }
-            Backend::Postgres => {
+            Backend::Postgres | Backend::PgBouncer => {
                 let mut conn = sqlx::PgConnection::connect(&self.database_url).await.unwrap();
                 sqlx::query_scalar(&sql).fetch_one(&mut conn).await.unwrap()
             }

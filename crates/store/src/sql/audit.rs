@@ -1,6 +1,6 @@
 //! Writing audit lines, inside the transaction of the change they record.
 
-use super::{Args, Backend, Column, Conn};
+use super::{Args, Backend, Column, Conn, Statements};
 use crate::rows::ts;
 use crate::StoreResult;
 use chrono::Utc;
@@ -8,7 +8,7 @@ use sqlx::{Encode, Executor, IntoArguments, Type};
 use ticketbooth_domain::portal::AuditEntry;
 
 /// Appends `entry` to the audit log.
-pub(crate) async fn write_audit<B>(conn: &mut Conn<B>, entry: &AuditEntry) -> StoreResult<()>
+pub(crate) async fn write_audit<B>(sql: Statements, conn: &mut Conn<B>, entry: &AuditEntry) -> StoreResult<()>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -18,7 +18,7 @@ where
     Option<i64>: Column<B::Db>,
     Option<String>: Column<B::Db>,
 {
-    sqlx::query(
+    sql.query(
         "INSERT INTO audit_log (at, actor_id, actor, address, action, target, before, after) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )

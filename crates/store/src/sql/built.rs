@@ -3,8 +3,10 @@
 //! Generic code cannot run them: the built arguments' type is opaque there, so `sqlx` cannot prove
 //! they live as long as the borrow of the builder that runs them. With a concrete database it can,
 //! so each database runs them here; callers pass a closure that writes the statement and binds
-//! owned values.
+//! owned values. Each takes the store's [`Statements`], whose choice of kept or unnamed statements
+//! applies here too.
 
+use super::Statements;
 use crate::StoreResult;
 use sqlx::{Database, FromRow, Postgres, QueryBuilder, Sqlite};
 use std::future::Future;
@@ -13,6 +15,7 @@ use std::future::Future;
 pub(crate) trait BuiltStatements: Database {
     /// The rows of the statement `build` writes.
     fn fetch_built<'c, R>(
+        sql: Statements,
         conn: &'c mut Self::Connection,
         build: impl for<'a> FnOnce(&mut QueryBuilder<'a, Self>) + Send + 'c,
     ) -> impl Future<Output = StoreResult<Vec<R>>> + Send + 'c
@@ -21,6 +24,7 @@ pub(crate) trait BuiltStatements: Database {
 
     /// Runs the statement `build` writes and returns how many rows it changed.
     fn execute_built<'c>(
+        sql: Statements,
         conn: &'c mut Self::Connection,
         build: impl for<'a> FnOnce(&mut QueryBuilder<'a, Self>) + Send + 'c,
     ) -> impl Future<Output = StoreResult<u64>> + Send + 'c;
@@ -28,6 +32,7 @@ pub(crate) trait BuiltStatements: Database {
 
 impl BuiltStatements for Sqlite {
     async fn fetch_built<'c, R>(
+        sql: Statements,
         conn: &'c mut Self::Connection,
         build: impl for<'a> FnOnce(&mut QueryBuilder<'a, Self>) + Send + 'c,
     ) -> StoreResult<Vec<R>>
@@ -36,21 +41,23 @@ impl BuiltStatements for Sqlite {
     {
         let mut qb = QueryBuilder::new("");
         build(&mut qb);
-        Ok(qb.build_query_as().fetch_all(conn).await?)
+        Ok(qb.build_query_as().persistent(sql.keep()).fetch_all(conn).await?)
     }
 
     async fn execute_built<'c>(
+        sql: Statements,
         conn: &'c mut Self::Connection,
         build: impl for<'a> FnOnce(&mut QueryBuilder<'a, Self>) + Send + 'c,
     ) -> StoreResult<u64> {
         let mut qb = QueryBuilder::new("");
         build(&mut qb);
-        Ok(qb.build().execute(conn).await?.rows_affected())
+        Ok(qb.build().persistent(sql.keep()).execute(conn).await?.rows_affected())
     }
 }
 
 impl BuiltStatements for Postgres {
     async fn fetch_built<'c, R>(
+        sql: Statements,
         conn: &'c mut Self::Connection,
         build: impl for<'a> FnOnce(&mut QueryBuilder<'a, Self>) + Send + 'c,
     ) -> StoreResult<Vec<R>>
@@ -59,15 +66,16 @@ impl BuiltStatements for Postgres {
     {
         let mut qb = QueryBuilder::new("");
         build(&mut qb);
-        Ok(qb.build_query_as().fetch_all(conn).await?)
+        Ok(qb.build_query_as().persistent(sql.keep()).fetch_all(conn).await?)
     }
 
     async fn execute_built<'c>(
+        sql: Statements,
         conn: &'c mut Self::Connection,
         build: impl for<'a> FnOnce(&mut QueryBuilder<'a, Self>) + Send + 'c,
     ) -> StoreResult<u64> {
         let mut qb = QueryBuilder::new("");
         build(&mut qb);
-        Ok(qb.build().execute(conn).await?.rows_affected())
+        Ok(qb.build().persistent(sql.keep()).execute(conn).await?.rows_affected())
     }
 }

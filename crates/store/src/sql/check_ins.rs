@@ -6,7 +6,7 @@
 
 use super::ticketing::ticket_in;
 use super::webhook_outbox::{emit, subscribed};
-use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, RowsAffected, SqlStore, Statements};
 use crate::check_ins::{CheckInKey, NewCheckInKey, RevokedTicket, Scan, ScanOutcome, ScanTarget};
 use crate::rows::{from_ts, ts, TicketRow};
 use crate::{Page, StoreError, StoreResult};
@@ -113,13 +113,15 @@ where
     async fn record_scan(&self, scan: Scan) -> StoreResult<ScanOutcome> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        if let Some(first) = by_nonce::<B>(&mut tx, scan.event_id, &scan.nonce).await? {
+        if let Some(first) = by_nonce::<B>(self.sql, &mut tx, scan.event_id, &scan.nonce).await? {
             tx.rollback().await?;
-            return replay::<B>(&mut conn, first).await;
+            return replay::<B>(self.sql, &mut conn, first).await;
         }
         let state = match &scan.target {
             ScanTarget::TicketId(id) => {
-                let state: Option<TicketStateRow> = sqlx::query_as(&format!("{TICKET_STATE} WHERE t.id = $1"))
+                let state: Option<TicketStateRow> = self
+                    .sql
+                    .query_as(&format!("{TICKET_STATE} WHERE t.id = $1"))
                     .bind(*id)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -130,15 +132,16 @@ where
                 }
             }
             ScanTarget::ReferenceCode(code) => {
-                let state: Option<TicketStateRow> =
-                    sqlx::query_as(&format!("{TICKET_STATE} WHERE t.event_id = $1 AND t.reference_code = $2"))
-                        .bind(scan.event_id)
-                        .bind(code.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let state: Option<TicketStateRow> = self
+                    .sql
+                    .query_as(&format!("{TICKET_STATE} WHERE t.event_id = $1 AND t.reference_code = $2"))
+                    .bind(scan.event_id)
+                    .bind(code.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 match state {
                     Some(state) => Ok(state),
-                    None if reference_of_sibling_event::<B>(&mut tx, scan.event_id, code).await? => {
+                    None if reference_of_sibling_event::<B>(self.sql, &mut tx, scan.event_id, code).await? => {
                         Err(Refusal::WrongEvent)
                     }
                     None => Err(Refusal::Invalid),
@@ -156,48 +159,51 @@ where
                 let presence = Presence::from_stored(presence.as_deref(), status);
                 let mut verdict = decide(status, presence, order_status == "paid", scan.direction).err();
                 let mut admitted = verdict.is_none() || scan.force;
-                if admitted && !apply::<B>(&mut tx, id, scan.direction, scan.force, scanned_at, now).await? {
+                if admitted && !apply::<B>(self.sql, &mut tx, id, scan.direction, scan.force, scanned_at, now).await? {
                     // Another door admitted it first: what the rule says now.
                     verdict = Some(Refusal::AlreadyCheckedIn);
                     admitted = false;
                 }
                 let inside_since = match verdict {
-                    Some(Refusal::AlreadyCheckedIn) => last_entry::<B>(&mut tx, id).await?.or(used_at),
+                    Some(Refusal::AlreadyCheckedIn) => last_entry::<B>(self.sql, &mut tx, id).await?.or(used_at),
                     _ => None,
                 };
                 (Some(id), verdict, admitted, inside_since)
             }
         };
-        let inserted: Option<(i64,)> = sqlx::query_as(
-            "INSERT INTO check_ins (event_id, ticket_id, nonce, direction, refusal, inside_since, forced, device, \
+        let inserted: Option<(i64,)> = self
+            .sql
+            .query_as(
+                "INSERT INTO check_ins (event_id, ticket_id, nonce, direction, refusal, inside_since, forced, device, \
              scanned_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (event_id, nonce) DO NOTHING RETURNING id",
-        )
-        .bind(scan.event_id)
-        .bind(ticket_id)
-        .bind(scan.nonce.as_str())
-        .bind(scan.direction.as_str())
-        .bind(refusal.map(|refusal| refusal.as_str().to_owned()))
-        .bind(inside_since)
-        .bind(scan.force && admitted)
-        .bind(scan.device.clone())
-        .bind(scanned_at)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
+            )
+            .bind(scan.event_id)
+            .bind(ticket_id)
+            .bind(scan.nonce.as_str())
+            .bind(scan.direction.as_str())
+            .bind(refusal.map(|refusal| refusal.as_str().to_owned()))
+            .bind(inside_since)
+            .bind(scan.force && admitted)
+            .bind(scan.device.clone())
+            .bind(scanned_at)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some((id,)) = inserted else {
             // The same nonce committed meanwhile (a retry racing the first request).
             tx.rollback().await?;
-            let first = by_nonce::<B>(&mut conn, scan.event_id, &scan.nonce).await?.ok_or(StoreError::NotFound)?;
-            return replay::<B>(&mut conn, first).await;
+            let first =
+                by_nonce::<B>(self.sql, &mut conn, scan.event_id, &scan.nonce).await?.ok_or(StoreError::NotFound)?;
+            return replay::<B>(self.sql, &mut conn, first).await;
         };
         let ticket = match ticket_id {
-            Some(ticket_id) => Some(ticket_in::<B>(&mut tx, ticket_id).await?),
+            Some(ticket_id) => Some(ticket_in::<B>(self.sql, &mut tx, ticket_id).await?),
             None => None,
         };
         let announce = admitted
             && scan.direction == Direction::Entry
-            && subscribed::<B>(&mut tx, scan.event_id, EventType::TicketCheckedIn).await?;
+            && subscribed::<B>(self.sql, &mut tx, scan.event_id, EventType::TicketCheckedIn).await?;
         if let (true, Some(ticket)) = (announce, &ticket) {
             let note = CheckInNote {
                 id,
@@ -206,35 +212,39 @@ where
                 device: scan.device.clone(),
             };
             let subject = Subject::CheckIn(Box::new(ticket.clone()), note);
-            emit::<B>(&mut tx, scan.event_id, EventType::TicketCheckedIn, &subject, now).await?;
+            emit::<B>(self.sql, &mut tx, scan.event_id, EventType::TicketCheckedIn, &subject, now).await?;
         }
         let row: CheckInRow =
-            sqlx::query_as(&format!("{CHECK_IN_SELECT} WHERE c.id = $1")).bind(id).fetch_one(&mut *tx).await?;
+            self.sql.query_as(&format!("{CHECK_IN_SELECT} WHERE c.id = $1")).bind(id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
+        conn.commit().await?;
         Ok(ScanOutcome { check_in: check_in(row)?, ticket, replayed: false })
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn check_ins(&self, event_id: i64, page: u32, per_page: u32) -> StoreResult<Page<CheckIn>> {
         let mut conn = self.backend.read().await?;
-        let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM check_ins WHERE event_id = $1")
+        let (total,): (i64,) = self
+            .sql
+            .query_as("SELECT COUNT(*) FROM check_ins WHERE event_id = $1")
             .bind(event_id)
             .fetch_one(&mut *conn)
             .await?;
-        let rows: Vec<CheckInRow> =
-            sqlx::query_as(&format!("{CHECK_IN_SELECT} WHERE c.event_id = $1 ORDER BY c.id DESC LIMIT $2 OFFSET $3"))
-                .bind(event_id)
-                .bind(i64::from(per_page))
-                .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
-                .fetch_all(&mut *conn)
-                .await?;
+        let rows: Vec<CheckInRow> = self
+            .sql
+            .query_as(&format!("{CHECK_IN_SELECT} WHERE c.event_id = $1 ORDER BY c.id DESC LIMIT $2 OFFSET $3"))
+            .bind(event_id)
+            .bind(i64::from(per_page))
+            .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
+            .fetch_all(&mut *conn)
+            .await?;
         let items = rows.into_iter().map(check_in).collect::<StoreResult<_>>()?;
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn check_in_counts(&self, event_id: i64) -> StoreResult<CheckInCounts> {
-        let (inside, checked_in, tickets): (i64, i64, i64) = sqlx::query_as(
+        let (inside, checked_in, tickets): (i64, i64, i64) = self.sql.query_as(
             "SELECT COALESCE(SUM(CASE WHEN status = 'used' AND (presence IS NULL OR presence = 'in') THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN status = 'used' THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN status <> 'revoked' THEN 1 ELSE 0 END), 0) \
@@ -254,15 +264,17 @@ where
         since: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<RevokedTicket>> {
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT id, reference_code, updated_at FROM tickets WHERE event_id = $1 AND status = 'revoked' \
+        let rows: Vec<(i64, String, i64)> = self
+            .sql
+            .query_as(
+                "SELECT id, reference_code, updated_at FROM tickets WHERE event_id = $1 AND status = 'revoked' \
              AND updated_at >= $2 ORDER BY updated_at, id LIMIT $3",
-        )
-        .bind(event_id)
-        .bind(ts(since))
-        .bind(i64::from(limit))
-        .fetch_all(&mut *self.backend.read().await?)
-        .await?;
+            )
+            .bind(event_id)
+            .bind(ts(since))
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.backend.read().await?)
+            .await?;
         Ok(rows
             .into_iter()
             .map(|(id, reference_code, at)| RevokedTicket { id, reference_code, revoked_at: from_ts(at) })
@@ -271,13 +283,15 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn check_in_keys(&self, event_id: i64) -> StoreResult<Vec<CheckInKey>> {
-        let rows: Vec<KeyRow> = sqlx::query_as(
-            "SELECT kid, private_key, public_jwk, created_at, retired_at FROM check_in_keys WHERE event_id = $1 \
+        let rows: Vec<KeyRow> = self
+            .sql
+            .query_as(
+                "SELECT kid, private_key, public_jwk, created_at, retired_at FROM check_in_keys WHERE event_id = $1 \
              ORDER BY retired_at IS NOT NULL, id DESC",
-        )
-        .bind(event_id)
-        .fetch_all(&mut *self.backend.read().await?)
-        .await?;
+            )
+            .bind(event_id)
+            .fetch_all(&mut *self.backend.read().await?)
+            .await?;
         Ok(rows.into_iter().map(key).collect())
     }
 
@@ -292,13 +306,14 @@ where
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
         if replace {
-            sqlx::query("UPDATE check_in_keys SET retired_at = $1 WHERE event_id = $2 AND retired_at IS NULL")
+            self.sql
+                .query("UPDATE check_in_keys SET retired_at = $1 WHERE event_id = $2 AND retired_at IS NULL")
                 .bind(ts(now))
                 .bind(event_id)
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query(
+        self.sql.query(
             "INSERT INTO check_in_keys (event_id, kid, private_key, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (event_id) WHERE retired_at IS NULL DO NOTHING",
         )
@@ -309,20 +324,24 @@ where
         .bind(ts(now))
         .execute(&mut *tx)
         .await?;
-        let active: KeyRow = sqlx::query_as(
-            "SELECT kid, private_key, public_jwk, created_at, retired_at FROM check_in_keys \
+        let active: KeyRow = self
+            .sql
+            .query_as(
+                "SELECT kid, private_key, public_jwk, created_at, retired_at FROM check_in_keys \
              WHERE event_id = $1 AND retired_at IS NULL",
-        )
-        .bind(event_id)
-        .fetch_one(&mut *tx)
-        .await?;
+            )
+            .bind(event_id)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
+        conn.commit().await?;
         Ok(key(active))
     }
 }
 
 /// Changes the ticket as an admitted scan does; false when the guard no longer holds.
 async fn apply<B>(
+    sql: Statements,
     conn: &mut Conn<B>,
     ticket_id: i64,
     direction: Direction,
@@ -337,19 +356,19 @@ where
     i64: Column<B::Db>,
 {
     let query = match (direction, force) {
-        (Direction::Entry, false) => sqlx::query(
+        (Direction::Entry, false) => sql.query(
             "UPDATE tickets SET status = 'used', used_at = COALESCE(used_at, $1), presence = 'in', updated_at = $2 \
              WHERE id = $3 AND (status = 'active' OR (status = 'used' AND presence = 'out'))",
         ),
         // Recorded as the door reports it; a revoked ticket stays revoked.
-        (Direction::Entry, true) => sqlx::query(
+        (Direction::Entry, true) => sql.query(
             "UPDATE tickets SET status = CASE WHEN status = 'active' THEN 'used' ELSE status END, \
              used_at = COALESCE(used_at, $1), presence = 'in', updated_at = $2 WHERE id = $3",
         ),
         (Direction::Exit, false) => {
-            sqlx::query("UPDATE tickets SET presence = 'out', updated_at = $1 WHERE id = $2 AND status <> 'revoked'")
+            sql.query("UPDATE tickets SET presence = 'out', updated_at = $1 WHERE id = $2 AND status <> 'revoked'")
         }
-        (Direction::Exit, true) => sqlx::query("UPDATE tickets SET presence = 'out', updated_at = $1 WHERE id = $2"),
+        (Direction::Exit, true) => sql.query("UPDATE tickets SET presence = 'out', updated_at = $1 WHERE id = $2"),
     };
     let query = match direction {
         Direction::Entry => query.bind(scanned_at),
@@ -360,7 +379,7 @@ where
 }
 
 /// Since when the holder is inside: their last admitted entry.
-async fn last_entry<B>(conn: &mut Conn<B>, ticket_id: i64) -> StoreResult<Option<i64>>
+async fn last_entry<B>(sql: Statements, conn: &mut Conn<B>, ticket_id: i64) -> StoreResult<Option<i64>>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -369,18 +388,24 @@ where
     Option<i64>: Column<B::Db>,
     for<'r> (Option<i64>,): FromRow<'r, Row<B>>,
 {
-    let (at,): (Option<i64>,) = sqlx::query_as(
-        "SELECT MAX(scanned_at) FROM check_ins WHERE ticket_id = $1 AND direction = 'entry' \
+    let (at,): (Option<i64>,) = sql
+        .query_as(
+            "SELECT MAX(scanned_at) FROM check_ins WHERE ticket_id = $1 AND direction = 'entry' \
          AND (refusal IS NULL OR forced)",
-    )
-    .bind(ticket_id)
-    .fetch_one(&mut *conn)
-    .await?;
+        )
+        .bind(ticket_id)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(at)
 }
 
 /// Whether another event of the same organizer has a ticket with this reference code.
-async fn reference_of_sibling_event<B>(conn: &mut Conn<B>, event_id: i64, code: &str) -> StoreResult<bool>
+async fn reference_of_sibling_event<B>(
+    sql: Statements,
+    conn: &mut Conn<B>,
+    event_id: i64,
+    code: &str,
+) -> StoreResult<bool>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -389,19 +414,20 @@ where
     i64: Column<B::Db>,
     for<'r> (i64,): FromRow<'r, Row<B>>,
 {
-    let found: Option<(i64,)> = sqlx::query_as(
-        "SELECT t.id FROM tickets t JOIN events ev ON ev.id = t.event_id \
+    let found: Option<(i64,)> = sql
+        .query_as(
+            "SELECT t.id FROM tickets t JOIN events ev ON ev.id = t.event_id \
          WHERE t.reference_code = $1 AND t.event_id <> $2 \
            AND ev.organizer_id = (SELECT organizer_id FROM events WHERE id = $2) LIMIT 1",
-    )
-    .bind(code)
-    .bind(event_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+        )
+        .bind(code)
+        .bind(event_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(found.is_some())
 }
 
-async fn by_nonce<B>(conn: &mut Conn<B>, event_id: i64, nonce: &str) -> StoreResult<Option<CheckIn>>
+async fn by_nonce<B>(sql: Statements, conn: &mut Conn<B>, event_id: i64, nonce: &str) -> StoreResult<Option<CheckIn>>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -410,7 +436,8 @@ where
     i64: Column<B::Db>,
     for<'r> CheckInRow: FromRow<'r, Row<B>>,
 {
-    let row: Option<CheckInRow> = sqlx::query_as(&format!("{CHECK_IN_SELECT} WHERE c.event_id = $1 AND c.nonce = $2"))
+    let row: Option<CheckInRow> = sql
+        .query_as(&format!("{CHECK_IN_SELECT} WHERE c.event_id = $1 AND c.nonce = $2"))
         .bind(event_id)
         .bind(nonce)
         .fetch_optional(&mut *conn)
@@ -419,7 +446,7 @@ where
 }
 
 /// The first answer to a nonce, again.
-async fn replay<B>(conn: &mut Conn<B>, first: CheckIn) -> StoreResult<ScanOutcome>
+async fn replay<B>(sql: Statements, conn: &mut Conn<B>, first: CheckIn) -> StoreResult<ScanOutcome>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -428,7 +455,7 @@ where
     for<'r> TicketRow: FromRow<'r, Row<B>>,
 {
     let ticket = match first.ticket_id {
-        Some(id) => Some(ticket_in::<B>(conn, id).await?),
+        Some(id) => Some(ticket_in::<B>(sql, conn, id).await?),
         None => None,
     };
     Ok(ScanOutcome { check_in: first, ticket, replayed: true })

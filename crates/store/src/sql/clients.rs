@@ -1,11 +1,11 @@
 //! Applications and signing keys.
 
 use super::columns::{application_columns, APPLICATION_BY_CLIENT_ID};
-use super::{Args, Backend, Column, Conn, Row, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, SqlStore};
 use crate::rows::{ts, ApplicationRow, SigningKeyRow};
 use crate::StoreResult;
 use chrono::{DateTime, Utc};
-use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
+use sqlx::{ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
 use ticketbooth_domain::model::{Application, NewApplication, NewSigningKey, SigningKey};
 
 #[async_trait::async_trait]
@@ -28,7 +28,8 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn create_application(&self, app: NewApplication) -> StoreResult<Application> {
-        let row: ApplicationRow = sqlx::query_as(concat!(
+        let mut conn = self.backend.write().await?;
+        let row: ApplicationRow = self.sql.query_as(concat!(
             "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, \
              organizer_id, id_token_alg, created_at, description, website, owner_id, secret_shown, \
              device_grant, require_par, require_dpop, refresh_grace_seconds, jwks, post_logout_redirect_uris, \
@@ -60,18 +61,20 @@ where
         .bind(app.review.as_str())
         .bind(app.registration_token_hash.as_ref().map(|h| h.as_bytes().to_vec()))
         .bind(app.metadata_expires_at.map(ts))
-        .fetch_one(&mut *self.backend.write().await?)
+        .fetch_one(&mut *conn)
         .await?;
+        conn.commit().await?;
         row.into_domain()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_application(&self, id: i64) -> StoreResult<Option<Application>> {
-        let row: Option<ApplicationRow> =
-            sqlx::query_as(concat!("SELECT ", application_columns!(), " FROM applications WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *self.backend.read().await?)
-                .await?;
+        let row: Option<ApplicationRow> = self
+            .sql
+            .query_as(concat!("SELECT ", application_columns!(), " FROM applications WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         row.map(ApplicationRow::into_domain).transpose()
     }
 
@@ -80,7 +83,8 @@ where
         let row = match self.backend.application_now(client_id) {
             Some(found) => found?,
             None => {
-                query_as::<B::Db, _>(APPLICATION_BY_CLIENT_ID)
+                self.sql
+                    .query_as::<B::Db, _>(APPLICATION_BY_CLIENT_ID)
                     .bind(client_id)
                     .fetch_optional(&mut *self.backend.read().await?)
                     .await?
@@ -99,40 +103,46 @@ where
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
         // Each algorithm has its own active key: only the same algorithm's retires.
-        sqlx::query(
-            "UPDATE signing_keys SET retired_at = $1, published_until = $2 \
+        self.sql
+            .query(
+                "UPDATE signing_keys SET retired_at = $1, published_until = $2 \
              WHERE retired_at IS NULL AND algorithm = $3",
-        )
-        .bind(ts(now))
-        .bind(ts(previous_published_until))
-        .bind(&key.algorithm)
-        .execute(&mut *tx)
-        .await?;
-        let row: SigningKeyRow = sqlx::query_as(
-            "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) \
+            )
+            .bind(ts(now))
+            .bind(ts(previous_published_until))
+            .bind(&key.algorithm)
+            .execute(&mut *tx)
+            .await?;
+        let row: SigningKeyRow = self
+            .sql
+            .query_as(
+                "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at) \
              VALUES ($1, $2, $3, $4, $5) \
              RETURNING id, kid, algorithm, private_key, public_jwk, created_at, retired_at, published_until",
-        )
-        .bind(&key.kid)
-        .bind(&key.algorithm)
-        .bind(&key.private_key)
-        .bind(&key.public_jwk)
-        .bind(ts(now))
-        .fetch_one(&mut *tx)
-        .await?;
+            )
+            .bind(&key.kid)
+            .bind(&key.algorithm)
+            .bind(&key.private_key)
+            .bind(&key.public_jwk)
+            .bind(ts(now))
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
+        conn.commit().await?;
         Ok(row.into())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn published_signing_keys(&self, now: DateTime<Utc>) -> StoreResult<Vec<SigningKey>> {
-        let rows: Vec<SigningKeyRow> = sqlx::query_as(
-            "SELECT id, kid, algorithm, private_key, public_jwk, created_at, retired_at, published_until \
+        let rows: Vec<SigningKeyRow> = self
+            .sql
+            .query_as(
+                "SELECT id, kid, algorithm, private_key, public_jwk, created_at, retired_at, published_until \
              FROM signing_keys WHERE retired_at IS NULL OR published_until > $1 ORDER BY id DESC",
-        )
-        .bind(ts(now))
-        .fetch_all(&mut *self.backend.read().await?)
-        .await?;
+            )
+            .bind(ts(now))
+            .fetch_all(&mut *self.backend.read().await?)
+            .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 }

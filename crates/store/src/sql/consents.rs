@@ -1,6 +1,6 @@
 //! Consents.
 
-use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{from_ts, ts};
 use crate::{ClientStore, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
@@ -28,12 +28,13 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_consent(&self, user_id: i64, application_id: i64) -> StoreResult<Option<ScopeSet>> {
-        let scopes: Option<String> =
-            sqlx::query_scalar("SELECT scopes FROM consents WHERE user_id = $1 AND application_id = $2")
-                .bind(user_id)
-                .bind(application_id)
-                .fetch_optional(&mut *self.backend.read().await?)
-                .await?;
+        let scopes: Option<String> = self
+            .sql
+            .query_scalar("SELECT scopes FROM consents WHERE user_id = $1 AND application_id = $2")
+            .bind(user_id)
+            .bind(application_id)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         scopes
             .map(|s| ScopeSet::parse(&s).map_err(|err| StoreError::Corrupt(format!("consent scopes: {err}"))))
             .transpose()
@@ -47,28 +48,33 @@ where
         scopes: ScopeSet,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO consents (user_id, application_id, scopes, created_at, updated_at) \
+        let mut conn = self.backend.write().await?;
+        self.sql
+            .query(
+                "INSERT INTO consents (user_id, application_id, scopes, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4) ON CONFLICT (user_id, application_id) \
              DO UPDATE SET scopes = excluded.scopes, updated_at = excluded.updated_at",
-        )
-        .bind(user_id)
-        .bind(application_id)
-        .bind(scopes.to_string())
-        .bind(ts(now))
-        .execute(&mut *self.backend.write().await?)
-        .await?;
+            )
+            .bind(user_id)
+            .bind(application_id)
+            .bind(scopes.to_string())
+            .bind(ts(now))
+            .execute(&mut *conn)
+            .await?;
+        conn.commit().await?;
         Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn list_consents(&self, user_id: i64) -> StoreResult<Vec<Consent>> {
-        let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT application_id, scopes, updated_at FROM consents WHERE user_id = $1 ORDER BY updated_at DESC",
-        )
-        .bind(user_id)
-        .fetch_all(&mut *self.backend.read().await?)
-        .await?;
+        let rows: Vec<(i64, String, i64)> = self
+            .sql
+            .query_as(
+                "SELECT application_id, scopes, updated_at FROM consents WHERE user_id = $1 ORDER BY updated_at DESC",
+            )
+            .bind(user_id)
+            .fetch_all(&mut *self.backend.read().await?)
+            .await?;
         let mut consents = Vec::with_capacity(rows.len());
         for (application_id, scopes, granted_at) in rows {
             if let Some(application) = self.find_application(application_id).await? {
@@ -90,35 +96,40 @@ where
         // claims, so the same order here (tokens' table, then codes) means the two never wait on
         // each other in a cycle.
         if let Some(statement) = B::SERIALIZE_TOKEN_WRITES {
-            sqlx::query(statement).execute(&mut *tx).await?;
+            self.sql.query(statement).execute(&mut *tx).await?;
         }
-        sqlx::query("DELETE FROM consents WHERE user_id = $1 AND application_id = $2")
+        self.sql
+            .query("DELETE FROM consents WHERE user_id = $1 AND application_id = $2")
             .bind(user_id)
             .bind(application_id)
             .execute(&mut *tx)
             .await?;
         // Codes issued before the revocation die with it (their redemption finds them redeemed
         // and fails).
-        sqlx::query(
-            "UPDATE authorization_codes SET redeemed_at = $1 \
+        self.sql
+            .query(
+                "UPDATE authorization_codes SET redeemed_at = $1 \
              WHERE user_id = $2 AND application_id = $3 AND redeemed_at IS NULL",
-        )
-        .bind(ts(now))
-        .bind(user_id)
-        .bind(application_id)
-        .execute(&mut *tx)
-        .await?;
-        let revoked = sqlx::query(
-            "UPDATE access_tokens SET revoked_at = $1 \
+            )
+            .bind(ts(now))
+            .bind(user_id)
+            .bind(application_id)
+            .execute(&mut *tx)
+            .await?;
+        let revoked = self
+            .sql
+            .query(
+                "UPDATE access_tokens SET revoked_at = $1 \
              WHERE user_id = $2 AND application_id = $3 AND revoked_at IS NULL",
-        )
-        .bind(ts(now))
-        .bind(user_id)
-        .bind(application_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+            )
+            .bind(ts(now))
+            .bind(user_id)
+            .bind(application_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         tx.commit().await?;
+        conn.commit().await?;
         Ok(revoked)
     }
 }

@@ -1,7 +1,7 @@
 //! Device authorizations and pushed authorization requests. Every change is one guarded
 //! statement (or, for a redemption, a guarded claim and the token insert in one transaction).
 
-use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, RowsAffected, SqlStore};
 use crate::devices::PushedRequest;
 use crate::rows::{from_ts, scopes, ts};
 use crate::{StoreError, StoreResult};
@@ -78,21 +78,25 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn create_device_authorization(&self, new: NewDeviceAuthorization) -> StoreResult<DeviceAuthorization> {
-        let row: DeviceRow = sqlx::query_as(concat!(
-            "INSERT INTO device_authorizations (device_code_hash, user_code, application_id, scopes, created_at, \
+        let mut conn = self.backend.write().await?;
+        let row: DeviceRow = self
+            .sql
+            .query_as(concat!(
+                "INSERT INTO device_authorizations (device_code_hash, user_code, application_id, scopes, created_at, \
              expires_at, interval_seconds, resource) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ",
-            device_columns!()
-        ))
-        .bind(new.device_code_hash.as_bytes().as_slice())
-        .bind(&new.user_code)
-        .bind(new.application_id)
-        .bind(new.scopes.to_string())
-        .bind(ts(new.created_at))
-        .bind(ts(new.expires_at))
-        .bind(i64::from(new.interval_seconds))
-        .bind(&new.resource)
-        .fetch_one(&mut *self.backend.write().await?)
-        .await?;
+                device_columns!()
+            ))
+            .bind(new.device_code_hash.as_bytes().as_slice())
+            .bind(&new.user_code)
+            .bind(new.application_id)
+            .bind(new.scopes.to_string())
+            .bind(ts(new.created_at))
+            .bind(ts(new.expires_at))
+            .bind(i64::from(new.interval_seconds))
+            .bind(&new.resource)
+            .fetch_one(&mut *conn)
+            .await?;
+        conn.commit().await?;
         row.into_domain()
     }
 
@@ -102,15 +106,17 @@ where
         user_code: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<DeviceAuthorization>> {
-        let row: Option<DeviceRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            device_columns!(),
-            " FROM device_authorizations WHERE user_code = $1 AND expires_at > $2"
-        ))
-        .bind(user_code)
-        .bind(ts(now))
-        .fetch_optional(&mut *self.backend.read().await?)
-        .await?;
+        let row: Option<DeviceRow> = self
+            .sql
+            .query_as(concat!(
+                "SELECT ",
+                device_columns!(),
+                " FROM device_authorizations WHERE user_code = $1 AND expires_at > $2"
+            ))
+            .bind(user_code)
+            .bind(ts(now))
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         row.map(DeviceRow::into_domain).transpose()
     }
 
@@ -123,18 +129,22 @@ where
         auth_time: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let decided = sqlx::query(
-            "UPDATE device_authorizations SET user_id = $1, approved = $2, auth_time = $3 \
+        let mut conn = self.backend.write().await?;
+        let decided = self
+            .sql
+            .query(
+                "UPDATE device_authorizations SET user_id = $1, approved = $2, auth_time = $3 \
              WHERE id = $4 AND approved IS NULL AND expires_at > $5",
-        )
-        .bind(user_id)
-        .bind(approved)
-        .bind(ts(auth_time))
-        .bind(id)
-        .bind(ts(now))
-        .execute(&mut *self.backend.write().await?)
-        .await?
-        .rows_affected();
+            )
+            .bind(user_id)
+            .bind(approved)
+            .bind(ts(auth_time))
+            .bind(id)
+            .bind(ts(now))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        conn.commit().await?;
         Ok(decided == 1)
     }
 
@@ -148,8 +158,11 @@ where
     ) -> StoreResult<Option<DeviceAuthorization>> {
         // Every right-hand side reads the row as it was before this poll, so the too-fast test,
         // the interval's growth and the new poll time are one consistent change.
-        let row: Option<DeviceRow> = sqlx::query_as(concat!(
-            "UPDATE device_authorizations SET \
+        let mut conn = self.backend.write().await?;
+        let row: Option<DeviceRow> = self
+            .sql
+            .query_as(concat!(
+                "UPDATE device_authorizations SET \
                polled_too_fast = (last_polled_at_ms IS NOT NULL \
                  AND $1 < last_polled_at_ms + interval_seconds * 1000 - $2), \
                interval_seconds = CASE WHEN last_polled_at_ms IS NOT NULL \
@@ -157,14 +170,15 @@ where
                  THEN interval_seconds + $3 ELSE interval_seconds END, \
                last_polled_at_ms = $1 \
              WHERE device_code_hash = $4 RETURNING ",
-            device_columns!()
-        ))
-        .bind(now.timestamp_millis())
-        .bind(slack_ms)
-        .bind(i64::from(slow_down_step))
-        .bind(device_code_hash.as_bytes().as_slice())
-        .fetch_optional(&mut *self.backend.write().await?)
-        .await?;
+                device_columns!()
+            ))
+            .bind(now.timestamp_millis())
+            .bind(slack_ms)
+            .bind(i64::from(slow_down_step))
+            .bind(device_code_hash.as_bytes().as_slice())
+            .fetch_optional(&mut *conn)
+            .await?;
+        conn.commit().await?;
         row.map(DeviceRow::into_domain).transpose()
     }
 
@@ -172,20 +186,23 @@ where
     async fn redeem_device_authorization(&self, id: i64, token: NewAccessToken) -> StoreResult<Option<AccessToken>> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE device_authorizations SET redeemed_at = $1 \
+        let claimed = self
+            .sql
+            .query(
+                "UPDATE device_authorizations SET redeemed_at = $1 \
              WHERE id = $2 AND approved = TRUE AND redeemed_at IS NULL",
-        )
-        .bind(ts(token.created_at))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+            )
+            .bind(ts(token.created_at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if claimed == 0 {
             return Ok(None);
         }
-        let stored = Self::insert_tokens(&mut tx, &[&token]).await?;
+        let stored = Self::insert_tokens(self.sql, &mut tx, &[&token]).await?;
         tx.commit().await?;
+        conn.commit().await?;
         Ok(stored.into_iter().next().map(|(_, token)| token))
     }
 }
@@ -212,16 +229,19 @@ where
         parameters: &str,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO pushed_authorization_requests (request_uri_hash, application_id, parameters, expires_at) \
+        let mut conn = self.backend.write().await?;
+        self.sql
+            .query(
+                "INSERT INTO pushed_authorization_requests (request_uri_hash, application_id, parameters, expires_at) \
              VALUES ($1, $2, $3, $4)",
-        )
-        .bind(request_uri_hash.as_bytes().as_slice())
-        .bind(application_id)
-        .bind(parameters)
-        .bind(ts(expires_at))
-        .execute(&mut *self.backend.write().await?)
-        .await?;
+            )
+            .bind(request_uri_hash.as_bytes().as_slice())
+            .bind(application_id)
+            .bind(parameters)
+            .bind(ts(expires_at))
+            .execute(&mut *conn)
+            .await?;
+        conn.commit().await?;
         Ok(())
     }
 
@@ -233,19 +253,23 @@ where
         now: DateTime<Utc>,
         flow_ttl: Duration,
     ) -> StoreResult<Option<PushedRequest>> {
-        let opened: Option<(String, i64)> = sqlx::query_as(
-            "UPDATE pushed_authorization_requests SET \
+        let mut conn = self.backend.write().await?;
+        let opened: Option<(String, i64)> = self
+            .sql
+            .query_as(
+                "UPDATE pushed_authorization_requests SET \
                expires_at = CASE WHEN opened_at IS NULL THEN $1 ELSE expires_at END, \
                opened_at = COALESCE(opened_at, $2) \
              WHERE request_uri_hash = $3 AND application_id = $4 AND used_at IS NULL AND expires_at > $2 \
              RETURNING parameters, opened_at",
-        )
-        .bind(ts(now + flow_ttl))
-        .bind(ts(now))
-        .bind(request_uri_hash.as_bytes().as_slice())
-        .bind(application_id)
-        .fetch_optional(&mut *self.backend.write().await?)
-        .await?;
+            )
+            .bind(ts(now + flow_ttl))
+            .bind(ts(now))
+            .bind(request_uri_hash.as_bytes().as_slice())
+            .bind(application_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        conn.commit().await?;
         Ok(opened.map(|(parameters, opened_at)| PushedRequest { parameters, opened_at: from_ts(opened_at) }))
     }
 
@@ -256,17 +280,21 @@ where
         application_id: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let spent = sqlx::query(
-            "UPDATE pushed_authorization_requests SET used_at = $1 \
+        let mut conn = self.backend.write().await?;
+        let spent = self
+            .sql
+            .query(
+                "UPDATE pushed_authorization_requests SET used_at = $1 \
              WHERE request_uri_hash = $2 AND application_id = $3 AND used_at IS NULL \
                AND opened_at IS NOT NULL AND expires_at > $1",
-        )
-        .bind(ts(now))
-        .bind(request_uri_hash.as_bytes().as_slice())
-        .bind(application_id)
-        .execute(&mut *self.backend.write().await?)
-        .await?
-        .rows_affected();
+            )
+            .bind(ts(now))
+            .bind(request_uri_hash.as_bytes().as_slice())
+            .bind(application_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        conn.commit().await?;
         Ok(spent == 1)
     }
 }

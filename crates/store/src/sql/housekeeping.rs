@@ -1,6 +1,6 @@
 //! Schema, health and clean-up.
 
-use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::ts;
 use crate::{PoolStats, StoreResult};
 use chrono::{DateTime, Utc};
@@ -28,23 +28,25 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
-        let mut conn = self.backend.write().await?;
-        self.backend.migrator().run_direct(&mut *conn).await?;
-        Ok(())
+        self.backend.migrate().await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn pending_migrations(&self) -> StoreResult<Vec<i64>> {
         let mut conn = self.backend.write().await?;
         conn.ensure_migrations_table().await?;
-        let applied: Vec<i64> = conn.list_applied_migrations().await?.into_iter().map(|m| m.version).collect();
+        // The statement `Migrate::list_applied_migrations` would run is kept; this one follows
+        // the store's choice.
+        let applied: Vec<i64> =
+            self.sql.query_scalar("SELECT version FROM _sqlx_migrations").fetch_all(&mut *conn).await?;
+        conn.commit().await?;
         let known = self.backend.migrator().iter().map(|migration| migration.version);
         Ok(known.filter(|version| !applied.contains(version)).collect())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&mut *self.backend.read().await?).await?;
+        self.sql.query("SELECT 1").execute(&mut *self.backend.read().await?).await?;
         self.backend.check_writes().await
     }
 
@@ -93,12 +95,16 @@ where
         ];
         let mut deleted = 0;
         for statement in STATEMENTS {
-            deleted += sqlx::query(statement)
+            let mut conn = self.backend.write().await?;
+            deleted += self
+                .sql
+                .query(statement)
                 .bind(ts(now))
                 .bind(i64::from(limit))
-                .execute(&mut *self.backend.write().await?)
+                .execute(&mut *conn)
                 .await?
                 .rows_affected();
+            conn.commit().await?;
         }
         Ok(deleted)
     }

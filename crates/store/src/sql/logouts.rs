@@ -1,7 +1,7 @@
 //! The back-channel logout outbox: claimed and marked like the mail outbox (`outbox.rs`).
 
 use super::outbox::{claim_statement, mark_failed_statement, mark_sent_statement};
-use super::{Args, Backend, Column, Conn, Row, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, SqlStore};
 use crate::logouts::QueuedLogout;
 use crate::rows::ts;
 use crate::StoreResult;
@@ -34,27 +34,31 @@ where
     ) -> StoreResult<u64> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let listening: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT a.id, a.backchannel_logout_uri FROM consents c JOIN applications a ON a.id = c.application_id \
+        let listening: Vec<(i64, String)> = self
+            .sql
+            .query_as(
+                "SELECT a.id, a.backchannel_logout_uri FROM consents c JOIN applications a ON a.id = c.application_id \
              WHERE c.user_id = $1 AND a.backchannel_logout_uri IS NOT NULL AND a.suspended_at IS NULL",
-        )
-        .bind(user_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        for (application_id, uri) in &listening {
-            sqlx::query(
-                "INSERT INTO logout_outbox (application_id, uri, subject, jti, created_at, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5)",
             )
-            .bind(application_id)
-            .bind(uri.as_str())
-            .bind(subject)
-            .bind(new_jti())
-            .bind(ts(now))
-            .execute(&mut *tx)
+            .bind(user_id)
+            .fetch_all(&mut *tx)
             .await?;
+        for (application_id, uri) in &listening {
+            self.sql
+                .query(
+                    "INSERT INTO logout_outbox (application_id, uri, subject, jti, created_at, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+                )
+                .bind(application_id)
+                .bind(uri.as_str())
+                .bind(subject)
+                .bind(new_jti())
+                .bind(ts(now))
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
+        conn.commit().await?;
         Ok(listening.len() as u64)
     }
 
@@ -66,12 +70,16 @@ where
         limit: u32,
     ) -> StoreResult<Vec<QueuedLogout>> {
         let statement = claim_statement("logout_outbox", "application_id, uri, subject, jti", B::SKIP_CLAIMED_ROWS);
-        let rows: Vec<QueuedRow> = sqlx::query_as(&statement)
+        let mut conn = self.backend.write().await?;
+        let rows: Vec<QueuedRow> = self
+            .sql
+            .query_as(&statement)
             .bind(ts(now))
             .bind(ts(lease_until))
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.backend.write().await?)
+            .fetch_all(&mut *conn)
             .await?;
+        conn.commit().await?;
         Ok(rows
             .into_iter()
             .map(|(id, application_id, uri, subject, jti, attempts)| QueuedLogout {
@@ -87,22 +95,23 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_logout_sent(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(&mark_sent_statement("logout_outbox"))
-            .bind(ts(now))
-            .bind(id)
-            .execute(&mut *self.backend.write().await?)
-            .await?;
+        let mut conn = self.backend.write().await?;
+        self.sql.query(&mark_sent_statement("logout_outbox")).bind(ts(now)).bind(id).execute(&mut *conn).await?;
+        conn.commit().await?;
         Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_logout_failed(&self, id: i64, retry_at: DateTime<Utc>, error: &str) -> StoreResult<()> {
-        sqlx::query(&mark_failed_statement("logout_outbox"))
+        let mut conn = self.backend.write().await?;
+        self.sql
+            .query(&mark_failed_statement("logout_outbox"))
             .bind(ts(retry_at))
             .bind(error)
             .bind(id)
-            .execute(&mut *self.backend.write().await?)
+            .execute(&mut *conn)
             .await?;
+        conn.commit().await?;
         Ok(())
     }
 }

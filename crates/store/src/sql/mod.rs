@@ -38,6 +38,7 @@ use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWit
 use crate::{PoolStats, StoreResult};
 use built::BuiltStatements;
 use group_commit::{Pending, PendingProof, PendingTokens};
+use sqlx::database::HasStatementCache;
 use sqlx::migrate::Migrator;
 use sqlx::{Database, Decode, Encode, Type};
 use std::future::Future;
@@ -49,9 +50,9 @@ use ticketbooth_domain::secret::SecretHash;
 /// faster path for the hot point lookups.
 pub(crate) trait Backend: Send + Sync + 'static {
     /// The `sqlx` database.
-    type Db: Database<QueryResult: RowsAffected> + BuiltStatements;
-    /// A connection held for writing.
-    type Writer<'a>: DerefMut<Target = <Self::Db as Database>::Connection> + Send
+    type Db: Database<QueryResult: RowsAffected> + BuiltStatements + HasStatementCache;
+    /// A connection held for writing; what it wrote stands once [`Commit::commit`] returns.
+    type Writer<'a>: DerefMut<Target = <Self::Db as Database>::Connection> + Commit + Send
     where
         Self: 'a;
     /// A connection held for reading.
@@ -73,6 +74,13 @@ pub(crate) trait Backend: Send + Sync + 'static {
 
     /// The backend's migrations.
     fn migrator(&self) -> &'static Migrator;
+    /// Applies the pending migrations.
+    fn migrate(&self) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether a prepared statement may outlive the transaction that prepared it: not behind a
+    /// transaction-pooling PgBouncer, which hands the server connection to another client then.
+    fn keeps_statements(&self) -> bool {
+        true
+    }
     /// A connection for writing.
     fn write(&self) -> impl Future<Output = StoreResult<Self::Writer<'_>>> + Send;
     /// A connection for reading.
@@ -113,10 +121,61 @@ pub(crate) trait Backend: Send + Sync + 'static {
     }
 }
 
+/// Ends a store operation's writes: commits them where the connection holds a transaction for
+/// the operation (behind a transaction pooler), and does nothing where each statement commits.
+/// A writer dropped without it rolls back whatever its transaction held.
+pub(crate) trait Commit {
+    fn commit(self) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// Starts the statements of a store: named and kept per connection where the backend keeps
+/// statements (one round trip per later run), unnamed where it does not (see
+/// [`Backend::keeps_statements`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Statements {
+    keep: bool,
+}
+
+impl Statements {
+    pub(crate) fn query<Db: Database + HasStatementCache>(
+        self,
+        sql: &str,
+    ) -> sqlx::query::Query<'_, Db, Db::Arguments<'_>> {
+        sqlx::query(sql).persistent(self.keep)
+    }
+
+    pub(crate) fn query_as<Db: Database + HasStatementCache, O>(
+        self,
+        sql: &str,
+    ) -> sqlx::query::QueryAs<'_, Db, O, Db::Arguments<'_>>
+    where
+        O: for<'r> sqlx::FromRow<'r, Db::Row>,
+    {
+        sqlx::query_as(sql).persistent(self.keep)
+    }
+
+    pub(crate) fn query_scalar<Db: Database + HasStatementCache, O>(
+        self,
+        sql: &str,
+    ) -> sqlx::query::QueryScalar<'_, Db, O, Db::Arguments<'_>>
+    where
+        (O,): for<'r> sqlx::FromRow<'r, Db::Row>,
+    {
+        sqlx::query_scalar(sql).persistent(self.keep)
+    }
+
+    /// Whether statements are kept (for statements built at run time).
+    pub(crate) fn keep(self) -> bool {
+        self.keep
+    }
+}
+
 /// Ticketbooth's store on a backend.
 #[derive(Debug)]
 pub(crate) struct SqlStore<B> {
     pub(crate) backend: Arc<B>,
+    /// How this store's statements are prepared.
+    pub(crate) sql: Statements,
     pending_tokens: Arc<PendingTokens>,
     pending_proofs: Arc<Pending<PendingProof>>,
     usage: Arc<usage::UsageTally>,
@@ -126,6 +185,7 @@ impl<B> Clone for SqlStore<B> {
     fn clone(&self) -> Self {
         SqlStore {
             backend: Arc::clone(&self.backend),
+            sql: self.sql,
             pending_tokens: Arc::clone(&self.pending_tokens),
             pending_proofs: Arc::clone(&self.pending_proofs),
             usage: Arc::clone(&self.usage),
@@ -136,6 +196,7 @@ impl<B> Clone for SqlStore<B> {
 impl<B: Backend> SqlStore<B> {
     pub(crate) fn new(backend: B) -> Self {
         SqlStore {
+            sql: Statements { keep: backend.keeps_statements() },
             backend: Arc::new(backend),
             pending_tokens: Arc::default(),
             pending_proofs: Arc::default(),

@@ -4,7 +4,7 @@
 //! `FOR UPDATE SKIP LOCKED`: a second instance takes the next messages instead of waiting for the
 //! first one's and then finding them taken.
 
-use super::{Args, Backend, Column, Conn, Row, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, SqlStore};
 use crate::rows::ts;
 use crate::{OutgoingMail, QueuedMail, StoreResult};
 use chrono::{DateTime, Utc};
@@ -30,16 +30,19 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn enqueue_mail(&self, mail: &OutgoingMail, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO mail_outbox (sender, recipient, message, created_at, next_attempt_at) \
+        let mut conn = self.backend.write().await?;
+        self.sql
+            .query(
+                "INSERT INTO mail_outbox (sender, recipient, message, created_at, next_attempt_at) \
              VALUES ($1, $2, $3, $4, $4)",
-        )
-        .bind(&mail.sender)
-        .bind(&mail.recipient)
-        .bind(mail.message.as_slice())
-        .bind(ts(now))
-        .execute(&mut *self.backend.write().await?)
-        .await?;
+            )
+            .bind(&mail.sender)
+            .bind(&mail.recipient)
+            .bind(mail.message.as_slice())
+            .bind(ts(now))
+            .execute(&mut *conn)
+            .await?;
+        conn.commit().await?;
         Ok(())
     }
 
@@ -51,12 +54,16 @@ where
         limit: u32,
     ) -> StoreResult<Vec<QueuedMail>> {
         let statement = claim_statement("mail_outbox", "sender, recipient, message", B::SKIP_CLAIMED_ROWS);
-        let rows: Vec<QueuedRow> = sqlx::query_as(&statement)
+        let mut conn = self.backend.write().await?;
+        let rows: Vec<QueuedRow> = self
+            .sql
+            .query_as(&statement)
             .bind(ts(now))
             .bind(ts(lease_until))
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.backend.write().await?)
+            .fetch_all(&mut *conn)
             .await?;
+        conn.commit().await?;
         Ok(rows
             .into_iter()
             .map(|(id, sender, recipient, message, attempts)| QueuedMail {
@@ -69,28 +76,31 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_mail_sent(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(&mark_sent_statement("mail_outbox"))
-            .bind(ts(now))
-            .bind(id)
-            .execute(&mut *self.backend.write().await?)
-            .await?;
+        let mut conn = self.backend.write().await?;
+        self.sql.query(&mark_sent_statement("mail_outbox")).bind(ts(now)).bind(id).execute(&mut *conn).await?;
+        conn.commit().await?;
         Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_mail_failed(&self, id: i64, retry_at: DateTime<Utc>, error: &str) -> StoreResult<()> {
-        sqlx::query(&mark_failed_statement("mail_outbox"))
+        let mut conn = self.backend.write().await?;
+        self.sql
+            .query(&mark_failed_statement("mail_outbox"))
             .bind(ts(retry_at))
             .bind(error)
             .bind(id)
-            .execute(&mut *self.backend.write().await?)
+            .execute(&mut *conn)
             .await?;
+        conn.commit().await?;
         Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn undelivered_mail(&self) -> StoreResult<u64> {
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL")
+        let (count,): (i64,) = self
+            .sql
+            .query_as("SELECT COUNT(*) FROM mail_outbox WHERE sent_at IS NULL")
             .fetch_one(&mut *self.backend.read().await?)
             .await?;
         Ok(count.unsigned_abs())

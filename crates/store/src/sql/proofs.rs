@@ -3,7 +3,7 @@
 
 use super::built::BuiltStatements;
 use super::group_commit::PendingProof;
-use super::{Args, Backend, Column, Conn, Row, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, SqlStore, Statements};
 use crate::rows::ts;
 use crate::StoreResult;
 use chrono::{DateTime, Utc};
@@ -39,7 +39,7 @@ where
     #[tracing::instrument(level = "debug", skip_all)]
     async fn server_secret(&self, name: &str, candidate: &[u8], now: DateTime<Utc>) -> StoreResult<Vec<u8>> {
         let mut conn = self.backend.write().await?;
-        sqlx::query(
+        self.sql.query(
             "INSERT INTO server_secrets (name, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
@@ -47,10 +47,13 @@ where
         .bind(ts(now))
         .execute(&mut *conn)
         .await?;
-        let (secret,): (Vec<u8>,) = sqlx::query_as("SELECT secret FROM server_secrets WHERE name = $1")
+        let (secret,): (Vec<u8>,) = self
+            .sql
+            .query_as("SELECT secret FROM server_secrets WHERE name = $1")
             .bind(name)
             .fetch_one(&mut *conn)
             .await?;
+        conn.commit().await?;
         Ok(secret)
     }
 }
@@ -71,7 +74,10 @@ where
             let conn = self.backend.write().await;
             let Some(batch) = self.pending_proofs.take_or_finish() else { return guard.finish() };
             let recorded = match conn {
-                Ok(mut conn) => Self::insert_proofs(&mut conn, &batch).await,
+                Ok(mut conn) => match Self::insert_proofs(self.sql, &mut conn, &batch).await {
+                    Ok(new) => conn.commit().await.map(|()| new),
+                    Err(err) => Err(err),
+                },
                 Err(err) => Err(err),
             };
             match recorded {
@@ -90,8 +96,8 @@ where
     }
 
     /// Inserts a batch, keeping the first of any proof seen twice; returns the hashes stored.
-    async fn insert_proofs(conn: &mut Conn<B>, batch: &[PendingProof]) -> StoreResult<Vec<Vec<u8>>> {
-        let rows: Vec<(Vec<u8>,)> = B::Db::fetch_built(conn, move |qb| {
+    async fn insert_proofs(sql: Statements, conn: &mut Conn<B>, batch: &[PendingProof]) -> StoreResult<Vec<Vec<u8>>> {
+        let rows: Vec<(Vec<u8>,)> = B::Db::fetch_built(sql, conn, move |qb| {
             qb.push("INSERT INTO dpop_proofs (proof_hash, expires_at) ");
             qb.push_values(batch, |mut row, proof| {
                 row.push_bind(proof.proof_hash.to_vec()).push_bind(proof.expires_at);

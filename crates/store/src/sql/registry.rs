@@ -2,7 +2,7 @@
 
 use super::audit::write_audit;
 use super::columns::application_columns;
-use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, RowsAffected, SqlStore};
 use crate::rows::{from_ts, scopes, ts, ApplicationRow};
 use crate::StoreResult;
 use chrono::Utc;
@@ -58,63 +58,73 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn create_resource(&self, resource: NewResource) -> StoreResult<Resource> {
-        let row: ResourceRow = sqlx::query_as(concat!(
-            "INSERT INTO resources (identifier, name, scopes, created_at) VALUES ($1, $2, $3, $4) RETURNING ",
-            resource_columns!()
-        ))
-        .bind(&resource.identifier)
-        .bind(&resource.name)
-        .bind(resource.scopes.to_string())
-        .bind(ts(Utc::now()))
-        .fetch_one(&mut *self.backend.write().await?)
-        .await?;
+        let mut conn = self.backend.write().await?;
+        let row: ResourceRow = self
+            .sql
+            .query_as(concat!(
+                "INSERT INTO resources (identifier, name, scopes, created_at) VALUES ($1, $2, $3, $4) RETURNING ",
+                resource_columns!()
+            ))
+            .bind(&resource.identifier)
+            .bind(&resource.name)
+            .bind(resource.scopes.to_string())
+            .bind(ts(Utc::now()))
+            .fetch_one(&mut *conn)
+            .await?;
+        conn.commit().await?;
         row.into_domain()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_resource(&self, identifier: &str) -> StoreResult<Option<Resource>> {
-        let row: Option<ResourceRow> =
-            sqlx::query_as(concat!("SELECT ", resource_columns!(), " FROM resources WHERE identifier = $1"))
-                .bind(identifier)
-                .fetch_optional(&mut *self.backend.read().await?)
-                .await?;
+        let row: Option<ResourceRow> = self
+            .sql
+            .query_as(concat!("SELECT ", resource_columns!(), " FROM resources WHERE identifier = $1"))
+            .bind(identifier)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         row.map(ResourceRow::into_domain).transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn list_resources(&self) -> StoreResult<Vec<Resource>> {
-        let rows: Vec<ResourceRow> =
-            sqlx::query_as(concat!("SELECT ", resource_columns!(), " FROM resources ORDER BY id"))
-                .fetch_all(&mut *self.backend.read().await?)
-                .await?;
+        let rows: Vec<ResourceRow> = self
+            .sql
+            .query_as(concat!("SELECT ", resource_columns!(), " FROM resources ORDER BY id"))
+            .fetch_all(&mut *self.backend.read().await?)
+            .await?;
         rows.into_iter().map(ResourceRow::into_domain).collect()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn save_document_client(&self, app: NewApplication) -> StoreResult<Application> {
         // One statement, so two instances fetching the same new document at once store one row.
-        let row: ApplicationRow = sqlx::query_as(concat!(
-            "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, id_token_alg, \
+        let mut conn = self.backend.write().await?;
+        let row: ApplicationRow = self
+            .sql
+            .query_as(concat!(
+                "INSERT INTO applications (client_id, name, secret_hash, redirect_uris, scopes, id_token_alg, \
              created_at, description, website, secret_shown, origin, review, metadata_expires_at) \
              VALUES ($1, $2, NULL, $3, $4, $5, $6, '', $7, TRUE, $8, $9, $10) \
              ON CONFLICT (client_id) DO UPDATE SET name = excluded.name, website = excluded.website, \
              redirect_uris = excluded.redirect_uris, scopes = excluded.scopes, \
              metadata_expires_at = excluded.metadata_expires_at \
              WHERE applications.origin = excluded.origin RETURNING ",
-            application_columns!()
-        ))
-        .bind(&app.client_id)
-        .bind(&app.name)
-        .bind(app.redirect_uris.join("\n"))
-        .bind(app.scopes.to_string())
-        .bind(app.id_token_alg.as_str())
-        .bind(ts(Utc::now()))
-        .bind(&app.website)
-        .bind(ClientOrigin::MetadataDocument.as_str())
-        .bind(app.review.as_str())
-        .bind(app.metadata_expires_at.map(ts))
-        .fetch_one(&mut *self.backend.write().await?)
-        .await?;
+                application_columns!()
+            ))
+            .bind(&app.client_id)
+            .bind(&app.name)
+            .bind(app.redirect_uris.join("\n"))
+            .bind(app.scopes.to_string())
+            .bind(app.id_token_alg.as_str())
+            .bind(ts(Utc::now()))
+            .bind(&app.website)
+            .bind(ClientOrigin::MetadataDocument.as_str())
+            .bind(app.review.as_str())
+            .bind(app.metadata_expires_at.map(ts))
+            .fetch_one(&mut *conn)
+            .await?;
+        conn.commit().await?;
         row.into_domain()
     }
 
@@ -124,32 +134,38 @@ where
         application_id: i64,
         app: NewApplication,
     ) -> StoreResult<Option<Application>> {
-        let row: Option<ApplicationRow> = sqlx::query_as(concat!(
-            "UPDATE applications SET name = $1, website = $2, redirect_uris = $3, scopes = $4, id_token_alg = $5, \
+        let mut conn = self.backend.write().await?;
+        let row: Option<ApplicationRow> = self
+            .sql
+            .query_as(concat!(
+                "UPDATE applications SET name = $1, website = $2, redirect_uris = $3, scopes = $4, id_token_alg = $5, \
              jwks = $6 WHERE id = $7 AND origin = 'registration' RETURNING ",
-            application_columns!()
-        ))
-        .bind(&app.name)
-        .bind(&app.website)
-        .bind(app.redirect_uris.join("\n"))
-        .bind(app.scopes.to_string())
-        .bind(app.id_token_alg.as_str())
-        .bind(app.jwks.clone())
-        .bind(application_id)
-        .fetch_optional(&mut *self.backend.write().await?)
-        .await?;
+                application_columns!()
+            ))
+            .bind(&app.name)
+            .bind(&app.website)
+            .bind(app.redirect_uris.join("\n"))
+            .bind(app.scopes.to_string())
+            .bind(app.id_token_alg.as_str())
+            .bind(app.jwks.clone())
+            .bind(application_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        conn.commit().await?;
         row.map(ApplicationRow::into_domain).transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn clients_in_review(&self) -> StoreResult<Vec<Application>> {
-        let rows: Vec<ApplicationRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            application_columns!(),
-            " FROM applications WHERE review = 'pending' ORDER BY id"
-        ))
-        .fetch_all(&mut *self.backend.read().await?)
-        .await?;
+        let rows: Vec<ApplicationRow> = self
+            .sql
+            .query_as(concat!(
+                "SELECT ",
+                application_columns!(),
+                " FROM applications WHERE review = 'pending' ORDER BY id"
+            ))
+            .fetch_all(&mut *self.backend.read().await?)
+            .await?;
         rows.into_iter().map(ApplicationRow::into_domain).collect()
     }
 
@@ -157,7 +173,9 @@ where
     async fn decide_client(&self, application_id: i64, decision: Review, audit: &AuditEntry) -> StoreResult<bool> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let decided = sqlx::query("UPDATE applications SET review = $1 WHERE id = $2 AND review = 'pending'")
+        let decided = self
+            .sql
+            .query("UPDATE applications SET review = $1 WHERE id = $2 AND review = 'pending'")
             .bind(decision.as_str())
             .bind(application_id)
             .execute(&mut *tx)
@@ -165,9 +183,10 @@ where
             .rows_affected()
             > 0;
         if decided {
-            write_audit::<B>(&mut tx, audit).await?;
+            write_audit::<B>(self.sql, &mut tx, audit).await?;
         }
         tx.commit().await?;
+        conn.commit().await?;
         Ok(decided)
     }
 }

@@ -1,6 +1,6 @@
 //! Rate-limit windows.
 
-use super::{Args, Backend, Column, Conn, Row, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, SqlStore};
 use crate::rows::ts;
 use crate::StoreResult;
 use chrono::{DateTime, Utc};
@@ -26,29 +26,37 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn hit_rate_limit(&self, key: &str, window_start: DateTime<Utc>) -> StoreResult<u32> {
-        let hits: i64 = sqlx::query_scalar(
-            "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
+        let mut conn = self.backend.write().await?;
+        let hits: i64 = self
+            .sql
+            .query_scalar(
+                "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
              ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits",
-        )
-        .bind(key)
-        .bind(ts(window_start))
-        .fetch_one(&mut *self.backend.write().await?)
-        .await?;
+            )
+            .bind(key)
+            .bind(ts(window_start))
+            .fetch_one(&mut *conn)
+            .await?;
+        conn.commit().await?;
         Ok(u32::try_from(hits).unwrap_or(u32::MAX))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn take_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<[u32; 2]> {
         // Parameters in order of first use: SQLite numbers `$n` by appearance.
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1), ($3, $2, 1) \
+        let mut conn = self.backend.write().await?;
+        let rows: Vec<(String, i64)> = self
+            .sql
+            .query_as(
+                "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1), ($3, $2, 1) \
              ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING key, hits",
-        )
-        .bind(keys[0])
-        .bind(ts(window_start))
-        .bind(keys[1])
-        .fetch_all(&mut *self.backend.write().await?)
-        .await?;
+            )
+            .bind(keys[0])
+            .bind(ts(window_start))
+            .bind(keys[1])
+            .fetch_all(&mut *conn)
+            .await?;
+        conn.commit().await?;
         let count = |key: &str| {
             let hits = rows.iter().find(|(found, _)| found == key).map_or(0, |(_, hits)| *hits);
             u32::try_from(hits).unwrap_or(u32::MAX)
@@ -58,12 +66,15 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn refund_rate_limits(&self, keys: [&str; 2], window_start: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query("UPDATE rate_limits SET hits = hits - 1 WHERE window_start = $1 AND key IN ($2, $3) AND hits > 0")
+        let mut conn = self.backend.write().await?;
+        self.sql
+            .query("UPDATE rate_limits SET hits = hits - 1 WHERE window_start = $1 AND key IN ($2, $3) AND hits > 0")
             .bind(ts(window_start))
             .bind(keys[0])
             .bind(keys[1])
-            .execute(&mut *self.backend.write().await?)
+            .execute(&mut *conn)
             .await?;
+        conn.commit().await?;
         Ok(())
     }
 }

@@ -3,11 +3,11 @@
 use super::built::BuiltStatements;
 use super::columns::{event_columns, order_columns, ticket_columns, ticket_type_columns};
 use super::webhook_outbox::{emit, subscribed};
-use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, RowsAffected, SqlStore, Statements};
 use crate::rows::{ts, EventRow, OrderRow, TicketRow, TicketTypeRow};
 use crate::{EventChange, Invalidation, Page, StoreError, StoreResult, TicketCreation, TicketQuery, TicketRef};
 use chrono::{DateTime, Utc};
-use sqlx::{query_as, ColumnIndex, Connection, Database, Encode, Executor, FromRow, IntoArguments, QueryBuilder, Type};
+use sqlx::{ColumnIndex, Connection, Database, Encode, Executor, FromRow, IntoArguments, QueryBuilder, Type};
 use ticketbooth_domain::listing::Listing;
 use ticketbooth_domain::ticketing::{
     Event, NewEvent, NewExternalTicket, NewOrder, Order, Ticket, TicketStatus, TicketType,
@@ -57,42 +57,47 @@ where
         let now = ts(Utc::now());
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let row: EventRow = sqlx::query_as(concat!(
-            "INSERT INTO events (organizer_id, title, description, description_en, location_name, cover_url, \
+        let row: EventRow = self
+            .sql
+            .query_as(concat!(
+                "INSERT INTO events (organizer_id, title, description, description_en, location_name, cover_url, \
              poster_url, status, start_at, end_at, api_ticket_quota, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, $11) RETURNING ",
-            event_columns!()
-        ))
-        .bind(event.organizer_id)
-        .bind(&event.title)
-        .bind(&event.description)
-        .bind(&event.description_en)
-        .bind(&event.location_name)
-        .bind(&event.cover_url)
-        .bind(&event.poster_url)
-        .bind(ts(event.start_at))
-        .bind(ts(event.end_at))
-        .bind(event.api_ticket_quota)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let mut ticket_types = Vec::with_capacity(event.ticket_types.len());
-        for ticket_type in &event.ticket_types {
-            let tt: TicketTypeRow = sqlx::query_as(concat!(
-                "INSERT INTO ticket_types (event_id, name, price_satangs, quota, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING ",
-                ticket_type_columns!()
+                event_columns!()
             ))
-            .bind(row.id())
-            .bind(&ticket_type.name)
-            .bind(ticket_type.price_satangs)
-            .bind(ticket_type.quota)
+            .bind(event.organizer_id)
+            .bind(&event.title)
+            .bind(&event.description)
+            .bind(&event.description_en)
+            .bind(&event.location_name)
+            .bind(&event.cover_url)
+            .bind(&event.poster_url)
+            .bind(ts(event.start_at))
+            .bind(ts(event.end_at))
+            .bind(event.api_ticket_quota)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+        let mut ticket_types = Vec::with_capacity(event.ticket_types.len());
+        for ticket_type in &event.ticket_types {
+            let tt: TicketTypeRow = self
+                .sql
+                .query_as(concat!(
+                    "INSERT INTO ticket_types (event_id, name, price_satangs, quota, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING ",
+                    ticket_type_columns!()
+                ))
+                .bind(row.id())
+                .bind(&ticket_type.name)
+                .bind(ticket_type.price_satangs)
+                .bind(ticket_type.quota)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
             ticket_types.push(tt.into());
         }
         tx.commit().await?;
+        conn.commit().await?;
         Ok((row.into(), ticket_types))
     }
 
@@ -100,36 +105,49 @@ where
     async fn update_event(&self, id: i64, change: EventChange, now: DateTime<Utc>) -> StoreResult<Option<Event>> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let row: Option<EventRow> = sqlx::query_as(concat!(
-            "UPDATE events SET title = COALESCE($1, title), description = COALESCE($2, description), \
+        let row: Option<EventRow> = self
+            .sql
+            .query_as(concat!(
+                "UPDATE events SET title = COALESCE($1, title), description = COALESCE($2, description), \
              description_en = COALESCE($3, description_en), location_name = COALESCE($4, location_name), \
              start_at = COALESCE($5, start_at), end_at = COALESCE($6, end_at), status = COALESCE($7, status), \
              updated_at = $8 WHERE id = $9 RETURNING ",
-            event_columns!()
-        ))
-        .bind(change.title)
-        .bind(change.description)
-        .bind(change.description_en)
-        .bind(change.location_name)
-        .bind(change.start_at.map(ts))
-        .bind(change.end_at.map(ts))
-        .bind(change.status)
-        .bind(ts(now))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+                event_columns!()
+            ))
+            .bind(change.title)
+            .bind(change.description)
+            .bind(change.description_en)
+            .bind(change.location_name)
+            .bind(change.start_at.map(ts))
+            .bind(change.end_at.map(ts))
+            .bind(change.status)
+            .bind(ts(now))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(row) = row else { return Ok(None) };
         let event: Event = row.into();
-        if subscribed::<B>(&mut tx, id, EventType::EventUpdated).await? {
-            emit::<B>(&mut tx, id, EventType::EventUpdated, &Subject::Event(Box::new(event.clone())), ts(now)).await?;
+        if subscribed::<B>(self.sql, &mut tx, id, EventType::EventUpdated).await? {
+            emit::<B>(
+                self.sql,
+                &mut tx,
+                id,
+                EventType::EventUpdated,
+                &Subject::Event(Box::new(event.clone())),
+                ts(now),
+            )
+            .await?;
         }
         tx.commit().await?;
+        conn.commit().await?;
         Ok(Some(event))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_event(&self, id: i64) -> StoreResult<Option<Event>> {
-        let row: Option<EventRow> = sqlx::query_as(concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1"))
+        let row: Option<EventRow> = self
+            .sql
+            .query_as(concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *self.backend.read().await?)
             .await?;
@@ -138,22 +156,24 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_ticket_type(&self, id: i64) -> StoreResult<Option<TicketType>> {
-        let row: Option<TicketTypeRow> =
-            sqlx::query_as(concat!("SELECT ", ticket_type_columns!(), " FROM ticket_types WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *self.backend.read().await?)
-                .await?;
+        let row: Option<TicketTypeRow> = self
+            .sql
+            .query_as(concat!("SELECT ", ticket_type_columns!(), " FROM ticket_types WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         Ok(row.map(Into::into))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn is_member(&self, organizer_id: i64, user_id: i64) -> StoreResult<bool> {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT organizer_id FROM organizer_members WHERE organizer_id = $1 AND user_id = $2")
-                .bind(organizer_id)
-                .bind(user_id)
-                .fetch_optional(&mut *self.backend.read().await?)
-                .await?;
+        let found: Option<i64> = self
+            .sql
+            .query_scalar("SELECT organizer_id FROM organizer_members WHERE organizer_id = $1 AND user_id = $2")
+            .bind(organizer_id)
+            .bind(user_id)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         Ok(found.is_some())
     }
 
@@ -162,14 +182,16 @@ where
         let now = ts(Utc::now());
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let quota: Option<(Option<i64>, i64)> = sqlx::query_as(
-            "SELECT quota, (SELECT COUNT(*) FROM tickets WHERE ticket_type_id = $1) \
+        let quota: Option<(Option<i64>, i64)> = self
+            .sql
+            .query_as(
+                "SELECT quota, (SELECT COUNT(*) FROM tickets WHERE ticket_type_id = $1) \
              FROM ticket_types WHERE id = $1 AND event_id = $2",
-        )
-        .bind(order.ticket_type_id)
-        .bind(order.event_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+            )
+            .bind(order.ticket_type_id)
+            .bind(order.event_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         match quota {
             None => return Err(StoreError::NotFound),
             Some((Some(quota), sold)) if sold + reference_codes.len() as i64 > quota => {
@@ -177,55 +199,60 @@ where
             }
             Some(_) => {}
         }
-        let row: OrderRow = sqlx::query_as(concat!(
-            "INSERT INTO orders (event_id, user_id, status, buyer_firstname, buyer_lastname, buyer_email, \
+        let row: OrderRow = self
+            .sql
+            .query_as(concat!(
+                "INSERT INTO orders (event_id, user_id, status, buyer_firstname, buyer_lastname, buyer_email, \
              buyer_phone, buyer_phone_local, buyer_phone_country, buyer_phone_country_code, paid_at, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 'TH', '66', $8, $9, $9) RETURNING ",
-            order_columns!()
-        ))
-        .bind(order.event_id)
-        .bind(order.user_id)
-        .bind(if order.paid { "paid" } else { "pending" })
-        .bind(&order.buyer_firstname)
-        .bind(&order.buyer_lastname)
-        .bind(&order.buyer_email)
-        .bind(&order.buyer_phone)
-        .bind(order.paid.then_some(now))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let announce_tickets = subscribed::<B>(&mut tx, order.event_id, EventType::TicketCreated).await?;
-        let mut ticket_ids = Vec::with_capacity(reference_codes.len());
-        for code in &reference_codes {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO tickets (order_id, event_id, ticket_type_id, user_id, status, firstname, lastname, \
-                 email, phone, reference_code, kind, registered_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, 'normal', $10, $10, $10) RETURNING id",
-            )
-            .bind(row.id())
+                order_columns!()
+            ))
             .bind(order.event_id)
-            .bind(order.ticket_type_id)
             .bind(order.user_id)
+            .bind(if order.paid { "paid" } else { "pending" })
             .bind(&order.buyer_firstname)
             .bind(&order.buyer_lastname)
             .bind(&order.buyer_email)
             .bind(&order.buyer_phone)
-            .bind(code)
+            .bind(order.paid.then_some(now))
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+        let announce_tickets = subscribed::<B>(self.sql, &mut tx, order.event_id, EventType::TicketCreated).await?;
+        let mut ticket_ids = Vec::with_capacity(reference_codes.len());
+        for code in &reference_codes {
+            let id: i64 = self
+                .sql
+                .query_scalar(
+                    "INSERT INTO tickets (order_id, event_id, ticket_type_id, user_id, status, firstname, lastname, \
+                 email, phone, reference_code, kind, registered_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, 'normal', $10, $10, $10) RETURNING id",
+                )
+                .bind(row.id())
+                .bind(order.event_id)
+                .bind(order.ticket_type_id)
+                .bind(order.user_id)
+                .bind(&order.buyer_firstname)
+                .bind(&order.buyer_lastname)
+                .bind(&order.buyer_email)
+                .bind(&order.buyer_phone)
+                .bind(code)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
             ticket_ids.push(id);
             if announce_tickets {
-                let subject = Subject::Ticket(Box::new(ticket_in::<B>(&mut tx, id).await?));
-                emit::<B>(&mut tx, order.event_id, EventType::TicketCreated, &subject, now).await?;
+                let subject = Subject::Ticket(Box::new(ticket_in::<B>(self.sql, &mut tx, id).await?));
+                emit::<B>(self.sql, &mut tx, order.event_id, EventType::TicketCreated, &subject, now).await?;
             }
         }
         let created = row.into_domain(ticket_ids);
-        if order.paid && subscribed::<B>(&mut tx, order.event_id, EventType::OrderPaid).await? {
+        if order.paid && subscribed::<B>(self.sql, &mut tx, order.event_id, EventType::OrderPaid).await? {
             let subject = Subject::Order(Box::new(created.clone()));
-            emit::<B>(&mut tx, order.event_id, EventType::OrderPaid, &subject, now).await?;
+            emit::<B>(self.sql, &mut tx, order.event_id, EventType::OrderPaid, &subject, now).await?;
         }
         tx.commit().await?;
+        conn.commit().await?;
         Ok(created)
     }
 
@@ -300,49 +327,55 @@ where
             let mut tx = conn.begin().await?;
             // Reserving a quota slot locks the event's row, so concurrent creations for
             // one event queue here and each sees the others' committed tickets.
-            let reserved = sqlx::query(
-                "UPDATE events SET api_tickets_issued = api_tickets_issued + 1 \
+            let reserved = self
+                .sql
+                .query(
+                    "UPDATE events SET api_tickets_issued = api_tickets_issued + 1 \
                  WHERE id = $1 AND api_tickets_issued < api_ticket_quota",
-            )
-            .bind(ticket.event_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+                )
+                .bind(ticket.event_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if reserved != 1 {
                 tx.rollback().await?;
                 Err(TicketCreation::QuotaExceeded)
             } else {
-                let row: Option<TicketRow> = sqlx::query_as(
-                    "INSERT INTO tickets (event_id, ticket_type_id, status, firstname, lastname, email, \
+                let row: Option<TicketRow> = self
+                    .sql
+                    .query_as(
+                        "INSERT INTO tickets (event_id, ticket_type_id, status, firstname, lastname, email, \
                      phone, reference_code, kind, external_id, registered_at, created_at, updated_at) \
                      VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, 'external', $8, $9, $9, $9) \
                      ON CONFLICT DO NOTHING RETURNING id, order_id, event_id, user_id, status, firstname, lastname, \
                      phone, email, reference_code, kind, external_id, revoke_note, forms, used_at, registered_at, \
                      created_at, updated_at, $10 AS tt_id, $11 AS tt_name, $12 AS tt_price_satangs, $13 AS tt_quota",
-                )
-                .bind(ticket.event_id)
-                .bind(ticket.ticket_type_id)
-                .bind(&ticket.firstname)
-                .bind(&ticket.lastname)
-                .bind(&ticket.email)
-                .bind(&ticket.phone)
-                .bind(&ticket.reference_code)
-                .bind(&ticket.external_id)
-                .bind(now)
-                .bind(ticket_type.id)
-                .bind(ticket_type.name.as_str())
-                .bind(ticket_type.price_satangs)
-                .bind(ticket_type.quota)
-                .fetch_optional(&mut *tx)
-                .await?;
+                    )
+                    .bind(ticket.event_id)
+                    .bind(ticket.ticket_type_id)
+                    .bind(&ticket.firstname)
+                    .bind(&ticket.lastname)
+                    .bind(&ticket.email)
+                    .bind(&ticket.phone)
+                    .bind(&ticket.reference_code)
+                    .bind(&ticket.external_id)
+                    .bind(now)
+                    .bind(ticket_type.id)
+                    .bind(ticket_type.name.as_str())
+                    .bind(ticket_type.price_satangs)
+                    .bind(ticket_type.quota)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 match row {
                     Some(row) => {
                         let created = row.into_domain()?;
-                        if subscribed::<B>(&mut tx, ticket.event_id, EventType::TicketCreated).await? {
+                        if subscribed::<B>(self.sql, &mut tx, ticket.event_id, EventType::TicketCreated).await? {
                             let subject = Subject::Ticket(Box::new(created.clone()));
-                            emit::<B>(&mut tx, ticket.event_id, EventType::TicketCreated, &subject, now).await?;
+                            emit::<B>(self.sql, &mut tx, ticket.event_id, EventType::TicketCreated, &subject, now)
+                                .await?;
                         }
                         tx.commit().await?;
+                        conn.commit().await?;
                         Ok(created)
                     }
                     // A unique key was taken: the external id (a replay) or the reference code.
@@ -384,7 +417,9 @@ where
                  WHERE event_id = $4 AND reference_code = $5 AND status = $6 RETURNING id"
             }
         };
-        let query = sqlx::query_scalar::<_, i64>(revoke)
+        let query = self
+            .sql
+            .query_scalar::<_, i64>(revoke)
             .bind(TicketStatus::Revoked.as_str())
             .bind(reason)
             .bind(ts(now))
@@ -398,16 +433,19 @@ where
             let mut tx = conn.begin().await?;
             match query.bind(TicketStatus::Active.as_str()).fetch_optional(&mut *tx).await? {
                 Some(id) => {
-                    let snapshot = match subscribed::<B>(&mut tx, event_id, EventType::TicketInvalidated).await? {
-                        true => {
-                            let ticket = ticket_in::<B>(&mut tx, id).await?;
-                            let subject = Subject::Ticket(Box::new(ticket.clone()));
-                            emit::<B>(&mut tx, event_id, EventType::TicketInvalidated, &subject, ts(now)).await?;
-                            Some(ticket)
-                        }
-                        false => None,
-                    };
+                    let snapshot =
+                        match subscribed::<B>(self.sql, &mut tx, event_id, EventType::TicketInvalidated).await? {
+                            true => {
+                                let ticket = ticket_in::<B>(self.sql, &mut tx, id).await?;
+                                let subject = Subject::Ticket(Box::new(ticket.clone()));
+                                emit::<B>(self.sql, &mut tx, event_id, EventType::TicketInvalidated, &subject, ts(now))
+                                    .await?;
+                                Some(ticket)
+                            }
+                            false => None,
+                        };
                     tx.commit().await?;
+                    conn.commit().await?;
                     Some((id, snapshot))
                 }
                 None => None,
@@ -433,28 +471,37 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn mark_ticket_used(&self, ticket_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-        let updated =
-            sqlx::query("UPDATE tickets SET status = $1, used_at = $2, updated_at = $2 WHERE id = $3 AND status = $4")
-                .bind(TicketStatus::Used.as_str())
-                .bind(ts(now))
-                .bind(ticket_id)
-                .bind(TicketStatus::Active.as_str())
-                .execute(&mut *self.backend.write().await?)
-                .await?
-                .rows_affected();
+        let mut conn = self.backend.write().await?;
+        let updated = self
+            .sql
+            .query("UPDATE tickets SET status = $1, used_at = $2, updated_at = $2 WHERE id = $3 AND status = $4")
+            .bind(TicketStatus::Used.as_str())
+            .bind(ts(now))
+            .bind(ticket_id)
+            .bind(TicketStatus::Active.as_str())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        conn.commit().await?;
         Ok(updated == 1)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_ticket(&self, id: i64) -> StoreResult<Option<Ticket>> {
-        let row: Option<TicketRow> =
-            query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_optional(&mut *self.backend.read().await?).await?;
+        let row: Option<TicketRow> = self
+            .sql
+            .query_as::<B::Db, _>(TICKET_BY_ID)
+            .bind(id)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         row.map(TicketRow::into_domain).transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_ticket_by_reference(&self, event_id: i64, reference_code: &str) -> StoreResult<Option<Ticket>> {
-        let row: Option<TicketRow> = query_as::<B::Db, _>(TICKET_BY_REFERENCE)
+        let row: Option<TicketRow> = self
+            .sql
+            .query_as::<B::Db, _>(TICKET_BY_REFERENCE)
             .bind(event_id)
             .bind(reference_code)
             .fetch_optional(&mut *self.backend.read().await?)
@@ -482,19 +529,25 @@ where
 {
     /// A ticket by id, read on the writer so it sees the write just made.
     async fn ticket_by_id(&self, id: i64) -> StoreResult<Option<Ticket>> {
+        let mut conn = self.backend.write().await?;
         let row: Option<TicketRow> =
-            query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_optional(&mut *self.backend.write().await?).await?;
+            self.sql.query_as::<B::Db, _>(TICKET_BY_ID).bind(id).fetch_optional(&mut *conn).await?;
+        conn.commit().await?;
         row.map(TicketRow::into_domain).transpose()
     }
 
     /// An event's ticket by the external id its creator gave, read on the writer.
     async fn by_external_id(&self, event_id: i64, external_id: Option<&str>) -> StoreResult<Option<Ticket>> {
         let Some(external_id) = external_id else { return Ok(None) };
-        let row: Option<TicketRow> = query_as::<B::Db, _>(TICKET_BY_EXTERNAL_ID)
+        let mut conn = self.backend.write().await?;
+        let row: Option<TicketRow> = self
+            .sql
+            .query_as::<B::Db, _>(TICKET_BY_EXTERNAL_ID)
             .bind(event_id)
             .bind(external_id)
-            .fetch_optional(&mut *self.backend.write().await?)
+            .fetch_optional(&mut *conn)
             .await?;
+        conn.commit().await?;
         row.map(TicketRow::into_domain).transpose()
     }
 
@@ -503,7 +556,7 @@ where
         if order_ids.is_empty() {
             return Ok(Vec::new());
         }
-        B::Db::fetch_built(&mut *self.backend.read().await?, move |qb| {
+        B::Db::fetch_built(self.sql, &mut *self.backend.read().await?, move |qb| {
             qb.push("SELECT order_id, id FROM tickets WHERE order_id IN (");
             let mut separated = qb.separated(", ");
             for id in order_ids {
@@ -528,12 +581,12 @@ where
     where
         R: for<'r> FromRow<'r, Row<B>> + Send + Unpin,
     {
-        let counted: Vec<(i64,)> = B::Db::fetch_built(&mut *self.backend.read().await?, |qb| {
+        let counted: Vec<(i64,)> = B::Db::fetch_built(self.sql, &mut *self.backend.read().await?, |qb| {
             qb.push(count);
             filter(qb);
         })
         .await?;
-        let rows = B::Db::fetch_built(&mut *self.backend.read().await?, |qb| {
+        let rows = B::Db::fetch_built(self.sql, &mut *self.backend.read().await?, |qb| {
             qb.push(select);
             filter(qb);
             push_order_and_page(qb, listing, prefix);
@@ -616,7 +669,7 @@ where
 }
 
 /// A ticket by id, read inside the caller's transaction (an event's snapshot of it).
-pub(crate) async fn ticket_in<B>(conn: &mut Conn<B>, ticket_id: i64) -> StoreResult<Ticket>
+pub(crate) async fn ticket_in<B>(sql: Statements, conn: &mut Conn<B>, ticket_id: i64) -> StoreResult<Ticket>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -624,6 +677,6 @@ where
     i64: Column<B::Db>,
     for<'r> TicketRow: FromRow<'r, Row<B>>,
 {
-    let row: TicketRow = query_as::<B::Db, _>(TICKET_BY_ID).bind(ticket_id).fetch_one(&mut *conn).await?;
+    let row: TicketRow = sql.query_as::<B::Db, _>(TICKET_BY_ID).bind(ticket_id).fetch_one(&mut *conn).await?;
     row.into_domain()
 }

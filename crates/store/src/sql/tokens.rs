@@ -5,14 +5,14 @@ use super::columns::{
     access_token_columns, CODE_BY_HASH, TOKEN_BY_HASH, TOKEN_BY_REFRESH_HASH, TOKEN_WITH_USER_BY_HASH,
 };
 use super::group_commit::{Claim, PendingToken};
-use super::usage::{Counts, UsageTally};
-use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use super::usage::Counts;
+use super::{Args, Backend, Column, Commit, Conn, Row, RowsAffected, SqlStore, Statements};
 use crate::rows::{
     ts, AccessTokenRow, AuthorizationCodeRow, GraceSuccessorRow, HashedAccessTokenRow, TokenWithUserRow,
 };
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
-use sqlx::{query_as, ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
+use sqlx::{ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
 use std::collections::HashMap;
 use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User};
 use ticketbooth_domain::secret::SecretHash;
@@ -41,25 +41,28 @@ where
 {
     #[tracing::instrument(level = "debug", skip_all)]
     async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, \
+        let mut conn = self.backend.write().await?;
+        self.sql
+            .query(
+                "INSERT INTO authorization_codes (code_hash, application_id, user_id, redirect_uri, \
              redirect_uri_was_sent, scopes, code_challenge, nonce, auth_time, created_at, expires_at, resource) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(code.code_hash.as_bytes().as_slice())
-        .bind(code.application_id)
-        .bind(code.user_id)
-        .bind(&code.redirect_uri)
-        .bind(code.redirect_uri_was_sent)
-        .bind(code.scopes.to_string())
-        .bind(&code.code_challenge)
-        .bind(&code.nonce)
-        .bind(ts(code.auth_time))
-        .bind(ts(code.created_at))
-        .bind(ts(code.expires_at))
-        .bind(&code.resource)
-        .execute(&mut *self.backend.write().await?)
-        .await?;
+            )
+            .bind(code.code_hash.as_bytes().as_slice())
+            .bind(code.application_id)
+            .bind(code.user_id)
+            .bind(&code.redirect_uri)
+            .bind(code.redirect_uri_was_sent)
+            .bind(code.scopes.to_string())
+            .bind(&code.code_challenge)
+            .bind(&code.nonce)
+            .bind(ts(code.auth_time))
+            .bind(ts(code.created_at))
+            .bind(ts(code.expires_at))
+            .bind(&code.resource)
+            .execute(&mut *conn)
+            .await?;
+        conn.commit().await?;
         Ok(())
     }
 
@@ -68,7 +71,8 @@ where
         let row = match self.backend.code_now(code_hash) {
             Some(found) => found?,
             None => {
-                query_as::<B::Db, _>(CODE_BY_HASH)
+                self.sql
+                    .query_as::<B::Db, _>(CODE_BY_HASH)
                     .bind(code_hash.as_bytes().as_slice())
                     .fetch_optional(&mut *self.backend.read().await?)
                     .await?
@@ -85,16 +89,20 @@ where
     #[tracing::instrument(level = "debug", skip_all)]
     async fn revoke_tokens_from_code(&self, code_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
         // The code's token and every token refreshed from it (its family).
-        let revoked = sqlx::query(
-            "UPDATE access_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND \
+        let mut conn = self.backend.write().await?;
+        let revoked = self
+            .sql
+            .query(
+                "UPDATE access_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND \
              (authorization_code_id = $2 OR family_id IN \
               (SELECT id FROM access_tokens WHERE authorization_code_id = $2))",
-        )
-        .bind(ts(now))
-        .bind(code_id)
-        .execute(&mut *self.backend.write().await?)
-        .await?
-        .rows_affected();
+            )
+            .bind(ts(now))
+            .bind(code_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        conn.commit().await?;
         Ok(revoked)
     }
 
@@ -108,7 +116,8 @@ where
         let row = match self.backend.token_now(hash) {
             Some(found) => found?,
             None => {
-                query_as::<B::Db, _>(TOKEN_BY_HASH)
+                self.sql
+                    .query_as::<B::Db, _>(TOKEN_BY_HASH)
                     .bind(hash.as_bytes().as_slice())
                     .fetch_optional(&mut *self.backend.read().await?)
                     .await?
@@ -122,7 +131,8 @@ where
         let row = match self.backend.token_with_user_now(hash) {
             Some(found) => found?,
             None => {
-                query_as::<B::Db, _>(TOKEN_WITH_USER_BY_HASH)
+                self.sql
+                    .query_as::<B::Db, _>(TOKEN_WITH_USER_BY_HASH)
                     .bind(hash.as_bytes().as_slice())
                     .fetch_optional(&mut *self.backend.read().await?)
                     .await?
@@ -136,7 +146,8 @@ where
         let row = match self.backend.refresh_token_now(hash) {
             Some(found) => found?,
             None => {
-                query_as::<B::Db, _>(TOKEN_BY_REFRESH_HASH)
+                self.sql
+                    .query_as::<B::Db, _>(TOKEN_BY_REFRESH_HASH)
                     .bind(hash.as_bytes().as_slice())
                     .fetch_optional(&mut *self.backend.read().await?)
                     .await?
@@ -160,39 +171,49 @@ where
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_grace_successor(&self, previous_token_id: i64) -> StoreResult<Option<(AccessToken, Vec<u8>)>> {
-        let row: Option<GraceSuccessorRow> = query_as(concat!(
-            "SELECT grace_salt, ",
-            access_token_columns!(),
-            " FROM access_tokens WHERE previous_token_id = $1 AND grace_salt IS NOT NULL"
-        ))
-        .bind(previous_token_id)
-        .fetch_optional(&mut *self.backend.read().await?)
-        .await?;
+        let row: Option<GraceSuccessorRow> = self
+            .sql
+            .query_as(concat!(
+                "SELECT grace_salt, ",
+                access_token_columns!(),
+                " FROM access_tokens WHERE previous_token_id = $1 AND grace_salt IS NOT NULL"
+            ))
+            .bind(previous_token_id)
+            .fetch_optional(&mut *self.backend.read().await?)
+            .await?;
         row.map(|row| Ok((row.token.into_domain()?.0, row.grace_salt))).transpose()
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn revoke_access_token(&self, token_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-        let revoked = sqlx::query("UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        let mut conn = self.backend.write().await?;
+        let revoked = self
+            .sql
+            .query("UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(ts(now))
             .bind(token_id)
-            .execute(&mut *self.backend.write().await?)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
+        conn.commit().await?;
         Ok(revoked == 1)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn revoke_token_family(&self, family_id: i64, now: DateTime<Utc>) -> StoreResult<u64> {
-        let revoked = sqlx::query(
-            "UPDATE access_tokens SET revoked_at = $1 \
+        let mut conn = self.backend.write().await?;
+        let revoked = self
+            .sql
+            .query(
+                "UPDATE access_tokens SET revoked_at = $1 \
              WHERE (id = $2 OR family_id = $2) AND revoked_at IS NULL",
-        )
-        .bind(ts(now))
-        .bind(family_id)
-        .execute(&mut *self.backend.write().await?)
-        .await?
-        .rows_affected();
+            )
+            .bind(ts(now))
+            .bind(family_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        conn.commit().await?;
         Ok(revoked)
     }
 
@@ -203,9 +224,10 @@ where
         let mut tx = conn.begin().await?;
         for chunk in tokens.chunks(1000) {
             let chunk: Vec<&NewAccessToken> = chunk.iter().collect();
-            inserted += Self::insert_tokens(&mut tx, &chunk).await?.len() as u64;
+            inserted += Self::insert_tokens(self.sql, &mut tx, &chunk).await?.len() as u64;
         }
         tx.commit().await?;
+        conn.commit().await?;
         Ok(inserted)
     }
 }
@@ -252,34 +274,38 @@ where
         let guard = self.pending_tokens.flush_guard();
         loop {
             let conn = self.backend.write().await;
-            let Some(mut batch) = self.pending_tokens.take_or_finish() else { return guard.finish() };
-            let mut conn = match conn {
-                Ok(conn) => conn,
+            let Some(batch) = self.pending_tokens.take_or_finish() else { return guard.finish() };
+            match conn {
+                Ok(conn) => self.store_batch(conn, batch).await,
                 Err(err) => {
                     for pending in batch {
                         let _ = pending.answer.send(Err(err.for_batch()));
                     }
-                    continue;
                 }
-            };
-            while !batch.is_empty() {
-                let rest = batch.split_off(batch.len().min(MAX_BATCH));
-                Self::store_batch(&mut conn, batch, &self.usage).await;
-                batch = rest;
             }
-            if let Some(counts) = self.usage.take(false) {
-                self.write_usage(&mut *conn, counts).await;
+            // The tally is taken while the writer is held (see `flush_usage`), and written after
+            // the tokens commit, so that its failure (which it forgives) cannot touch theirs.
+            if !self.usage.due() {
+                continue;
+            }
+            if let Ok(mut conn) = self.backend.write().await {
+                if let Some(counts) = self.usage.take(false) {
+                    self.write_usage(&mut conn, counts).await;
+                    if let Err(err) = conn.commit().await {
+                        tracing::warn!(error = %err, "could not commit the token usage tally");
+                    }
+                }
             }
         }
     }
 
-    /// Stores a batch and answers each request. Should the batch fail as a whole, each token is
-    /// tried alone, so one bad row fails only its own request.
-    async fn store_batch(conn: &mut Conn<B>, batch: Vec<PendingToken>, usage: &UsageTally) {
+    /// Stores a batch with the writer `conn` and answers each request once its token is committed.
+    /// Should the batch fail as a whole, each token is tried alone, with a writer of its own, so
+    /// one bad row fails only its own request.
+    async fn store_batch(&self, conn: B::Writer<'_>, batch: Vec<PendingToken>) {
         let tokens: Vec<&NewAccessToken> = batch.iter().map(|pending| &pending.token).collect();
-        match Self::store_tokens(conn, &tokens).await {
+        match self.store_committed(conn, &tokens).await {
             Ok(stored) => {
-                usage.add(stored.iter().flatten());
                 for (pending, stored) in batch.into_iter().zip(stored) {
                     let _ = pending.answer.send(Ok(stored));
                 }
@@ -292,14 +318,30 @@ where
             Err(err) => {
                 tracing::warn!(error = %err, size = batch.len(), "token batch failed; storing one by one");
                 for pending in batch {
-                    let stored = Self::store_tokens(conn, &[&pending.token]).await;
-                    if let Ok(stored) = &stored {
-                        usage.add(stored.iter().flatten());
-                    }
+                    let stored = match self.backend.write().await {
+                        Ok(conn) => self.store_committed(conn, &[&pending.token]).await,
+                        Err(err) => Err(err),
+                    };
                     let _ = pending.answer.send(stored.map(|mut stored| stored.pop().flatten()));
                 }
             }
         }
+    }
+
+    /// Stores tokens (in statements of at most [`MAX_BATCH`] rows) and commits them; tallies the
+    /// ones stored.
+    async fn store_committed(
+        &self,
+        mut conn: B::Writer<'_>,
+        tokens: &[&NewAccessToken],
+    ) -> StoreResult<Vec<Option<AccessToken>>> {
+        let mut stored = Vec::with_capacity(tokens.len());
+        for chunk in tokens.chunks(MAX_BATCH) {
+            stored.extend(Self::store_tokens(self.sql, &mut conn, chunk).await?);
+        }
+        conn.commit().await?;
+        self.usage.add(stored.iter().flatten());
+        Ok(stored)
     }
 
     /// Stores the tokens whose claims succeed, in one multi-row insert: as each row goes in, a
@@ -310,9 +352,13 @@ where
     /// 30 % of its code-exchange and refresh throughput (`docs/benchmarks.md`). A concurrent
     /// claimant (another instance on PostgreSQL) blocks on the row and then matches nothing.
     /// Returns each token, or `None` where its claim was lost.
-    async fn store_tokens(conn: &mut Conn<B>, tokens: &[&NewAccessToken]) -> StoreResult<Vec<Option<AccessToken>>> {
+    async fn store_tokens(
+        sql: Statements,
+        conn: &mut Conn<B>,
+        tokens: &[&NewAccessToken],
+    ) -> StoreResult<Vec<Option<AccessToken>>> {
         let mut stored: HashMap<SecretHash, AccessToken> =
-            Self::insert_tokens(conn, tokens).await?.into_iter().collect();
+            Self::insert_tokens(sql, conn, tokens).await?.into_iter().collect();
         Ok(tokens.iter().map(|token| stored.remove(&token.access_token_hash)).collect())
     }
 
@@ -320,7 +366,7 @@ where
     /// fail, the tally waits for the next write.
     pub(super) async fn write_usage(&self, conn: &mut Conn<B>, counts: Counts) {
         let kept = counts.clone();
-        let written = B::Db::execute_built(conn, move |qb| {
+        let written = B::Db::execute_built(self.sql, conn, move |qb| {
             qb.push("INSERT INTO application_usage (application_id, hour, issued, last_issued_at) ");
             qb.push_values(counts, |mut row, ((application_id, hour), (issued, last))| {
                 row.push_bind(application_id).push_bind(hour).push_bind(issued).push_bind(last);
@@ -343,17 +389,18 @@ where
     pub(super) async fn flush_usage(&self) -> StoreResult<()> {
         let mut conn = self.backend.write().await?;
         if let Some(counts) = self.usage.take(true) {
-            self.write_usage(&mut *conn, counts).await;
+            self.write_usage(&mut conn, counts).await;
         }
-        Ok(())
+        conn.commit().await
     }
 
     /// Stores tokens in one multi-row statement, returning each stored one with its hash.
     pub(super) async fn insert_tokens(
+        sql: Statements,
         conn: &mut Conn<B>,
         tokens: &[&NewAccessToken],
     ) -> StoreResult<Vec<(SecretHash, AccessToken)>> {
-        let rows: Vec<HashedAccessTokenRow> = B::Db::fetch_built(conn, move |qb| {
+        let rows: Vec<HashedAccessTokenRow> = B::Db::fetch_built(sql, conn, move |qb| {
             qb.push(
                 "INSERT INTO access_tokens (access_token_hash, refresh_token_hash, application_id, user_id, scopes, \
                  authorization_code_id, previous_token_id, created_at, expires_at, refresh_expires_at, family_id, \

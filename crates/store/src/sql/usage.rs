@@ -37,6 +37,12 @@ impl UsageTally {
         add_to(&mut tally.0, tokens.map(|token| (token.application_id, ts(token.created_at))));
     }
 
+    /// Whether [`Self::take`] would give a tally now.
+    pub(crate) fn due(&self) -> bool {
+        let tally = self.lock();
+        !tally.0.is_empty() && tally.1.elapsed() >= WRITE_EVERY
+    }
+
     /// The tally, taken for writing, when a second has passed since the last write (or `all`).
     pub(crate) fn take(&self, all: bool) -> Option<Counts> {
         let mut tally = self.lock();
@@ -88,7 +94,7 @@ mod tests {
         assert_eq!(counts[&(1, 0)], (1, 10));
         let tally = UsageTally::default();
         tally.restore(counts);
-        assert!(tally.take(false).is_none(), "not a second since the last write");
+        assert!(!tally.due() && tally.take(false).is_none(), "not a second since the last write");
         assert_eq!(tally.take(true).map(|counts| counts.len()), Some(3));
         assert!(tally.take(true).is_none(), "taken once");
     }

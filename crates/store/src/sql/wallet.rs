@@ -25,17 +25,19 @@ where
     #[tracing::instrument(level = "debug", skip_all)]
     async fn own_tickets(&self, user_id: i64, limit: u32) -> StoreResult<Vec<EventTickets>> {
         let mut conn = self.backend.read().await?;
-        let rows: Vec<TicketRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            ticket_columns!(),
-            " FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id \
+        let rows: Vec<TicketRow> = self
+            .sql
+            .query_as(concat!(
+                "SELECT ",
+                ticket_columns!(),
+                " FROM tickets t JOIN ticket_types tt ON tt.id = t.ticket_type_id \
              JOIN orders o ON o.id = t.order_id JOIN events e ON e.id = t.event_id \
              WHERE o.user_id = $1 AND o.status = 'paid' ORDER BY e.start_at, e.id, t.id LIMIT $2"
-        ))
-        .bind(user_id)
-        .bind(i64::from(limit))
-        .fetch_all(&mut *conn)
-        .await?;
+            ))
+            .bind(user_id)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *conn)
+            .await?;
         let tickets: Vec<Ticket> = rows.into_iter().map(TicketRow::into_domain).collect::<StoreResult<_>>()?;
         let mut event_ids: Vec<i64> = tickets.iter().map(|ticket| ticket.event_id).collect();
         event_ids.dedup();
@@ -43,7 +45,7 @@ where
             return Ok(Vec::new());
         }
         let ids = event_ids.clone();
-        let events: Vec<EventRow> = B::Db::fetch_built(&mut *conn, move |qb| {
+        let events: Vec<EventRow> = B::Db::fetch_built(self.sql, &mut *conn, move |qb| {
             qb.push(concat!("SELECT ", event_columns!(), " FROM events WHERE id IN ("));
             let mut separated = qb.separated(", ");
             for id in ids {

@@ -4,14 +4,19 @@
 //! 0009). A change first asks [`subscribed`], so that when nobody listens it costs one indexed
 //! read and reads nothing back for a snapshot.
 
-use super::{Args, Backend, Column, Conn, Row};
+use super::{Args, Backend, Column, Conn, Row, Statements};
 use crate::StoreResult;
 use sqlx::{Encode, Executor, FromRow, IntoArguments, Type};
 use ticketbooth_domain::webhooks::{generate_event_id, EventType, Subject};
 
 /// Whether an enabled endpoint of the organizer of the ticketing event `event_id` subscribes to
 /// `kind`, as the caller's transaction sees it.
-pub(crate) async fn subscribed<B>(conn: &mut Conn<B>, event_id: i64, kind: EventType) -> StoreResult<bool>
+pub(crate) async fn subscribed<B>(
+    sql: Statements,
+    conn: &mut Conn<B>,
+    event_id: i64,
+    kind: EventType,
+) -> StoreResult<bool>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -20,21 +25,23 @@ where
     i64: Column<B::Db>,
     for<'r> (i64,): FromRow<'r, Row<B>>,
 {
-    let found: Option<(i64,)> = sqlx::query_as(
-        "SELECT e.id FROM webhook_endpoints e JOIN webhook_subscriptions s ON s.endpoint_id = e.id \
+    let found: Option<(i64,)> = sql
+        .query_as(
+            "SELECT e.id FROM webhook_endpoints e JOIN webhook_subscriptions s ON s.endpoint_id = e.id \
          WHERE e.organizer_id = (SELECT organizer_id FROM events WHERE id = $1) \
            AND s.event_type = $2 AND e.disabled_at IS NULL LIMIT 1",
-    )
-    .bind(event_id)
-    .bind(kind.as_str())
-    .fetch_optional(&mut *conn)
-    .await?;
+        )
+        .bind(event_id)
+        .bind(kind.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(found.is_some())
 }
 
 /// Queues `kind` about `subject` for the organizer of the ticketing event `event_id`, on `conn`
 /// (inside the caller's transaction).
 pub(crate) async fn emit<B>(
+    sql: Statements,
     conn: &mut Conn<B>,
     event_id: i64,
     kind: EventType,
@@ -49,7 +56,7 @@ where
     i64: Column<B::Db>,
 {
     let snapshot = serde_json::to_string(subject).map_err(|err| crate::StoreError::Corrupt(err.to_string()))?;
-    sqlx::query(
+    sql.query(
         "INSERT INTO webhook_events (public_id, organizer_id, event_type, snapshot, created_at) \
          SELECT $1, organizer_id, $2, $3, $4 FROM events WHERE id = $5",
     )

@@ -7,7 +7,7 @@
 //! for a retry, which is what makes "the head is due" the claim's whole condition.
 
 use super::built::BuiltStatements;
-use super::{Args, Backend, Column, Conn, Row, RowsAffected, SqlStore};
+use super::{Args, Backend, Column, Commit, Conn, Row, RowsAffected, SqlStore, Statements};
 use crate::rows::{from_ts, ts};
 use crate::webhooks::{
     Attempt, AttemptRecord, ClaimedEndpoint, Delivery, DeliveryState, Endpoint, EndpointChange, NewEndpoint,
@@ -127,34 +127,37 @@ where
     async fn create_webhook_endpoint(&self, new: NewEndpoint, now: DateTime<Utc>) -> StoreResult<Endpoint> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let row: EndpointRow = sqlx::query_as(&format!(
-            "INSERT INTO webhook_endpoints (organizer_id, url, description, secret, created_at, updated_at) \
+        let row: EndpointRow = self
+            .sql
+            .query_as(&format!(
+                "INSERT INTO webhook_endpoints (organizer_id, url, description, secret, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING {ENDPOINT_COLUMNS}"
-        ))
-        .bind(new.organizer_id)
-        .bind(&new.url)
-        .bind(&new.description)
-        .bind(&new.secret)
-        .bind(ts(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        subscribe::<B>(&mut tx, row.0, &new.events).await?;
+            ))
+            .bind(new.organizer_id)
+            .bind(&new.url)
+            .bind(&new.description)
+            .bind(&new.secret)
+            .bind(ts(now))
+            .fetch_one(&mut *tx)
+            .await?;
+        subscribe::<B>(self.sql, &mut tx, row.0, &new.events).await?;
         tx.commit().await?;
+        conn.commit().await?;
         Ok(endpoint(row, sorted(new.events)))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn webhook_endpoints(&self, organizer_id: i64) -> StoreResult<Vec<Endpoint>> {
         let mut conn = self.backend.read().await?;
-        let rows: Vec<EndpointRow> = sqlx::query_as(&format!(
-            "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE organizer_id = $1 ORDER BY id"
-        ))
-        .bind(organizer_id)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows: Vec<EndpointRow> = self
+            .sql
+            .query_as(&format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE organizer_id = $1 ORDER BY id"))
+            .bind(organizer_id)
+            .fetch_all(&mut *conn)
+            .await?;
         let mut endpoints = Vec::with_capacity(rows.len());
         for row in rows {
-            let events = events_of::<B>(&mut conn, row.0).await?;
+            let events = events_of::<B>(self.sql, &mut conn, row.0).await?;
             endpoints.push(endpoint(row, events));
         }
         Ok(endpoints)
@@ -163,7 +166,7 @@ where
     #[tracing::instrument(level = "debug", skip_all)]
     async fn find_webhook_endpoint(&self, organizer_id: i64, id: i64) -> StoreResult<Option<Endpoint>> {
         let mut conn = self.backend.write().await?;
-        endpoint_of::<B>(&mut conn, organizer_id, id).await
+        endpoint_of::<B>(self.sql, &mut conn, organizer_id, id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -176,7 +179,7 @@ where
     ) -> StoreResult<Option<Endpoint>> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let updated = sqlx::query(
+        let updated = self.sql.query(
             "UPDATE webhook_endpoints SET url = COALESCE($1, url), description = COALESCE($2, description), \
              disabled_at = CASE WHEN $3 = 1 THEN NULL WHEN $3 = 0 THEN COALESCE(disabled_at, $4) ELSE disabled_at END, \
              disabled_reason = CASE WHEN $3 = 1 THEN NULL WHEN $3 = 0 THEN 'disabled by its owner' ELSE disabled_reason END, \
@@ -196,7 +199,7 @@ where
         }
         // A new URL or a re-enabled endpoint tries its queue at once, not at the next backoff.
         if change.url.is_some() || change.enabled == Some(true) {
-            sqlx::query(
+            self.sql.query(
                 "UPDATE webhook_deliveries SET next_attempt_at_ms = $1 WHERE endpoint_id = $2 AND status = 'pending'",
             )
             .bind(ms(now))
@@ -205,22 +208,31 @@ where
             .await?;
         }
         if let Some(events) = &change.events {
-            sqlx::query("DELETE FROM webhook_subscriptions WHERE endpoint_id = $1").bind(id).execute(&mut *tx).await?;
-            subscribe::<B>(&mut tx, id, events).await?;
+            self.sql
+                .query("DELETE FROM webhook_subscriptions WHERE endpoint_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            subscribe::<B>(self.sql, &mut tx, id, events).await?;
         }
-        let found = endpoint_of::<B>(&mut tx, organizer_id, id).await?;
+        let found = endpoint_of::<B>(self.sql, &mut tx, organizer_id, id).await?;
         tx.commit().await?;
+        conn.commit().await?;
         Ok(found)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn delete_webhook_endpoint(&self, organizer_id: i64, id: i64) -> StoreResult<bool> {
-        let deleted = sqlx::query("DELETE FROM webhook_endpoints WHERE organizer_id = $1 AND id = $2")
+        let mut conn = self.backend.write().await?;
+        let deleted = self
+            .sql
+            .query("DELETE FROM webhook_endpoints WHERE organizer_id = $1 AND id = $2")
             .bind(organizer_id)
             .bind(id)
-            .execute(&mut *self.backend.write().await?)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
+        conn.commit().await?;
         Ok(deleted == 1)
     }
 
@@ -235,19 +247,21 @@ where
     ) -> StoreResult<Option<Endpoint>> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        sqlx::query(
-            "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $1, secret = $2, \
+        self.sql
+            .query(
+                "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_expires_at = $1, secret = $2, \
              updated_at = $3 WHERE organizer_id = $4 AND id = $5",
-        )
-        .bind(ts(previous_until))
-        .bind(secret)
-        .bind(ts(now))
-        .bind(organizer_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let found = endpoint_of::<B>(&mut tx, organizer_id, id).await?;
+            )
+            .bind(ts(previous_until))
+            .bind(secret)
+            .bind(ts(now))
+            .bind(organizer_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let found = endpoint_of::<B>(self.sql, &mut tx, organizer_id, id).await?;
         tx.commit().await?;
+        conn.commit().await?;
         Ok(found)
     }
 
@@ -256,20 +270,23 @@ where
         let snapshot = serde_json::to_string(&Subject::Test).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let (event_id,): (i64,) = sqlx::query_as(
-            "INSERT INTO webhook_events (public_id, organizer_id, event_type, snapshot, created_at) \
+        let (event_id,): (i64,) = self
+            .sql
+            .query_as(
+                "INSERT INTO webhook_events (public_id, organizer_id, event_type, snapshot, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(generate_event_id().as_str())
-        .bind(endpoint.organizer_id)
-        .bind(EventType::Test.as_str())
-        .bind(snapshot.as_str())
-        .bind(ts(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        let delivery_id = queue::<B>(&mut tx, endpoint.id, event_id, now).await?;
-        let found = delivery_of::<B>(&mut tx, endpoint.organizer_id, endpoint.id, delivery_id).await?;
+            )
+            .bind(generate_event_id().as_str())
+            .bind(endpoint.organizer_id)
+            .bind(EventType::Test.as_str())
+            .bind(snapshot.as_str())
+            .bind(ts(now))
+            .fetch_one(&mut *tx)
+            .await?;
+        let delivery_id = queue::<B>(self.sql, &mut tx, endpoint.id, event_id, now).await?;
+        let found = delivery_of::<B>(self.sql, &mut tx, endpoint.organizer_id, endpoint.id, delivery_id).await?;
         tx.commit().await?;
+        conn.commit().await?;
         found.ok_or(StoreError::NotFound)
     }
 
@@ -298,7 +315,9 @@ where
             B::SKIP_CLAIMED_ROWS
         );
         let mut conn = self.backend.write().await?;
-        let rows: Vec<EndpointRow> = sqlx::query_as(&statement)
+        let rows: Vec<EndpointRow> = self
+            .sql
+            .query_as(&statement)
             .bind(ts(now))
             .bind(ts(lease_until))
             .bind(i64::from(endpoints))
@@ -307,7 +326,7 @@ where
             .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
-            let deliveries: Vec<DeliveryRow> = sqlx::query_as(&format!(
+            let deliveries: Vec<DeliveryRow> = self.sql.query_as(&format!(
                 "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id \
                  WHERE d.endpoint_id = $1 AND d.status = 'pending' AND d.next_attempt_at_ms <= $2 ORDER BY d.id LIMIT $3"
             ))
@@ -326,6 +345,7 @@ where
                 .collect::<StoreResult<Vec<_>>>()?;
             claimed.push(ClaimedEndpoint { endpoint: endpoint(row, Vec::new()), deliveries });
         }
+        conn.commit().await?;
         Ok(claimed)
     }
 
@@ -361,7 +381,7 @@ where
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
         if !rows.is_empty() {
-            B::Db::execute_built(&mut tx, move |qb| {
+            B::Db::execute_built(self.sql, &mut tx, move |qb| {
                 qb.push(
                     "INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, response_status, \
                      response_body, error) ",
@@ -380,7 +400,7 @@ where
         }
         if !delivered.is_empty() {
             let finished = ts(now);
-            B::Db::execute_built(&mut tx, move |qb| {
+            B::Db::execute_built(self.sql, &mut tx, move |qb| {
                 qb.push("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, finished_at = ");
                 qb.push_bind(finished).push(" WHERE id IN (");
                 let mut ids = qb.separated(", ");
@@ -397,7 +417,7 @@ where
                 DeliveryState::RetryAt(at) => ("pending", ms(at), None),
                 DeliveryState::Failed => ("failed", ms(now), Some(ts(now))),
             };
-            sqlx::query(
+            self.sql.query(
                 "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_attempt_at_ms = $3, finished_at = $4 \
                  WHERE id = $5",
             )
@@ -409,17 +429,19 @@ where
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
-            "UPDATE webhook_endpoints SET claimed_until = NULL, \
+        self.sql
+            .query(
+                "UPDATE webhook_endpoints SET claimed_until = NULL, \
              disabled_at = CASE WHEN $1 IS NULL THEN disabled_at ELSE $2 END, \
              disabled_reason = COALESCE($1, disabled_reason) WHERE id = $3",
-        )
-        .bind(disable.map(str::to_owned))
-        .bind(ts(now))
-        .bind(endpoint_id)
-        .execute(&mut *tx)
-        .await?;
+            )
+            .bind(disable.map(str::to_owned))
+            .bind(ts(now))
+            .bind(endpoint_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
+        conn.commit().await?;
         Ok(())
     }
 
@@ -432,28 +454,32 @@ where
         per_page: u32,
     ) -> StoreResult<Page<Delivery>> {
         let mut conn = self.backend.read().await?;
-        let (total,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+        let (total,): (i64,) = self
+            .sql
+            .query_as(
+                "SELECT COUNT(*) FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
              WHERE e.organizer_id = $1 AND d.endpoint_id = $2",
-        )
-        .bind(organizer_id)
-        .bind(endpoint_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
-            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id \
+            )
+            .bind(organizer_id)
+            .bind(endpoint_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let rows: Vec<DeliveryRow> = self
+            .sql
+            .query_as(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id \
              JOIN webhook_endpoints e ON e.id = d.endpoint_id \
              WHERE e.organizer_id = $1 AND d.endpoint_id = $2 ORDER BY d.id DESC LIMIT $3 OFFSET $4"
-        ))
-        .bind(organizer_id)
-        .bind(endpoint_id)
-        .bind(i64::from(per_page))
-        .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
-        .fetch_all(&mut *conn)
-        .await?;
+            ))
+            .bind(organizer_id)
+            .bind(endpoint_id)
+            .bind(i64::from(per_page))
+            .bind(i64::from(page.saturating_sub(1)) * i64::from(per_page))
+            .fetch_all(&mut *conn)
+            .await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
-            let attempts = attempts_of::<B>(&mut conn, row.0).await?;
+            let attempts = attempts_of::<B>(self.sql, &mut conn, row.0).await?;
             items.push(delivery(row, attempts)?);
         }
         Ok(Page { items, total: u64::try_from(total).unwrap_or(0) })
@@ -466,7 +492,7 @@ where
         endpoint_id: i64,
         delivery_id: i64,
     ) -> StoreResult<Option<Delivery>> {
-        delivery_of::<B>(&mut *self.backend.write().await?, organizer_id, endpoint_id, delivery_id).await
+        delivery_of::<B>(self.sql, &mut *self.backend.write().await?, organizer_id, endpoint_id, delivery_id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -479,25 +505,30 @@ where
     ) -> StoreResult<Option<Delivery>> {
         let mut conn = self.backend.write().await?;
         let mut tx = conn.begin().await?;
-        let event: Option<(i64,)> = sqlx::query_as(
-            "SELECT d.event_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+        let event: Option<(i64,)> = self
+            .sql
+            .query_as(
+                "SELECT d.event_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
              WHERE e.organizer_id = $1 AND d.endpoint_id = $2 AND d.id = $3",
-        )
-        .bind(organizer_id)
-        .bind(endpoint_id)
-        .bind(delivery_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+            )
+            .bind(organizer_id)
+            .bind(endpoint_id)
+            .bind(delivery_id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some((event_id,)) = event else { return Ok(None) };
-        let queued = queue::<B>(&mut tx, endpoint_id, event_id, now).await?;
-        let found = delivery_of::<B>(&mut tx, organizer_id, endpoint_id, queued).await?;
+        let queued = queue::<B>(self.sql, &mut tx, endpoint_id, event_id, now).await?;
+        let found = delivery_of::<B>(self.sql, &mut tx, organizer_id, endpoint_id, queued).await?;
         tx.commit().await?;
+        conn.commit().await?;
         Ok(found)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn pending_webhook_deliveries(&self) -> StoreResult<u64> {
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'")
+        let (count,): (i64,) = self
+            .sql
+            .query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending'")
             .fetch_one(&mut *self.backend.read().await?)
             .await?;
         Ok(u64::try_from(count).unwrap_or(0))
@@ -510,7 +541,7 @@ fn sorted(mut events: Vec<EventType>) -> Vec<EventType> {
     events
 }
 
-async fn subscribe<B>(conn: &mut Conn<B>, endpoint_id: i64, events: &[EventType]) -> StoreResult<()>
+async fn subscribe<B>(sql: Statements, conn: &mut Conn<B>, endpoint_id: i64, events: &[EventType]) -> StoreResult<()>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -519,7 +550,7 @@ where
     i64: Column<B::Db>,
 {
     for kind in sorted(events.to_vec()) {
-        sqlx::query("INSERT INTO webhook_subscriptions (endpoint_id, event_type) VALUES ($1, $2)")
+        sql.query("INSERT INTO webhook_subscriptions (endpoint_id, event_type) VALUES ($1, $2)")
             .bind(endpoint_id)
             .bind(kind.as_str())
             .execute(&mut *conn)
@@ -528,7 +559,7 @@ where
     Ok(())
 }
 
-async fn events_of<B>(conn: &mut Conn<B>, endpoint_id: i64) -> StoreResult<Vec<EventType>>
+async fn events_of<B>(sql: Statements, conn: &mut Conn<B>, endpoint_id: i64) -> StoreResult<Vec<EventType>>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -536,15 +567,20 @@ where
     i64: Column<B::Db>,
     for<'r> (String,): FromRow<'r, Row<B>>,
 {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT event_type FROM webhook_subscriptions WHERE endpoint_id = $1 ORDER BY event_type")
-            .bind(endpoint_id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows: Vec<(String,)> = sql
+        .query_as("SELECT event_type FROM webhook_subscriptions WHERE endpoint_id = $1 ORDER BY event_type")
+        .bind(endpoint_id)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(rows.iter().filter_map(|(name,)| EventType::from_name(name)).collect())
 }
 
-async fn endpoint_of<B>(conn: &mut Conn<B>, organizer_id: i64, id: i64) -> StoreResult<Option<Endpoint>>
+async fn endpoint_of<B>(
+    sql: Statements,
+    conn: &mut Conn<B>,
+    organizer_id: i64,
+    id: i64,
+) -> StoreResult<Option<Endpoint>>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -553,19 +589,24 @@ where
     for<'r> EndpointRow: FromRow<'r, Row<B>>,
     for<'r> (String,): FromRow<'r, Row<B>>,
 {
-    let row: Option<EndpointRow> = sqlx::query_as(&format!(
-        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE organizer_id = $1 AND id = $2"
-    ))
-    .bind(organizer_id)
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row: Option<EndpointRow> = sql
+        .query_as(&format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE organizer_id = $1 AND id = $2"))
+        .bind(organizer_id)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else { return Ok(None) };
-    let events = events_of::<B>(conn, row.0).await?;
+    let events = events_of::<B>(sql, conn, row.0).await?;
     Ok(Some(endpoint(row, events)))
 }
 
-async fn queue<B>(conn: &mut Conn<B>, endpoint_id: i64, event_id: i64, now: DateTime<Utc>) -> StoreResult<i64>
+async fn queue<B>(
+    sql: Statements,
+    conn: &mut Conn<B>,
+    endpoint_id: i64,
+    event_id: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<i64>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -573,20 +614,21 @@ where
     i64: Column<B::Db>,
     for<'r> (i64,): FromRow<'r, Row<B>>,
 {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at_ms, created_at) \
+    let (id,): (i64,) = sql
+        .query_as(
+            "INSERT INTO webhook_deliveries (endpoint_id, event_id, status, next_attempt_at_ms, created_at) \
          VALUES ($1, $2, 'pending', $3, $4) RETURNING id",
-    )
-    .bind(endpoint_id)
-    .bind(event_id)
-    .bind(ms(now))
-    .bind(ts(now))
-    .fetch_one(&mut *conn)
-    .await?;
+        )
+        .bind(endpoint_id)
+        .bind(event_id)
+        .bind(ms(now))
+        .bind(ts(now))
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(id)
 }
 
-async fn attempts_of<B>(conn: &mut Conn<B>, delivery_id: i64) -> StoreResult<Vec<Attempt>>
+async fn attempts_of<B>(sql: Statements, conn: &mut Conn<B>, delivery_id: i64) -> StoreResult<Vec<Attempt>>
 where
     B: Backend,
     for<'c> &'c mut Conn<B>: Executor<'c, Database = B::Db>,
@@ -594,17 +636,19 @@ where
     i64: Column<B::Db>,
     for<'r> AttemptRow: FromRow<'r, Row<B>>,
 {
-    let rows: Vec<AttemptRow> = sqlx::query_as(
-        "SELECT attempt, started_at, duration_ms, response_status, response_body, error FROM webhook_attempts \
+    let rows: Vec<AttemptRow> = sql
+        .query_as(
+            "SELECT attempt, started_at, duration_ms, response_status, response_body, error FROM webhook_attempts \
          WHERE delivery_id = $1 ORDER BY id",
-    )
-    .bind(delivery_id)
-    .fetch_all(&mut *conn)
-    .await?;
+        )
+        .bind(delivery_id)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(rows.into_iter().map(attempt).collect())
 }
 
 async fn delivery_of<B>(
+    sql: Statements,
     conn: &mut Conn<B>,
     organizer_id: i64,
     endpoint_id: i64,
@@ -618,7 +662,7 @@ where
     for<'r> DeliveryRow: FromRow<'r, Row<B>>,
     for<'r> AttemptRow: FromRow<'r, Row<B>>,
 {
-    let row: Option<DeliveryRow> = sqlx::query_as(&format!(
+    let row: Option<DeliveryRow> = sql.query_as(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id \
          JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.organizer_id = $1 AND d.endpoint_id = $2 AND d.id = $3"
     ))
@@ -628,6 +672,6 @@ where
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let attempts = attempts_of::<B>(conn, row.0).await?;
+    let attempts = attempts_of::<B>(sql, conn, row.0).await?;
     delivery(row, attempts).map(Some)
 }

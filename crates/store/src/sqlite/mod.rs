@@ -16,7 +16,7 @@ mod checkpoint;
 mod inline;
 
 use crate::rows::{AccessTokenRow, ApplicationRow, AuthorizationCodeRow, TokenWithUserRow};
-use crate::sql::{columns, Backend, SqlStore};
+use crate::sql::{columns, Backend, Commit, SqlStore};
 use crate::{PoolSettings, PoolStats, StoreError, StoreResult};
 use checkpoint::{spawn_checkpointer, CHECKPOINT_INTERVAL};
 use inline::InlineReaders;
@@ -166,6 +166,13 @@ async fn open_checkpointing_every(
     }))
 }
 
+/// Each statement on the writer commits on its own (or in the transaction it began).
+impl Commit for MutexGuard<'_, SqliteConnection> {
+    async fn commit(self) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
 impl Backend for SqliteBackend {
     type Db = Sqlite;
     type Writer<'a> = MutexGuard<'a, SqliteConnection>;
@@ -179,6 +186,11 @@ impl Backend for SqliteBackend {
 
     fn migrator(&self) -> &'static Migrator {
         &MIGRATOR
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let mut writer = self.write().await?;
+        Ok(MIGRATOR.run_direct(&mut *writer).await?)
     }
 
     /// The single write connection; "unavailable" when it stays busy past the acquire timeout
