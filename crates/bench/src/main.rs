@@ -34,6 +34,11 @@ struct Args {
     /// Also run every scenario on this PostgreSQL server (a fresh schema is made).
     #[arg(long, env = "BENCH_POSTGRES_URL")]
     postgres: Option<String>,
+    /// Also run every scenario through the transaction-pooling PgBouncer at this URL, without a
+    /// database (`postgres://user@host:port`), in front of the `--postgres` server: a fresh
+    /// database is made there, and the server runs with `--db-pooler transaction`.
+    #[arg(long, env = "BENCH_PGBOUNCER_URL", requires = "postgres")]
+    pgbouncer: Option<String>,
     /// Seconds per scenario (default 10, quick 3).
     #[arg(long)]
     duration: Option<u32>,
@@ -81,9 +86,11 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn start_server(binary: &Path, database_url: &str, port: u16) -> anyhow::Result<Server> {
+fn start_server(binary: &Path, database: &Database, port: u16) -> anyhow::Result<Server> {
+    let pooler = if database.pooled { "transaction" } else { "none" };
     let child = Command::new(binary)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database-url", &database.server_url])
+        .args(["--db-pooler", pooler])
         // The `/me` limit (10 a minute per token) would make bearer-read measure refusals. The
         // failure throttles stay on: they only count failures, but are checked on every request.
         .args(["--me-rate-limit", "0", "--sweep-interval", "0"])
@@ -153,10 +160,26 @@ pub(crate) fn run_wrk(
     Ok((serde_json::from_str(line)?, peak))
 }
 
-async fn fresh_database(backend: &str, postgres: Option<&str>, dir: &Path) -> anyhow::Result<String> {
-    Ok(match (backend, postgres) {
-        ("postgres", Some(url)) => ticketbooth_store::postgres::create_isolated_schema(url).await?,
-        _ => dir.join("bench.db").to_string_lossy().into_owned(),
+/// A backend's fresh database.
+struct Database {
+    /// What the server connects to.
+    server_url: String,
+    /// The same database past any pooler (to prepare the data set and read statistics).
+    direct_url: String,
+    /// The server reaches it through a transaction pooler.
+    pooled: bool,
+}
+
+async fn fresh_database(backend: &str, args: &Args, dir: &Path) -> anyhow::Result<Database> {
+    let direct = |url: String| Database { server_url: url.clone(), direct_url: url, pooled: false };
+    Ok(match (backend, args.postgres.as_deref(), args.pgbouncer.as_deref()) {
+        ("postgres", Some(url), _) => direct(ticketbooth_store::postgres::create_isolated_schema(url).await?),
+        ("pgbouncer", Some(url), Some(pooler)) => {
+            let (name, direct_url) = ticketbooth_store::postgres::create_isolated_database(url).await?;
+            let server_url = format!("{}/{name}", pooler.trim_end_matches('/'));
+            Database { server_url, direct_url, pooled: true }
+        }
+        _ => direct(dir.join("bench.db").to_string_lossy().into_owned()),
     })
 }
 
@@ -278,13 +301,17 @@ async fn main() -> anyhow::Result<()> {
     if args.postgres.is_some() {
         backends.push("postgres");
     }
+    if args.pgbouncer.is_some() {
+        backends.push("pgbouncer");
+    }
     // Whether `--only` (empty: everything) names a scenario.
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
     let mut measurements = Vec::new();
     for backend in backends {
         let dir = std::env::temp_dir().join(format!("ticketbooth-bench-{}-{backend}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let database_url = fresh_database(backend, args.postgres.as_deref(), &dir).await?;
+        let database = fresh_database(backend, &args, &dir).await?;
+        let database_url = database.direct_url.clone();
         eprintln!("== {backend}: preparing the data set");
         let store = ticketbooth_store::connect(&database_url, Default::default()).await?;
         store.migrate().await?;
@@ -293,7 +320,7 @@ async fn main() -> anyhow::Result<()> {
         let files = prepare::prepare(&store, sizes, &format!("http://127.0.0.1:{port}"), &dir).await?;
         drop(store);
 
-        let server = start_server(&args.server, &database_url, port)?;
+        let server = start_server(&args.server, &database, port)?;
         std::thread::sleep(Duration::from_millis(500));
         let rss_idle = rss_mb(server.child.id());
         let mut healthz_rate = None;
@@ -302,7 +329,7 @@ async fn main() -> anyhow::Result<()> {
                 continue;
             }
             eprintln!("== {backend}: {} for {seconds} s", scenario.name);
-            let costed = backend == "postgres" && args.postgres_costs && scenario.name != "healthz";
+            let costed = backend != "sqlite" && args.postgres_costs && scenario.name != "healthz";
             let counters = if costed { Some(pg_costs::read(&database_url).await?) } else { None };
             let (mut summary, rss_peak) = run_wrk(&server, &scenario, seconds, args.connections, &dir)?;
             let costs = match counters {

@@ -585,3 +585,52 @@ fn webhooks_are_managed_and_events_updated_from_the_shell() {
     let key = cli.json(&["events", "rotate-check-in-key", &event_id, "--json"]);
     assert!(key["kid"].as_str().is_some_and(|kid| kid.len() == 43), "{key}");
 }
+
+/// Commands from several processes at once through a transaction-pooling PgBouncer, as instances
+/// behind one would run them: each applies the migrations first (one does; the others wait for its
+/// lock and find nothing to do), then creates a user.
+#[test]
+fn commands_run_at_once_through_pgbouncer_in_transaction_mode() {
+    let Ok(base) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set, so the PgBouncer run is skipped");
+        return;
+    };
+    let server = url::Url::parse(&base).unwrap();
+    let (host, port, user) = (server.host_str().unwrap(), server.port().unwrap_or(5432), server.username());
+    let Some(bouncer) = ticketbooth_testkit::pgbouncer::shared(host, port, user) else {
+        eprintln!("skipped: pgbouncer is not installed");
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (database, _) = runtime.block_on(ticketbooth_store::postgres::create_isolated_database(&base)).unwrap();
+    let url = bouncer.url(user, &database);
+    let command = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ticketbooth"));
+        command
+            .args(args)
+            .args(["--database-url", &url])
+            .env_remove("DATABASE_URL")
+            .env("TICKETBOOTH_DB_POOLER", "transaction")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    let emails: Vec<String> = (0..6).map(|n| format!("pooled{n}@example.com")).collect();
+    let running: Vec<_> = emails
+        .iter()
+        .map(|email| {
+            command(&["users", "create", "--email", email, "--password", "long enough pw", "--json"]).spawn().unwrap()
+        })
+        .collect();
+    for child in running {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let output = command(&["users", "list", "--json"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut listed: Vec<&str> = listed.as_array().unwrap().iter().map(|user| user["email"].as_str().unwrap()).collect();
+    listed.sort_unstable();
+    assert_eq!(listed, emails.iter().map(String::as_str).collect::<Vec<_>>());
+}

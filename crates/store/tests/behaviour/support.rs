@@ -1,5 +1,6 @@
 //! The backends every behaviour test runs on: SQLite always, PostgreSQL when `TEST_DATABASE_URL`
-//! names a server (each run in a fresh schema).
+//! names a server (each run in a fresh schema), and PostgreSQL through a transaction-pooling
+//! PgBouncer when `pgbouncer` is installed too (each run in a fresh database).
 
 use ticketbooth_domain::model::{NewApplication, NewUser};
 use ticketbooth_domain::scope::ScopeSet;
@@ -27,12 +28,30 @@ pub(crate) async fn backends() -> Vec<Backend> {
             let postgres = ticketbooth_store::connect(&url, Default::default()).await.unwrap();
             postgres.migrate().await.unwrap();
             backends.push(Backend { name: "postgres", store: postgres, url, _dir: None });
+            match through_pgbouncer(&base).await {
+                Some(backend) => backends.push(backend),
+                None => eprintln!("skipped: pgbouncer is not installed, so this test did not run through it"),
+            }
         }
         Err(_) => {
             eprintln!("skipped: TEST_DATABASE_URL is not set, so this test ran on SQLite only")
         }
     }
     backends
+}
+
+/// A store on a fresh database behind the test process's PgBouncer; its `url` goes around the
+/// pooler.
+async fn through_pgbouncer(base: &str) -> Option<Backend> {
+    let server = url::Url::parse(base).ok()?;
+    let bouncer =
+        ticketbooth_testkit::pgbouncer::shared(server.host_str()?, server.port().unwrap_or(5432), server.username())?;
+    let (database, url) = ticketbooth_store::postgres::create_isolated_database(base).await.unwrap();
+    let settings =
+        ticketbooth_store::PoolSettings { pooler: ticketbooth_store::Pooler::Transaction, ..Default::default() };
+    let store = ticketbooth_store::connect(&bouncer.url(server.username(), &database), settings).await.unwrap();
+    store.migrate().await.unwrap();
+    Some(Backend { name: "pgbouncer", store, url, _dir: None })
 }
 
 pub(crate) fn new_user(email: &str) -> NewUser {
