@@ -66,7 +66,9 @@ pub(crate) enum PgSession {
     /// Each statement commits on its own.
     Direct(PoolConnection<Postgres>),
     /// Inside the operation's transaction (behind a transaction pooler). Dropped without
-    /// [`Commit::commit`], it rolls back, which is how reads end.
+    /// [`Commit::commit`], it rolls back, which is how reads end. A statement whose failure the
+    /// operation forgives must not run in it: PostgreSQL answers the COMMIT of a failed
+    /// transaction by rolling it back, without an error.
     InTransaction(Transaction<'static, Postgres>),
 }
 
@@ -237,5 +239,6 @@ pub async fn create_isolated_database(url: &str) -> StoreResult<(String, String)
     conn.close().await?;
     // The URL with its path (the database) replaced; test URLs carry no query.
     let server = url.split('?').next().unwrap_or(url).rsplit_once('/').map_or(url, |(server, _)| server);
-    Ok((name.clone(), format!("{server}/{name}")))
+    let direct = format!("{server}/{name}");
+    Ok((name, direct))
 }

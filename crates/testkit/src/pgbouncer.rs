@@ -88,6 +88,8 @@ fn start(host: &str, server_port: u16, user: &str) -> Option<PgBouncer> {
     Some(PgBouncer { port, dir })
 }
 
-fn running_as_root() -> bool {
+/// Whether the tests run as root (then PostgreSQL's tools and PgBouncer, which refuse root, run
+/// as `postgres`).
+pub fn running_as_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|output| output.stdout.trim_ascii() == b"0")
 }

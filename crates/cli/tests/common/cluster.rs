@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use ticketbooth_testkit::pgbouncer::running_as_root;
 
 /// A private PostgreSQL cluster in a temporary directory, stopped and removed when dropped.
 pub(crate) struct Cluster {
@@ -95,8 +96,4 @@ fn server_binaries() -> Option<PathBuf> {
         .collect();
     versions.sort();
     versions.pop().map(|(_, bin)| bin)
-}
-
-fn running_as_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|output| output.stdout.trim_ascii() == b"0")
 }
