@@ -12,8 +12,10 @@
 //! - On shutdown, idle connections close at once and busy ones finish their request; whatever
 //!   is left after `shutdown_grace` is dropped.
 
-use crate::admission::Admission;
+use crate::admission::{Admission, Place};
 use axum::extract::ConnectInfo;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -120,15 +122,14 @@ async fn serve_connection(
         request.extensions_mut().insert(ConnectInfo(peer));
         let in_flight = service_activity.request_started();
         let has_body = !hyper::body::Body::is_end_stream(request.body());
-        let admitted = admission.admit(request.uri().path()).map(|place| (place, app.clone().oneshot(request)));
+        let admitted = admission.admit(request.uri().path()).map(|place| handle(place, app.clone(), request));
         async move {
-            // The place is held until the response is ready.
             let response = match admitted {
                 Err(at_capacity) => Ok(axum::response::IntoResponse::into_response(at_capacity)),
-                Ok((_place, response)) if has_body => {
-                    tokio::time::timeout(limits.request, response).await.unwrap_or_else(|_| Ok(request_timeout()))
+                Ok(handled) if has_body => {
+                    tokio::time::timeout(limits.request, handled).await.unwrap_or_else(|_| Ok(request_timeout()))
                 }
-                Ok((_place, response)) => response.await,
+                Ok(handled) => handled.await,
             };
             drop(in_flight);
             response
@@ -160,6 +161,30 @@ async fn serve_connection(
                 tracing::debug!(%peer, "closing a slow or idle connection");
                 return;
             }
+        }
+    }
+}
+
+/// Runs a request to its end in a task of its own, which holds the request's place until then.
+///
+/// A client that goes away (or a connection closed for being slow) drops the future that waits
+/// for the answer, not the work: a store operation is never cut off halfway. Cut off, `sqlx`'s
+/// `begin` (between sending `BEGIN` and reading its answer) returns its connection to the pool
+/// inside a transaction, where the next request's writes would wait uncommitted.
+fn handle(
+    place: Place,
+    app: Router,
+    request: hyper::Request<Incoming>,
+) -> impl Future<Output = Result<Response, std::convert::Infallible>> {
+    let handled = tokio::spawn(async move {
+        let _place = place;
+        app.oneshot(request).await
+    });
+    async move {
+        match handled.await {
+            Ok(response) => response,
+            // The handler panicked, or the runtime is shutting down.
+            Err(_) => Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
         }
     }
 }

@@ -109,3 +109,40 @@ backend_test! {
         assert!(waited < Duration::from_millis(500), "the connection was dropped: {waited:?}");
     }
 }
+
+backend_test! {
+    /// A request received in full is carried out even when its client goes away before the answer:
+    /// the sign-up below hashes its password (the slow part) and then stores the account, and its
+    /// client closes the connection as soon as the request is sent. Cut off halfway, a store
+    /// operation could leave a pooled connection inside a transaction.
+    async fn a_request_whose_client_goes_away_is_still_carried_out() {
+        let app = TestApp::spawn().await;
+        let page = app.http.get(app.url("/account/new")).send().await.unwrap();
+        let cookies: Vec<String> = page
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|value| value.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .collect();
+        let mut form = hidden_inputs(&page.text().await.unwrap());
+        for (name, value) in [("email", "gone@example.com"), ("password", PASSWORD), ("first_name", "Gone"), ("last_name", "Away")] {
+            form.insert(name.into(), value.into());
+        }
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form).finish();
+        let request = format!(
+            "POST /account/new HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\nCookie: {}\r\n\r\n{body}",
+            app.base.trim_start_matches("http://"),
+            body.len(),
+            cookies.join("; "),
+        );
+        let mut stream = connect(&app).await;
+        stream.write_all(request.as_bytes()).await.unwrap();
+        drop(stream);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while app.store.find_user_by_email("gone@example.com").await.unwrap().is_none() {
+            assert!(Instant::now() < deadline, "the sign-up was dropped with its connection");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
