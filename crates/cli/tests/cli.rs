@@ -595,15 +595,13 @@ fn commands_run_at_once_through_pgbouncer_in_transaction_mode() {
         eprintln!("skipped: TEST_DATABASE_URL is not set, so the PgBouncer run is skipped");
         return;
     };
-    let server = url::Url::parse(&base).unwrap();
-    let (host, port, user) = (server.host_str().unwrap(), server.port().unwrap_or(5432), server.username());
-    let Some(bouncer) = ticketbooth_testkit::pgbouncer::shared(host, port, user) else {
+    let Some(bouncer) = ticketbooth_testkit::pgbouncer::shared(&base) else {
         eprintln!("skipped: pgbouncer is not installed");
         return;
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (database, _) = runtime.block_on(ticketbooth_store::postgres::create_isolated_database(&base)).unwrap();
-    let url = bouncer.url(user, &database);
+    let url = bouncer.url(&database);
     let command = |args: &[&str]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ticketbooth"));
         command

@@ -125,7 +125,7 @@ async fn serve_connection(
         let admitted = admission.admit(request.uri().path()).map(|place| handle(place, app.clone(), request));
         async move {
             let response = match admitted {
-                Err(at_capacity) => Ok(axum::response::IntoResponse::into_response(at_capacity)),
+                Err(at_capacity) => Ok(at_capacity.into_response()),
                 Ok(handled) if has_body => {
                     tokio::time::timeout(limits.request, handled).await.unwrap_or_else(|_| Ok(request_timeout()))
                 }

@@ -18,14 +18,16 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub struct PgBouncer {
     port: u16,
+    /// The user it logs in as (the server's, trusted like it).
+    user: String,
     /// Holds the configuration and the log until the process ends.
     dir: tempfile::TempDir,
 }
 
 impl PgBouncer {
-    /// The `postgres://` URL of `database` through the pooler, as `user`.
-    pub fn url(&self, user: &str, database: &str) -> String {
-        format!("postgres://{user}@127.0.0.1:{}/{database}", self.port)
+    /// The `postgres://` URL of `database` through the pooler.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://{}@127.0.0.1:{}/{database}", self.user, self.port)
     }
 
     /// PgBouncer's log (to show when a test fails).
@@ -36,10 +38,16 @@ impl PgBouncer {
 
 static SHARED: OnceLock<Option<PgBouncer>> = OnceLock::new();
 
-/// This process's PgBouncer in front of the server at `host:port`, logging in as `user` (trusted,
-/// like the test server), started on first use; `None` when `pgbouncer` is not installed.
-pub fn shared(host: &str, port: u16, user: &str) -> Option<&'static PgBouncer> {
-    SHARED.get_or_init(|| start(host, port, user)).as_ref()
+/// This process's PgBouncer in front of the server `server_url` names (a `postgres://` URL whose
+/// user the server trusts, like the test server's), started on first use; `None` when
+/// `pgbouncer` is not installed or the URL names no host.
+pub fn shared(server_url: &str) -> Option<&'static PgBouncer> {
+    SHARED
+        .get_or_init(|| {
+            let server = url::Url::parse(server_url).ok()?;
+            start(server.host_str()?, server.port().unwrap_or(5432), server.username())
+        })
+        .as_ref()
 }
 
 fn start(host: &str, server_port: u16, user: &str) -> Option<PgBouncer> {
@@ -85,7 +93,7 @@ fn start(host: &str, server_port: u16, user: &str) -> Option<PgBouncer> {
         assert!(Instant::now() < deadline, "PgBouncer did not listen within 10 s");
         std::thread::sleep(Duration::from_millis(20));
     }
-    Some(PgBouncer { port, dir })
+    Some(PgBouncer { port, user: user.to_owned(), dir })
 }
 
 /// Whether the tests run as root (then PostgreSQL's tools and PgBouncer, which refuse root, run

@@ -112,8 +112,7 @@ impl Backend {
                 let base = std::env::var("TEST_DATABASE_URL").unwrap();
                 let (database, direct_url) =
                     ticketbooth_store::postgres::create_isolated_database(&base).await.expect("create database");
-                let user = url::Url::parse(&base).unwrap().username().to_owned();
-                (pgbouncer().unwrap().url(&user, &database), direct_url)
+                (pgbouncer().unwrap().url(&database), direct_url)
             }
         };
         let store = ticketbooth_store::connect(&url, self.pool_settings()).await.expect("connect");
@@ -124,9 +123,7 @@ impl Backend {
 
 /// The test process's PgBouncer in front of the `TEST_DATABASE_URL` server.
 fn pgbouncer() -> Option<&'static ticketbooth_testkit::pgbouncer::PgBouncer> {
-    let base = url::Url::parse(&std::env::var("TEST_DATABASE_URL").ok()?).ok()?;
-    let host = base.host_str()?.to_owned();
-    ticketbooth_testkit::pgbouncer::shared(&host, base.port().unwrap_or(5432), base.username())
+    ticketbooth_testkit::pgbouncer::shared(&std::env::var("TEST_DATABASE_URL").ok()?)
 }
 
 /// The instance's webhook worker.

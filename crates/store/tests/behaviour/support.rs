@@ -43,13 +43,11 @@ pub(crate) async fn backends() -> Vec<Backend> {
 /// A store on a fresh database behind the test process's PgBouncer; its `url` goes around the
 /// pooler.
 async fn through_pgbouncer(base: &str) -> Option<Backend> {
-    let server = url::Url::parse(base).ok()?;
-    let bouncer =
-        ticketbooth_testkit::pgbouncer::shared(server.host_str()?, server.port().unwrap_or(5432), server.username())?;
+    let bouncer = ticketbooth_testkit::pgbouncer::shared(base)?;
     let (database, url) = ticketbooth_store::postgres::create_isolated_database(base).await.unwrap();
     let settings =
         ticketbooth_store::PoolSettings { pooler: ticketbooth_store::Pooler::Transaction, ..Default::default() };
-    let store = ticketbooth_store::connect(&bouncer.url(server.username(), &database), settings).await.unwrap();
+    let store = ticketbooth_store::connect(&bouncer.url(&database), settings).await.unwrap();
     store.migrate().await.unwrap();
     Some(Backend { name: "pgbouncer", store, url, _dir: None })
 }
