@@ -48,6 +48,9 @@ impl StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
+        if may_break_connection(&err) {
+            crate::postgres::note_connection_fault();
+        }
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
                 StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_owned())
@@ -69,6 +72,16 @@ fn is_outage(err: &sqlx::Error) -> bool {
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| is_outage_code(&code)),
+        _ => false,
+    }
+}
+
+/// Whether `err` may have left its connection unusable: the pool then checks connections before
+/// handing them out again.
+fn may_break_connection(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
         _ => false,
     }
 }

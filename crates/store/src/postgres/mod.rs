@@ -7,13 +7,17 @@
 //! and a named statement would stay behind on a server connection that PgBouncer then hands to
 //! another client.
 
+mod pool;
+
+pub(crate) use pool::note_connection_fault;
+
 use crate::sql::{Backend, Commit, SqlStore};
 use crate::sqlite::SqliteSync;
 use crate::{PoolStats, StoreResult};
+use pool::{ConnectionPool, PooledConnection};
 use sqlx::migrate::Migrator;
-use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
-use sqlx::{Connection, PgPool, Postgres, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgTransactionManager};
+use sqlx::{Connection, Postgres, TransactionManager};
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
 use std::sync::LazyLock;
@@ -22,7 +26,7 @@ use std::time::Duration;
 /// PostgreSQL's connections.
 #[derive(Debug)]
 pub(crate) struct PgBackend {
-    pool: PgPool,
+    pool: ConnectionPool,
     pooler: Pooler,
 }
 
@@ -62,41 +66,51 @@ impl Pooler {
 
 /// A connection held for one store operation; it derefs to the connection itself.
 #[derive(Debug)]
-pub(crate) enum PgSession {
-    /// Each statement commits on its own.
-    Direct(PoolConnection<Postgres>),
-    /// Inside the operation's transaction (behind a transaction pooler). Dropped without
-    /// [`Commit::commit`], it rolls back, which is how reads end. A statement whose failure the
-    /// operation forgives must not run in it: PostgreSQL answers the COMMIT of a failed
-    /// transaction by rolling it back, without an error.
-    InTransaction(Transaction<'static, Postgres>),
+pub(crate) struct PgSession {
+    conn: PooledConnection,
+    /// Whether the operation runs in a transaction of its own (behind a transaction pooler).
+    /// Dropped without [`Commit::commit`], that transaction rolls back, which is how reads end. A
+    /// statement whose failure the operation forgives must not run in it: PostgreSQL answers the
+    /// COMMIT of a failed transaction by rolling it back, without an error.
+    in_transaction: bool,
+}
+
+impl PgSession {
+    async fn begin(mut conn: PooledConnection) -> StoreResult<PgSession> {
+        PgTransactionManager::begin(&mut conn, None).await?;
+        Ok(PgSession { conn, in_transaction: true })
+    }
 }
 
 impl Deref for PgSession {
     type Target = PgConnection;
 
     fn deref(&self) -> &PgConnection {
-        match self {
-            PgSession::Direct(conn) => conn,
-            PgSession::InTransaction(tx) => tx,
-        }
+        &self.conn
     }
 }
 
 impl DerefMut for PgSession {
     fn deref_mut(&mut self) -> &mut PgConnection {
-        match self {
-            PgSession::Direct(conn) => conn,
-            PgSession::InTransaction(tx) => tx,
-        }
+        &mut self.conn
     }
 }
 
 impl Commit for PgSession {
-    async fn commit(self) -> StoreResult<()> {
-        match self {
-            PgSession::Direct(_) => Ok(()),
-            PgSession::InTransaction(tx) => Ok(tx.commit().await?),
+    async fn commit(mut self) -> StoreResult<()> {
+        if self.in_transaction {
+            PgTransactionManager::commit(&mut self.conn).await?;
+            self.in_transaction = false;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PgSession {
+    fn drop(&mut self) {
+        if self.in_transaction {
+            // Queued here, sent and answered as the pool takes the connection back.
+            PgTransactionManager::start_rollback(&mut self.conn);
         }
     }
 }
@@ -129,24 +143,18 @@ impl Default for PoolSettings {
 /// Connects to the database a `postgres://` URL names.
 pub(crate) async fn open(url: &str, settings: PoolSettings) -> StoreResult<SqlStore<PgBackend>> {
     let options = PgConnectOptions::from_str(url)?;
-    // No ping before each use: it would double the round trips of every query; a broken
-    // connection fails its query instead, and the pool replaces it.
-    let pool = PgPoolOptions::new()
-        .max_connections(settings.max_connections)
-        .test_before_acquire(false)
-        .acquire_timeout(settings.acquire_timeout)
-        .connect_with(options)
-        .await?;
+    let pool = ConnectionPool::connect(options, settings.max_connections, settings.acquire_timeout).await?;
     tracing::info!(pooler = settings.pooler.as_str(), "PostgreSQL connected");
     Ok(SqlStore::new(PgBackend { pool, pooler: settings.pooler }))
 }
 
 impl PgBackend {
     async fn session(&self) -> StoreResult<PgSession> {
-        Ok(match self.pooler {
-            Pooler::None => PgSession::Direct(self.pool.acquire().await?),
-            Pooler::Transaction => PgSession::InTransaction(self.pool.begin().await?),
-        })
+        let conn = self.pool.acquire().await?;
+        match self.pooler {
+            Pooler::None => Ok(PgSession { conn, in_transaction: false }),
+            Pooler::Transaction => PgSession::begin(conn).await,
+        }
     }
 }
 
@@ -170,7 +178,8 @@ impl Backend for PgBackend {
     /// own statements are named; they are closed before the transaction ends, so that none stays
     /// behind on a server connection a pooler hands on.
     async fn migrate(&self) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(MIGRATION_LOCK)
             .persistent(false)
@@ -196,11 +205,11 @@ impl Backend for PgBackend {
     }
 
     fn acquire_timeout(&self) -> Duration {
-        self.pool.options().get_acquire_timeout()
+        self.pool.acquire_timeout()
     }
 
     fn stats(&self) -> PoolStats {
-        PoolStats { size: self.pool.size(), idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX) }
+        self.pool.stats()
     }
 }
 
