@@ -47,25 +47,43 @@ struct Shared {
     options: PgConnectOptions,
     /// Connections nobody holds, the most recently returned last: reusing it keeps the fewest
     /// connections busy and their server processes' caches warm.
-    idle: Mutex<Vec<IdleConnection>>,
+    idle: Mutex<Vec<Live>>,
     /// One permit per connection the pool may open; a connection in use holds one.
     permits: Arc<Semaphore>,
-    open: AtomicU32,
+    /// Connections open, whether idle, in use or being checked.
+    open: Arc<AtomicU32>,
     acquire_timeout: Duration,
 }
 
+/// An open connection, counted in the pool's `open` for as long as it exists.
 #[derive(Debug)]
-struct IdleConnection {
+struct Live {
     conn: PgConnection,
     /// [`CONNECTION_FAULTS`] when the connection was last known good.
     faults_seen: u64,
+    _counted: Counted,
+}
+
+#[derive(Debug)]
+struct Counted(Arc<AtomicU32>);
+
+impl Counted {
+    fn new(open: &Arc<AtomicU32>) -> Counted {
+        open.fetch_add(1, Ordering::AcqRel);
+        Counted(Arc::clone(open))
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A connection held for one store operation; back in the pool when dropped.
 #[derive(Debug)]
 pub(crate) struct PooledConnection {
-    conn: Option<PgConnection>,
-    faults_seen: u64,
+    live: Option<Live>,
     permit: Option<OwnedSemaphorePermit>,
     shared: Arc<Shared>,
 }
@@ -81,7 +99,7 @@ impl ConnectionPool {
             options,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(max_connections.max(1) as usize)),
-            open: AtomicU32::new(0),
+            open: Arc::new(AtomicU32::new(0)),
             acquire_timeout,
         });
         let pool = ConnectionPool { shared };
@@ -99,22 +117,24 @@ impl ConnectionPool {
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?
             .map_err(|_| sqlx::Error::PoolClosed)?;
-        while let Some(IdleConnection { mut conn, faults_seen }) = shared.take_idle() {
+        while let Some(mut live) = shared.take_idle() {
             let faults = connection_faults();
-            if faults_seen == faults {
-                return Ok(shared.hand_out(conn, faults, permit));
+            if live.faults_seen != faults {
+                // A connection fault since this one was last good: make sure it still answers.
+                match timeout_at(deadline, live.conn.ping()).await {
+                    Ok(Ok(())) => live.faults_seen = faults,
+                    Ok(Err(_)) => continue,
+                    Err(_) => return Err(sqlx::Error::PoolTimedOut),
+                }
             }
-            match timeout_at(deadline, conn.ping()).await {
-                Ok(Ok(())) => return Ok(shared.hand_out(conn, faults, permit)),
-                _ => shared.close(conn),
-            }
+            return Ok(shared.hand_out(live, permit));
         }
-        let faults = connection_faults();
+        let faults_seen = connection_faults();
         let conn = timeout_at(deadline, PgConnection::connect_with(&shared.options))
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)??;
-        shared.open.fetch_add(1, Ordering::AcqRel);
-        Ok(shared.hand_out(conn, faults, permit))
+        let live = Live { conn, faults_seen, _counted: Counted::new(&shared.open) };
+        Ok(shared.hand_out(live, permit))
     }
 
     pub(crate) fn stats(&self) -> PoolStats {
@@ -128,40 +148,29 @@ impl ConnectionPool {
 }
 
 impl Shared {
-    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<IdleConnection>> {
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Live>> {
         // The vector stays whole whatever panicked while it was held: push and pop only.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn take_idle(&self) -> Option<IdleConnection> {
+    fn take_idle(&self) -> Option<Live> {
         self.lock_idle().pop()
     }
 
-    fn hand_out(
-        self: &Arc<Self>,
-        conn: PgConnection,
-        faults_seen: u64,
-        permit: OwnedSemaphorePermit,
-    ) -> PooledConnection {
-        PooledConnection { conn: Some(conn), faults_seen, permit: Some(permit), shared: Arc::clone(self) }
+    fn hand_out(self: &Arc<Self>, live: Live, permit: OwnedSemaphorePermit) -> PooledConnection {
+        PooledConnection { live: Some(live), permit: Some(permit), shared: Arc::clone(self) }
     }
 
-    fn close(&self, conn: PgConnection) {
-        self.open.fetch_sub(1, Ordering::AcqRel);
-        // Closing sends a goodbye that a broken connection cannot take; dropping just hangs up.
-        drop(conn);
-    }
-
-    /// Sends `conn`'s unsent work and waits for the server's answer, then keeps it for reuse, or
-    /// closes it if it does not answer in time or is still inside a transaction. The permit is
-    /// held until then, so that the pool never has more connections than permits.
-    async fn check_in(self: Arc<Self>, mut conn: PgConnection, permit: OwnedSemaphorePermit) {
+    /// Sends the connection's unsent work and waits for the server's answer, then keeps it for
+    /// reuse, or closes it (by dropping it: a broken connection cannot take a goodbye) if it does
+    /// not answer in time or is still inside a transaction. The permit is held until then, so the
+    /// pool never has more connections than permits.
+    async fn check_in(self: Arc<Self>, mut live: Live, permit: OwnedSemaphorePermit) {
         let faults = connection_faults();
-        let answered = tokio::time::timeout(self.acquire_timeout, conn.ping()).await;
-        if matches!(answered, Ok(Ok(()))) && !conn.is_in_transaction() {
-            self.lock_idle().push(IdleConnection { conn, faults_seen: faults });
-        } else {
-            self.close(conn);
+        let answered = tokio::time::timeout(self.acquire_timeout, live.conn.ping()).await;
+        if matches!(answered, Ok(Ok(()))) && !live.conn.is_in_transaction() {
+            live.faults_seen = faults;
+            self.lock_idle().push(live);
         }
         drop(permit);
     }
@@ -169,15 +178,15 @@ impl Shared {
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        let (Some(conn), Some(permit)) = (self.conn.take(), self.permit.take()) else { return };
-        let clean = !conn.should_flush() && !conn.is_in_transaction() && self.faults_seen == connection_faults();
+        let (Some(live), Some(permit)) = (self.live.take(), self.permit.take()) else { return };
+        let clean =
+            !live.conn.should_flush() && !live.conn.is_in_transaction() && live.faults_seen == connection_faults();
         if clean {
-            self.shared.lock_idle().push(IdleConnection { conn, faults_seen: self.faults_seen });
+            self.shared.lock_idle().push(live);
             return;
         }
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn(Arc::clone(&self.shared).check_in(conn, permit))),
-            Err(_) => self.shared.close(conn),
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            drop(runtime.spawn(Arc::clone(&self.shared).check_in(live, permit)));
         }
     }
 }
@@ -186,13 +195,13 @@ impl Deref for PooledConnection {
     type Target = PgConnection;
 
     fn deref(&self) -> &PgConnection {
-        self.conn.as_ref().expect("a pooled connection is present until it is dropped")
+        &self.live.as_ref().expect("a pooled connection is present until it is dropped").conn
     }
 }
 
 impl DerefMut for PooledConnection {
     fn deref_mut(&mut self) -> &mut PgConnection {
-        self.conn.as_mut().expect("a pooled connection is present until it is dropped")
+        &mut self.live.as_mut().expect("a pooled connection is present until it is dropped").conn
     }
 }
 
