@@ -1,9 +1,9 @@
 //! PostgreSQL's connection pool.
 //!
 //! `sqlx` 0.8.6's pool pings every connection it takes back, unconditionally, from a task it
-//! spawns for the purpose: one more round trip, and one more task, per store operation. On this
-//! project's bench machine that was a sixth of a bearer read's cost (`docs/benchmarks.md`). This
-//! pool takes a connection back as it is, and spends a round trip on it only when it may need one:
+//! spawns for the purpose: one more round trip, and one more task, per store operation. Without
+//! it, the bench machine issues a quarter to a third more tokens a second (`docs/benchmarks.md`).
+//! This pool takes a connection back as it is, and spends a round trip on it only when needed:
 //! - when it holds unsent work (the `ROLLBACK` of a transaction dropped unfinished), which is sent
 //!   and answered before anyone else gets the connection, so no lock outlives its operation;
 //! - when a statement anywhere failed in a way that may break connections since it was last known
