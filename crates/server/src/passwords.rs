@@ -68,8 +68,10 @@ impl PasswordSlot<'_> {
         let (sender, done) = tokio::sync::oneshot::channel();
         let permit = self.permit;
         self.pool.spawn(move || {
-            let _ = sender.send(work());
+            let answer = work();
+            // Given back before the answer, so whoever gets the answer finds the place free.
             drop(permit);
+            let _ = sender.send(answer);
         });
         done.await.ok()
     }

@@ -52,7 +52,7 @@ pub use registry::RegistryStore;
 pub use sqlite::SqliteSync;
 pub use throttles::ThrottleStore;
 pub use ticketing::{EventChange, Invalidation, Page, TicketCreation, TicketQuery, TicketRef, TicketStore};
-pub use tokens::TokenStore;
+pub use tokens::{FoundGrant, GrantKey, TokenStore};
 pub use wallet::{EventTickets, WalletStore};
 pub use webhooks::{
     Attempt, AttemptRecord, ClaimedEndpoint, Delivery, DeliveryState, Endpoint, EndpointChange, NewEndpoint,

@@ -3,12 +3,40 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User};
+use ticketbooth_domain::model::{
+    AccessToken, Application, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User,
+};
 use ticketbooth_domain::secret::SecretHash;
+
+/// The grant a token request presents, by the hash of its secret.
+#[derive(Debug, Clone)]
+pub enum GrantKey {
+    /// An authorization code.
+    Code(SecretHash),
+    /// A refresh token.
+    RefreshToken(SecretHash),
+}
+
+/// What a [`GrantKey`] found: the same kind of grant, `None` when nothing has that hash.
+#[derive(Debug, Clone)]
+pub enum FoundGrant {
+    /// As [`TokenStore::find_authorization_code`] returns it.
+    Code(Option<AuthorizationCode>),
+    /// As [`TokenStore::find_by_refresh_token`] returns it.
+    RefreshToken(Option<(AccessToken, DateTime<Utc>)>),
+}
 
 /// Authorization codes and tokens. A code, and a refresh token once rotated, is single-use: of any number of concurrent claims exactly one stores its token.
 #[async_trait]
 pub trait TokenStore: Send + Sync + 'static {
+    /// The application `client_id` names and the grant `key` presents, read together: a code
+    /// exchange or a refresh starts with both, and on PostgreSQL each read is a round trip. With
+    /// no such application the grant is not looked up, and reported as not found.
+    async fn find_client_and_grant(
+        &self,
+        client_id: &str,
+        key: &GrantKey,
+    ) -> StoreResult<(Option<Application>, FoundGrant)>;
     /// Stores a new authorization code (by hash).
     async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()>;
     /// Finds a code by hash, redeemed or not, so a replay can be recognised.

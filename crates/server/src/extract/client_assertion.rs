@@ -64,7 +64,8 @@ pub(crate) async fn authenticate(
     let Some(client_id) = request.client_id().map(str::to_owned).or_else(|| unverified_issuer(assertion)) else {
         return Err(OAuthError::invalid_client());
     };
-    let app = state.store.find_application_by_client_id(&client_id).await?.filter(Application::is_usable);
+    let (app, grant) = client_auth::find_client(state, &client_id, request).await?;
+    let app = app.filter(Application::is_usable);
     let now = Utc::now();
     let verified = match &app {
         Some(app) => verify(state, app, assertion, now),
@@ -74,7 +75,7 @@ pub(crate) async fn authenticate(
     if let (Some(app), Some((jti, expires))) = (app, verified) {
         let key = SecretHash::of(&format!("client_assertion\n{}\n{jti}", app.client_id));
         if state.store.remember_proof(&key, expires).await? {
-            return Ok(AuthenticatedClient { app, with_secret: true });
+            return Ok(AuthenticatedClient { app, with_secret: true, grant });
         }
         tracing::warn!(application_id = app.id, "client assertion replayed");
     }

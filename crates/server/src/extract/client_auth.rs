@@ -13,6 +13,7 @@ use chrono::Utc;
 use percent_encoding::percent_decode_str;
 use ticketbooth_domain::model::Application;
 use ticketbooth_domain::secret::SecretHash;
+use ticketbooth_store::{FoundGrant, GrantKey, StoreResult};
 
 /// The client a token request authenticated as.
 pub(crate) struct AuthenticatedClient {
@@ -20,6 +21,8 @@ pub(crate) struct AuthenticatedClient {
     /// False for a public client, which proved nothing but its id; true for a secret or a
     /// `private_key_jwt` assertion.
     pub(crate) with_secret: bool,
+    /// The grant the request presents ([`ClientRequest::presented_grant`]), read with the client.
+    pub(crate) grant: Option<FoundGrant>,
 }
 
 struct Credentials {
@@ -55,6 +58,26 @@ fn from_basic(headers: &HeaderMap) -> Result<Option<Credentials>, OAuthError> {
 pub(crate) trait ClientRequest: FromParams {
     fn client_id(&self) -> Option<&str>;
     fn client_secret(&self) -> Option<&str>;
+    /// The grant (a code, a refresh token) the request presents, to be read in the same statement
+    /// as its client's row: on PostgreSQL that saves a round trip on every code exchange and refresh.
+    fn presented_grant(&self) -> Option<GrantKey> {
+        None
+    }
+}
+
+/// The application `client_id` names and, when the request presents a grant, that grant.
+pub(super) async fn find_client(
+    state: &AppState,
+    client_id: &str,
+    request: &impl ClientRequest,
+) -> StoreResult<(Option<Application>, Option<FoundGrant>)> {
+    match request.presented_grant() {
+        None => Ok((state.store.find_application_by_client_id(client_id).await?, None)),
+        Some(key) => {
+            let (app, grant) = state.store.find_client_and_grant(client_id, &key).await?;
+            Ok((app, Some(grant)))
+        }
+    }
 }
 
 fn from_body(request: &impl ClientRequest) -> Option<Credentials> {
@@ -81,14 +104,16 @@ pub(crate) async fn authenticate(
         (None, None) => return Err(OAuthError::invalid_client()),
     };
 
-    let app = state.store.find_application_by_client_id(&credentials.client_id).await?;
+    let (app, grant) = find_client(state, &credentials.client_id, request).await?;
     // Hash even when the client is unknown, so the response time does not tell which ids exist.
     let presented = credentials.client_secret.as_deref().map(SecretHash::of);
     let now = Utc::now();
     // A suspended application's clients are refused as unknown ones, until it is resumed.
     let authenticated = app.filter(Application::is_usable).and_then(|app| match presented {
-        Some(presented) if app.accepts_secret(&presented, now) => Some(AuthenticatedClient { app, with_secret: true }),
-        None if !app.is_confidential() => Some(AuthenticatedClient { app, with_secret: false }),
+        Some(presented) if app.accepts_secret(&presented, now) => {
+            Some(AuthenticatedClient { app, with_secret: true, grant })
+        }
+        None if !app.is_confidential() => Some(AuthenticatedClient { app, with_secret: false, grant }),
         _ => None,
     });
     if let Some(client) = authenticated {

@@ -28,6 +28,7 @@ use ticketbooth_domain::secret::{Secret, SecretHash};
 use ticketbooth_domain::token::{TokenResponse, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL};
 use ticketbooth_domain::OAuthErrorCode;
 use ticketbooth_domain::Scope;
+use ticketbooth_store::{FoundGrant, GrantKey};
 
 /// The token request's parameters (RFC 6749 §4.1.3, §4.4.2, §6).
 #[derive(utoipa::ToSchema)]
@@ -80,6 +81,16 @@ impl ClientRequest for TokenRequest {
     fn client_secret(&self) -> Option<&str> {
         self.client_secret.as_deref()
     }
+
+    /// The code or refresh token its grant type takes, which the grant then finds in
+    /// [`Grant::found`].
+    fn presented_grant(&self) -> Option<GrantKey> {
+        match self.grant_type.as_str() {
+            "authorization_code" => self.code.as_deref().map(|code| GrantKey::Code(SecretHash::of(code))),
+            "refresh_token" => self.refresh_token.as_deref().map(|token| GrantKey::RefreshToken(SecretHash::of(token))),
+            _ => None,
+        }
+    }
 }
 
 /// The token endpoint: trades a code, a refresh token or client credentials for tokens.
@@ -105,14 +116,15 @@ pub(crate) async fn issue(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let (request, client) = client_auth::read_request::<TokenRequest>(&state, &address, &headers, &body).await?;
+    let (request, mut client) = client_auth::read_request::<TokenRequest>(&state, &address, &headers, &body).await?;
     let proof = token_endpoint_proof(&state, &headers, &client).await?;
-    let grant = Grant { client: &client, request: &request, dpop_jkt: proof.map(|proof| proof.jkt) };
+    let found = client.grant.take();
+    let grant = Grant { client: &client, request: &request, dpop_jkt: proof.map(|proof| proof.jkt), found };
     let (grant_type, response) = match request.grant_type.as_str() {
-        "authorization_code" => ("authorization_code", authorization_code(&state, &grant).await?),
-        "refresh_token" => ("refresh_token", refresh_token(&state, &grant).await?),
-        "client_credentials" => ("client_credentials", client_credentials(&state, &grant).await?),
-        device::GRANT_TYPE => ("device_code", device_code(&state, &grant).await?),
+        "authorization_code" => ("authorization_code", authorization_code(&state, grant).await?),
+        "refresh_token" => ("refresh_token", refresh_token(&state, grant).await?),
+        "client_credentials" => ("client_credentials", client_credentials(&state, grant).await?),
+        device::GRANT_TYPE => ("device_code", device_code(&state, grant).await?),
         _ => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
@@ -125,12 +137,14 @@ pub(crate) async fn issue(
     Ok((no_store_headers(), Json(response)).into_response())
 }
 
-/// A token request: its authenticated client, its parameters and, when it carried a valid DPoP
-/// proof, the thumbprint of the key the tokens are to be bound to.
+/// A token request: its authenticated client, its parameters, when it carried a valid DPoP
+/// proof the thumbprint of the key the tokens are to be bound to, and the code or refresh token it
+/// presents as read with the client ([`TokenRequest::presented_grant`]).
 struct Grant<'a> {
     client: &'a AuthenticatedClient,
     request: &'a TokenRequest,
     dpop_jkt: Option<String>,
+    found: Option<FoundGrant>,
 }
 
 /// The token request's DPoP proof (RFC 9449 §5): checked when sent, with a server nonce required,
@@ -233,15 +247,17 @@ fn with_token_type(response: TokenResponse, dpop_bound: bool) -> TokenResponse {
     }
 }
 
-async fn authorization_code(state: &AppState, grant: &Grant<'_>) -> Result<TokenResponse, OAuthError> {
+async fn authorization_code(state: &AppState, grant: Grant<'_>) -> Result<TokenResponse, OAuthError> {
     let (client, request) = (grant.client, grant.request);
-    let presented = request.code.as_deref().ok_or(ParamError::Missing("code"))?;
+    if request.code.is_none() {
+        return Err(ParamError::Missing("code").into());
+    }
     let redemption = CodeRedemption {
         redirect_uri: request.redirect_uri.as_deref(),
         code_verifier: request.code_verifier.as_deref(),
     };
     let now = Utc::now();
-    let Some(code) = state.store.find_authorization_code(&SecretHash::of(presented)).await? else {
+    let Some(FoundGrant::Code(Some(code))) = grant.found else {
         return Err(GrantError::UnknownCode.into());
     };
     match grant::check_code_redemption(&code, client.app.id, redemption, now) {
@@ -301,12 +317,12 @@ async fn replayed(state: &AppState, code_id: i64, now: DateTime<Utc>) -> OAuthEr
     }
 }
 
-async fn refresh_token(state: &AppState, grant: &Grant<'_>) -> Result<TokenResponse, OAuthError> {
+async fn refresh_token(state: &AppState, grant: Grant<'_>) -> Result<TokenResponse, OAuthError> {
     let (client, request) = (grant.client, grant.request);
     let presented = request.refresh_token.as_deref().ok_or(ParamError::Missing("refresh_token"))?;
     let requested_scope = request.scope.as_deref();
     let now = Utc::now();
-    let Some((old, refresh_expires_at)) = state.store.find_by_refresh_token(&SecretHash::of(presented)).await? else {
+    let Some(FoundGrant::RefreshToken(Some((old, refresh_expires_at)))) = grant.found else {
         return Err(GrantError::UnknownRefreshToken.into());
     };
     let scopes = match grant::check_refresh(&old, refresh_expires_at, client.app.id, requested_scope, now) {
@@ -378,7 +394,7 @@ async fn reused(state: &AppState, family_id: i64, now: DateTime<Utc>) -> OAuthEr
     }
 }
 
-async fn client_credentials(state: &AppState, grant: &Grant<'_>) -> Result<TokenResponse, OAuthError> {
+async fn client_credentials(state: &AppState, grant: Grant<'_>) -> Result<TokenResponse, OAuthError> {
     let (client, request) = (grant.client, grant.request);
     if !client.with_secret {
         return Err(OAuthError::new(
@@ -423,7 +439,7 @@ pub(crate) fn requested_scopes(client: &AuthenticatedClient, scope: Option<&str>
 
 /// A device's poll (RFC 8628 §3.4): each poll is recorded, so one that comes too early is told
 /// `slow_down` and the interval grows on every instance alike.
-async fn device_code(state: &AppState, grant: &Grant<'_>) -> Result<TokenResponse, OAuthError> {
+async fn device_code(state: &AppState, grant: Grant<'_>) -> Result<TokenResponse, OAuthError> {
     let (client, request) = (grant.client, grant.request);
     let presented = request.device_code.as_deref().ok_or(ParamError::Missing("device_code"))?;
     device::require_device_grant(client)?;

@@ -86,6 +86,27 @@ pub(crate) const APPLICATION_BY_CLIENT_ID: &str =
     concat!("SELECT ", application_columns!(), " FROM applications WHERE client_id = $1");
 pub(crate) const CODE_BY_HASH: &str =
     concat!("SELECT ", code_columns!(), " FROM authorization_codes WHERE code_hash = $1");
+/// An application by client id with, `LEFT JOIN`ed, an authorization code by hash (`$2`), its
+/// columns prefixed `c_`.
+pub(crate) const APPLICATION_WITH_CODE: &str = concat!(
+    "SELECT a.*, c.id AS c_id, c.code_hash AS c_code_hash, c.application_id AS c_application_id, \
+     c.user_id AS c_user_id, c.redirect_uri AS c_redirect_uri, c.redirect_uri_was_sent AS c_redirect_uri_was_sent, \
+     c.scopes AS c_scopes, c.code_challenge AS c_code_challenge, c.nonce AS c_nonce, c.auth_time AS c_auth_time, \
+     c.created_at AS c_created_at, c.expires_at AS c_expires_at, c.redeemed_at AS c_redeemed_at, \
+     c.resource AS c_resource FROM (SELECT ",
+    application_columns!(),
+    " FROM applications WHERE client_id = $1) a LEFT JOIN authorization_codes c ON c.code_hash = $2"
+);
+/// An application by client id with, `LEFT JOIN`ed, a token by refresh-token hash (`$2`), its
+/// columns prefixed `t_`.
+pub(crate) const APPLICATION_WITH_REFRESH_TOKEN: &str = concat!(
+    "SELECT a.*, t.id AS t_id, t.application_id AS t_application_id, t.user_id AS t_user_id, \
+     t.scopes AS t_scopes, t.created_at AS t_created_at, t.expires_at AS t_expires_at, t.revoked_at AS t_revoked_at, \
+     t.refresh_token_hash IS NOT NULL AS t_has_refresh_token, t.refresh_expires_at AS t_refresh_expires_at, \
+     t.family_id AS t_family_id, t.dpop_jkt AS t_dpop_jkt, t.audience AS t_audience FROM (SELECT ",
+    application_columns!(),
+    " FROM applications WHERE client_id = $1) a LEFT JOIN access_tokens t ON t.refresh_token_hash = $2"
+);
 
 pub(crate) use {
     access_token_columns, application_columns, event_columns, order_columns, session_columns, ticket_columns,

@@ -2,19 +2,23 @@
 
 use super::built::BuiltStatements;
 use super::columns::{
-    access_token_columns, CODE_BY_HASH, TOKEN_BY_HASH, TOKEN_BY_REFRESH_HASH, TOKEN_WITH_USER_BY_HASH,
+    access_token_columns, APPLICATION_WITH_CODE, APPLICATION_WITH_REFRESH_TOKEN, CODE_BY_HASH, TOKEN_BY_HASH,
+    TOKEN_BY_REFRESH_HASH, TOKEN_WITH_USER_BY_HASH,
 };
 use super::group_commit::{Claim, PendingToken};
 use super::usage::Counts;
 use super::{Args, Backend, Column, Commit, Conn, Row, RowsAffected, SqlStore, Statements};
 use crate::rows::{
-    ts, AccessTokenRow, AuthorizationCodeRow, GraceSuccessorRow, HashedAccessTokenRow, TokenWithUserRow,
+    ts, AccessTokenRow, ApplicationRow, ApplicationWithCodeRow, ApplicationWithTokenRow, AuthorizationCodeRow,
+    GraceSuccessorRow, HashedAccessTokenRow, TokenWithUserRow,
 };
-use crate::{StoreError, StoreResult};
+use crate::{FoundGrant, GrantKey, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Connection, Encode, Executor, IntoArguments, Type};
 use std::collections::HashMap;
-use ticketbooth_domain::model::{AccessToken, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User};
+use ticketbooth_domain::model::{
+    AccessToken, Application, AuthorizationCode, NewAccessToken, NewAuthorizationCode, User,
+};
 use ticketbooth_domain::secret::SecretHash;
 
 /// The most tokens one statement stores: 11 parameters each stays well under SQLite's 32,766
@@ -36,9 +40,46 @@ where
     Option<i64>: Column<B::Db>,
     Option<String>: Column<B::Db>,
     Option<Vec<u8>>: Column<B::Db>,
+    Option<bool>: Column<B::Db>,
     for<'r> &'r str: ColumnIndex<Row<B>>,
     usize: ColumnIndex<Row<B>>,
 {
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn find_client_and_grant(
+        &self,
+        client_id: &str,
+        key: &GrantKey,
+    ) -> StoreResult<(Option<Application>, FoundGrant)> {
+        if let Some(found) = self.client_and_grant_now(client_id, key) {
+            return found;
+        }
+        let (application, grant) = match key {
+            GrantKey::Code(hash) => {
+                let row: Option<ApplicationWithCodeRow> = self
+                    .sql
+                    .query_as(APPLICATION_WITH_CODE)
+                    .bind(client_id)
+                    .bind(hash.as_bytes().as_slice())
+                    .fetch_optional(&mut *self.backend.read().await?)
+                    .await?;
+                let (application, code) = row.map(ApplicationWithCodeRow::split).unzip();
+                (application, FoundGrant::Code(code.flatten().map(AuthorizationCodeRow::into_domain).transpose()?))
+            }
+            GrantKey::RefreshToken(hash) => {
+                let row: Option<ApplicationWithTokenRow> = self
+                    .sql
+                    .query_as(APPLICATION_WITH_REFRESH_TOKEN)
+                    .bind(client_id)
+                    .bind(hash.as_bytes().as_slice())
+                    .fetch_optional(&mut *self.backend.read().await?)
+                    .await?;
+                let (application, token) = row.map(ApplicationWithTokenRow::split).unzip();
+                (application, FoundGrant::RefreshToken(refresh_grant(token.flatten())?))
+            }
+        };
+        Ok((application.map(ApplicationRow::into_domain).transpose()?, grant))
+    }
+
     #[tracing::instrument(level = "debug", skip_all)]
     async fn create_authorization_code(&self, code: NewAuthorizationCode) -> StoreResult<()> {
         let mut conn = self.backend.write().await?;
@@ -153,11 +194,7 @@ where
                     .await?
             }
         };
-        match row.map(AccessTokenRow::into_domain).transpose()? {
-            Some((token, Some(refresh_expires_at))) => Ok(Some((token, refresh_expires_at))),
-            Some((_, None)) => Err(StoreError::Corrupt("refresh token without expiry".into())),
-            None => Ok(None),
-        }
+        refresh_grant(row)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -426,5 +463,41 @@ where
         })
         .await?;
         rows.into_iter().map(HashedAccessTokenRow::into_domain).collect()
+    }
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// [`crate::TokenStore::find_client_and_grant`] from the backend's inline lookups, when it
+    /// has them and they answer (SQLite: microseconds each, no round trip to save).
+    fn client_and_grant_now(
+        &self,
+        client_id: &str,
+        key: &GrantKey,
+    ) -> Option<StoreResult<(Option<Application>, FoundGrant)>> {
+        let application = match self.backend.application_now(client_id)? {
+            Ok(row) => row,
+            Err(err) => return Some(Err(err)),
+        };
+        let grant = match (&application, key) {
+            (None, GrantKey::Code(_)) => Ok(FoundGrant::Code(None)),
+            (None, GrantKey::RefreshToken(_)) => Ok(FoundGrant::RefreshToken(None)),
+            (Some(_), GrantKey::Code(hash)) => self
+                .backend
+                .code_now(hash)?
+                .and_then(|row| Ok(FoundGrant::Code(row.map(AuthorizationCodeRow::into_domain).transpose()?))),
+            (Some(_), GrantKey::RefreshToken(hash)) => {
+                self.backend.refresh_token_now(hash)?.and_then(|row| Ok(FoundGrant::RefreshToken(refresh_grant(row)?)))
+            }
+        };
+        Some(grant.and_then(|grant| Ok((application.map(ApplicationRow::into_domain).transpose()?, grant))))
+    }
+}
+
+/// A token found by its refresh token's hash, with that refresh token's expiry.
+fn refresh_grant(row: Option<AccessTokenRow>) -> StoreResult<Option<(AccessToken, DateTime<Utc>)>> {
+    match row.map(AccessTokenRow::into_domain).transpose()? {
+        Some((token, Some(refresh_expires_at))) => Ok(Some((token, refresh_expires_at))),
+        Some((_, None)) => Err(StoreError::Corrupt("refresh token without expiry".into())),
+        None => Ok(None),
     }
 }

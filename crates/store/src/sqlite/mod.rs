@@ -347,6 +347,11 @@ mod tests {
         let held = store.backend.inline_readers.hold_all();
         assert!(store.backend.token_now(&hash).is_none(), "no inline connection is free");
         let fallback = store.find_access_token(&hash).await.unwrap();
+        // The client and a grant, read together: the joined statement, on SQLite too.
+        let unknown = crate::GrantKey::Code(Secret::generate().hash());
+        let (client, grant) = store.find_client_and_grant("app", &unknown).await.unwrap();
+        assert_eq!(client.as_ref(), Some(&app), "the client, from the joined statement");
+        assert!(matches!(grant, crate::FoundGrant::Code(None)), "no such code");
         drop(held);
         assert_eq!(inline.as_ref(), Some(&stored), "inline");
         assert_eq!(fallback.as_ref(), Some(&stored), "reader connection");

@@ -82,7 +82,7 @@ async fn sessions_expire_and_can_be_deleted() {
     }
 }
 
-async fn stored_code(store: &DynStore, app_id: i64, user_id: i64) -> (i64, SecretHash) {
+pub(crate) async fn stored_code(store: &DynStore, app_id: i64, user_id: i64) -> (i64, SecretHash) {
     let now = Utc::now();
     let hash = Secret::generate().hash();
     store

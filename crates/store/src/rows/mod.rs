@@ -1,5 +1,9 @@
 //! Row types as SQLite returns them, and their conversion into domain records.
 
+mod with_grant;
+
+pub(crate) use with_grant::{ApplicationWithCodeRow, ApplicationWithTokenRow};
+
 use crate::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use ticketbooth_domain::model::{
