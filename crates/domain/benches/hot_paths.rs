@@ -4,6 +4,7 @@
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
+use ticketbooth_domain::password;
 use ticketbooth_domain::redirect;
 use ticketbooth_domain::scope::ScopeSet;
 use ticketbooth_domain::secret::{looks_like_secret, Secret, SecretHash};
@@ -26,5 +27,23 @@ fn hot_paths(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, hot_paths);
+/// Sign-in's Argon2id verification, with the thread's working memory kept from the one before
+/// (a busy password queue) and given back before each (a quiet one: the memory is mapped again).
+fn password_verification(c: &mut Criterion) {
+    let stored = password::hash("correct horse battery staple").expect("hash");
+    let mut group = c.benchmark_group("password verification");
+    group.sample_size(10);
+    group.bench_function("working memory kept", |b| {
+        b.iter(|| password::verify("correct horse battery staple", &stored))
+    });
+    group.bench_function("working memory mapped again", |b| {
+        b.iter(|| {
+            password::release_memory();
+            password::verify("correct horse battery staple", &stored)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, hot_paths, password_verification);
 criterion_main!(benches);

@@ -52,8 +52,9 @@ pub struct AppState {
     pub store: DynStore,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
-    /// Where Argon2id runs: one thread per core, each with its own 19 MiB of working memory, behind
-    /// a bounded queue, so a sign-in burst neither costs gigabytes nor blocks the async workers.
+    /// Where Argon2id runs: one thread per core, each with its own 19 MiB of working memory (given
+    /// back once the queue is quiet), behind a bounded queue, so a sign-in burst neither costs
+    /// gigabytes nor blocks the async workers.
     pub passwords: Arc<passwords::PasswordThreads>,
     /// Woken when a request queues mail, so this instance's delivery task sends it at once.
     pub mail_queued: Arc<tokio::sync::Notify>,

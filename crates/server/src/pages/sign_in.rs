@@ -196,7 +196,7 @@ pub(crate) async fn submit(
 
 /// A place on the password threads for a counted attempt; when they are saturated the attempt is
 /// given back and the sign-in refused with 503, so a flood never uses up anyone's allowance.
-pub(crate) async fn password_slot<'a>(state: &'a AppState, attempt: &Attempt) -> Result<PasswordSlot<'a>, PageError> {
+pub(crate) async fn password_slot(state: &AppState, attempt: &Attempt) -> Result<PasswordSlot, PageError> {
     match state.passwords.reserve() {
         Ok(slot) => Ok(slot),
         Err(busy) => {
@@ -208,7 +208,7 @@ pub(crate) async fn password_slot<'a>(state: &'a AppState, attempt: &Attempt) ->
 
 /// Checks a password against a stored hash (or, for an unknown account, against a dummy, so
 /// both take as long) in the place `slot` reserved on the password threads.
-pub(crate) async fn verify_password(slot: PasswordSlot<'_>, presented: String, stored: Option<String>) -> bool {
+pub(crate) async fn verify_password(slot: PasswordSlot, presented: String, stored: Option<String>) -> bool {
     let verified = slot.run(move || match stored {
         Some(stored) => password::verify(&presented, &stored),
         None => {

@@ -71,10 +71,11 @@ const READERS: usize = 4;
 /// read from the file: 0.6 `pread` a request, none at 6 MiB. Caches count in the RSS target
 /// (80 MB under load), so these are sized to the working set, not generously.
 const INLINE_READER_CACHE_KIB: i64 = -5120;
-/// Page cache of the writer, in KiB. Measured: 4 and 16 MiB stored client-credentials tokens
-/// equally fast; code exchange was perhaps 8% slower at 8 MiB (within the noise of this machine).
-/// 10 MiB since RS256 keys and the new connection loop added 2 MB to the RSS peak.
-const WRITER_CACHE_KIB: i64 = -10240;
+/// Page cache of the writer, in KiB. Its inserts land on random leaves of the token-hash indexes,
+/// which no cache of a sensible size holds, so a larger one buys little: server CPU per request
+/// measured the same at 4 and 10 MiB (client credentials, code exchange, refresh; 2026-12-04),
+/// and 4 MiB keeps the RSS under 80 MB while sign-in's Argon2 memory is in use.
+const WRITER_CACHE_KIB: i64 = -4096;
 
 /// SQLite's `synchronous` setting: what a power cut can take back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
