@@ -29,6 +29,7 @@ pub struct PasswordThreads {
     shared: Arc<Shared>,
 }
 
+/// What the threads, the slots and the release timer share.
 struct Shared {
     pool: rayon::ThreadPool,
     queue: Arc<Semaphore>,
