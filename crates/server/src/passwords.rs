@@ -105,14 +105,13 @@ impl PasswordSlot {
         let PasswordSlot { shared, permit } = self;
         let runtime = Handle::current();
         shared.started.fetch_add(1, Ordering::Relaxed);
-        let pool = &shared.pool;
-        let shared = Arc::clone(&shared);
-        pool.spawn(move || {
+        let after_the_hash = Arc::clone(&shared);
+        shared.pool.spawn(move || {
             let answer = work();
             // Given back before the answer, so whoever gets the answer finds the place free.
             drop(permit);
             let _ = sender.send(answer);
-            shared.release_when_idle(&runtime);
+            after_the_hash.release_when_idle(&runtime);
         });
         done.await.ok()
     }
