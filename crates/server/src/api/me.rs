@@ -97,11 +97,11 @@ pub(crate) async fn show_posted(state: State<AppState>, request: ApiRequest) -> 
 }
 
 async fn profile(State(state): State<AppState>, request: ApiRequest) -> Result<Json<MeResponse>, ApiError> {
-    let bearer = &request.bearer;
+    let bearer = request.bearer;
     bearer.require(Scope::Public)?;
     bearer.user_id()?;
     enforce_rate_limit(&state, bearer.token.id).await?;
-    let user = bearer.user.clone().ok_or_else(|| ApiError::invalid_token("The token's user no longer exists."))?;
+    let user = bearer.user.ok_or_else(|| ApiError::invalid_token("The token's user no longer exists."))?;
     Ok(Json(MeResponse { user: UserBody::new(user, state.config.url("/static/avatar.svg")) }))
 }
 

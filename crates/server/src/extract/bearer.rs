@@ -93,11 +93,12 @@ impl ApiRequest {
     }
 }
 
-async fn read_body(request: Request, state: &AppState) -> Result<RequestBody, ApiError> {
+/// The body of `request`, whose media type is `media`.
+async fn read_body(request: Request, media: Option<&str>, state: &AppState) -> Result<RequestBody, ApiError> {
     fn body_error<E>(_: E) -> ApiError {
         ApiError::invalid_request("The request body could not be read.")
     }
-    match media_type(request.headers()).as_deref() {
+    match media {
         Some("multipart/form-data") => {
             let mut multipart = Multipart::from_request(request, state).await.map_err(body_error)?;
             let mut pairs = Vec::new();
@@ -109,13 +110,11 @@ async fn read_body(request: Request, state: &AppState) -> Result<RequestBody, Ap
             Params::from_pairs(pairs).map(RequestBody::Pairs).map_err(|err| ApiError::invalid_request(err.to_string()))
         }
         _ => {
-            let is_json = media_type(request.headers()).as_deref() == Some("application/json");
-            let headers = request.headers().clone();
             let bytes = Bytes::from_request(request, state).await.map_err(body_error)?;
-            if is_json && !bytes.is_empty() {
+            if media == Some("application/json") && !bytes.is_empty() {
                 return Ok(RequestBody::Json(bytes));
             }
-            Params::from_body(&headers, &bytes)
+            Params::from_typed_body(media, &bytes)
                 .map(RequestBody::Pairs)
                 .map_err(|err| ApiError::invalid_request(err.to_string()))
         }
@@ -147,8 +146,9 @@ impl FromRequest<AppState> for ApiRequest {
             .map_err(|err| ApiError::invalid_request(err.to_string()))?;
         let in_header = presented.len();
         presented.extend(query.values("access_token").map(str::to_owned));
-        let is_form = media_type(request.headers()).as_deref() == Some("application/x-www-form-urlencoded");
-        let body = read_body(request, state).await?;
+        let media = media_type(request.headers());
+        let is_form = media.as_deref() == Some("application/x-www-form-urlencoded");
+        let body = read_body(request, media.as_deref(), state).await?;
         if let (true, RequestBody::Pairs(fields)) = (is_form, &body) {
             presented.extend(fields.values("access_token").map(str::to_owned));
         }

@@ -60,11 +60,16 @@ impl Params {
 
     /// Parses a body by its content type: a form, or a JSON object of string (or number) values.
     pub(crate) fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<Params, ParamsError> {
+        Params::from_typed_body(media_type(headers).as_deref(), body)
+    }
+
+    /// [`from_body`](Self::from_body), for a caller that already read the media type.
+    pub(crate) fn from_typed_body(media_type: Option<&str>, body: &[u8]) -> Result<Params, ParamsError> {
         // A body-less request (a GET, a POST carrying only a header) has no parameters, whatever its type.
         if body.is_empty() {
             return Ok(Params::default());
         }
-        match media_type(headers).as_deref() {
+        match media_type {
             Some("application/x-www-form-urlencoded") => {
                 let text = std::str::from_utf8(body).map_err(|_| ParamsError::MalformedForm)?;
                 Params::from_urlencoded(text)
