@@ -33,7 +33,6 @@ pub struct PasswordThreads {
 struct Shared {
     pool: rayon::ThreadPool,
     queue: Arc<Semaphore>,
-    capacity: usize,
     /// Hashes started so far: a release waits for a quiet spell in which this does not move.
     started: AtomicU64,
 }
@@ -53,9 +52,8 @@ impl PasswordThreads {
             .thread_name(|i| format!("argon2-{i}"))
             .build()
             .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().build().expect("a thread pool"));
-        let capacity = pool.current_num_threads() * (QUEUED_PER_THREAD + 1);
-        let queue = Arc::new(Semaphore::new(capacity));
-        PasswordThreads { shared: Arc::new(Shared { pool, queue, capacity, started: AtomicU64::new(0) }) }
+        let queue = Arc::new(Semaphore::new(capacity(&pool)));
+        PasswordThreads { shared: Arc::new(Shared { pool, queue, started: AtomicU64::new(0) }) }
     }
 
     /// A place in the queue, or 503 (with `Retry-After`) when it is full.
@@ -74,11 +72,16 @@ impl PasswordThreads {
     }
 }
 
+/// Places in the queue: one running and [`QUEUED_PER_THREAD`] waiting, per thread of `pool`.
+fn capacity(pool: &rayon::ThreadPool) -> usize {
+    pool.current_num_threads() * (QUEUED_PER_THREAD + 1)
+}
+
 impl Shared {
     /// Once no hash is queued or running, and none starts for [`IDLE_BEFORE_RELEASE`], every
     /// thread frees its working memory.
     fn release_when_idle(self: Arc<Self>, runtime: &Handle) {
-        if self.queue.available_permits() < self.capacity {
+        if self.queue.available_permits() < capacity(&self.pool) {
             return; // the last hash still queued or running comes back here
         }
         let seen = self.started.load(Ordering::Relaxed);
